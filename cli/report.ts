@@ -1,0 +1,57 @@
+/** What the runner prints for people: the checker list and the end-of-run summary. */
+import { relative } from 'node:path';
+import type { RegisteredChecker } from '../checks/_lib/registry.ts';
+import { formatIssues } from '../contracts/issues.ts';
+import { STATUSES } from '../contracts/vocabulary.ts';
+import type { RunReport } from './run.ts';
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function checkerTable(checkers: readonly RegisteredChecker[]): string {
+  return table(
+    ['id', 'service', 'severity', 'title'],
+    checkers.map(({ meta }) => [meta.id, meta.service, meta.severity, meta.title]),
+  );
+}
+
+export function checkerJson(checkers: readonly RegisteredChecker[]): string {
+  return JSON.stringify(
+    checkers.map((c) => c.meta),
+    null,
+    2,
+  );
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+export function runSummary(report: RunReport, tenant: string): string {
+  const lines = [
+    `Run ${report.runId} for tenant ${tenant} (run_date ${report.runDate}): ${report.checkers.length} checker(s) in ${seconds(report.durationMs)}`,
+    '',
+    table(
+      ['checker', ...STATUSES, 'invalid', 'time', 'error'],
+      report.checkers.map((c) => [
+        c.id,
+        ...STATUSES.map((s) => String(c.counts[s])),
+        String(c.invalid),
+        seconds(c.durationMs),
+        c.error ?? '',
+      ]),
+    ),
+    '',
+    `Wrote ${report.rowsWritten} finding(s) in ${report.parts.length} file(s)${report.parts.length ? ':' : '.'}`,
+    ...report.parts.map((p) => `  ${relative(process.cwd(), p.path)} (${p.rows} rows)`),
+  ];
+  for (const c of report.checkers.filter((o) => o.invalid > 0)) {
+    lines.push('', `${c.id}: ${c.invalid} invalid draft(s) were not written; first problems:`);
+    for (const example of c.invalidExamples) {
+      lines.push(`  resource ${example.resource_id || '(none)'}:`, ...formatIssues(example.issues).split('\n').map((l) => `    ${l}`));
+    }
+  }
+  return lines.join('\n');
+}

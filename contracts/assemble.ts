@@ -1,0 +1,87 @@
+/** Draft + checker metadata + run facts → a full wire record with its identity, then validation. */
+import type { CheckerMeta } from './checker_meta.ts';
+import type { FindingDraft } from './draft.ts';
+import { computeFindingId, computeFingerprint, findingIdSalt, type FindingIdMode } from './identity.ts';
+import type { ValidationIssue } from './issues.ts';
+import { validateRecord, type FindingRecord } from './record.ts';
+import { SEVERITY_SCORES } from './vocabulary.ts';
+
+export const SCHEMA_VERSION = 1;
+
+export interface RunFacts {
+  readonly tenantId: string;
+  readonly workspaceId: string;
+  readonly runId: string;
+  readonly runTs: Date;
+  readonly ingestedTs: Date;
+  readonly engineName: string;
+  readonly engineVersion: string;
+  readonly rulepackVersion: string;
+  readonly findingIdMode: FindingIdMode;
+}
+
+export type Assembled =
+  | { readonly ok: true; readonly record: FindingRecord }
+  | { readonly ok: false; readonly record: FindingRecord; readonly issues: readonly ValidationIssue[] };
+
+export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: RunFacts): Assembled {
+  const scope = { cloud: meta.cloud, service: meta.service, resource_type: meta.resource_type, ...draft.scope };
+  const fingerprint = computeFingerprint({
+    tenantId: run.tenantId,
+    checkId: meta.id,
+    scope,
+    issueKey: draft.issue_key,
+  });
+  const runTs = run.runTs.toISOString();
+  const failing = draft.status === 'fail' || draft.status === 'unknown';
+  const level = draft.severity?.level ?? meta.severity;
+  const record: FindingRecord = {
+    tenant_id: run.tenantId,
+    workspace_id: run.workspaceId,
+    finding_id: computeFindingId({
+      tenantId: run.tenantId,
+      fingerprint,
+      salt: findingIdSalt(run.findingIdMode, run.runId, run.runTs),
+    }),
+    fingerprint,
+    run_id: run.runId,
+    run_ts: runTs,
+    ingested_ts: run.ingestedTs.toISOString(),
+    engine_name: run.engineName,
+    engine_version: run.engineVersion,
+    rulepack_version: run.rulepackVersion,
+    scope,
+    check_id: meta.id,
+    check_name: meta.title,
+    category: meta.category,
+    sub_category: draft.sub_category ?? '',
+    frameworks: draft.frameworks ? [...draft.frameworks] : [],
+    status: draft.status,
+    severity: { level, score: draft.severity?.score ?? SEVERITY_SCORES[level as keyof typeof SEVERITY_SCORES] },
+    priority: draft.priority ?? '',
+    title: draft.title ?? meta.title,
+    message: draft.message ?? '',
+    advice: draft.advice ?? '',
+    recommendation: draft.recommendation ?? '',
+    remediation: draft.remediation ?? meta.remediation,
+    links: draft.links ? draft.links.map((l) => ({ ...l })) : [{ label: 'Documentation', url: meta.docs_url }],
+    estimated: draft.estimated ?? null,
+    actual: draft.actual ?? null,
+    // Lifecycle across runs is derived from history; a single run knows only that it saw the finding.
+    lifecycle: {
+      status: failing ? 'open' : '',
+      first_seen_ts: runTs,
+      last_seen_ts: runTs,
+      resolved_ts: '',
+      snooze_until_ts: '',
+    },
+    tags: { ...draft.tags },
+    labels: { ...draft.labels },
+    dimensions: { ...draft.dimensions },
+    metrics: { ...draft.metrics },
+    metadata_json: draft.metadata ? JSON.stringify(draft.metadata) : '',
+    source: { source_type: 'checker', source_ref: meta.id, schema_version: SCHEMA_VERSION },
+  };
+  const issues = validateRecord(record);
+  return issues.length === 0 ? { ok: true, record } : { ok: false, record, issues };
+}

@@ -1,0 +1,30 @@
+/** Checker metadata is validated data that lives beside each checker's logic. */
+import { z } from 'zod';
+import { issuesFromZod, type ValidationIssue } from './issues.ts';
+import { SEVERITIES } from './vocabulary.ts';
+
+/** Checker ids are dotted lower-case words: `aws.s3.governance.lifecycle.missing`. */
+export const CHECKER_ID = /^[a-z0-9]+(?:\.[a-z0-9_]+)+$/;
+
+export const checkerMetaSchema = z.object({
+  id: z.string().regex(CHECKER_ID, 'must be dotted lower-case words, e.g. aws.s3.governance.lifecycle.missing'),
+  title: z.string().min(1),
+  cloud: z.literal('aws'),
+  /** The service as the reference engine names it (AmazonS3, AmazonEC2, ...). */
+  service: z.string().min(1),
+  resource_type: z.string().min(1),
+  category: z.string().min(1),
+  severity: z.enum(SEVERITIES),
+  /** IAM actions the checker calls, e.g. `s3:ListAllMyBuckets`. */
+  iam_actions: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'must look like service:Action')).min(1),
+  rule: z.string().min(1),
+  remediation: z.string().min(1),
+  docs_url: z.url(),
+});
+
+export type CheckerMeta = Readonly<z.infer<typeof checkerMetaSchema>>;
+
+export function validateCheckerMeta(meta: unknown): ValidationIssue[] {
+  const result = checkerMetaSchema.safeParse(meta);
+  return result.success ? [] : issuesFromZod(result.error);
+}

@@ -1,0 +1,133 @@
+/**
+ * Finding identity, byte-compatible with the reference engine
+ * (see ../shared/fixtures/identity_vectors.json and ARCHITECTURE.md).
+ */
+import { createHash } from 'node:crypto';
+
+export type IssueKeyValue = string | number | boolean | null | undefined;
+export type IssueKey = Readonly<Record<string, IssueKeyValue>>;
+
+export interface IdentityScope {
+  readonly cloud?: string | null | undefined;
+  readonly billing_account_id?: string | null | undefined;
+  readonly account_id?: string | null | undefined;
+  readonly region?: string | null | undefined;
+  readonly service?: string | null | undefined;
+  readonly resource_type?: string | null | undefined;
+  readonly resource_id?: string | null | undefined;
+  readonly resource_arn?: string | null | undefined;
+}
+
+export type FindingIdMode = 'stable' | 'per_run' | 'per_day';
+export const FINDING_ID_MODES: readonly FindingIdMode[] = ['stable', 'per_run', 'per_day'];
+
+/** Fields lower-cased after trimming; resource_id and resource_arn keep their case. */
+const LOGICAL_SCOPE_FIELDS = [
+  'cloud',
+  'billing_account_id',
+  'account_id',
+  'region',
+  'service',
+  'resource_type',
+] as const;
+const CASED_SCOPE_FIELDS = ['resource_id', 'resource_arn'] as const;
+
+// Python's str.strip() with no argument strips exactly the characters for which str.isspace() is true;
+// JavaScript's trim() differs (it strips U+FEFF and keeps U+001C..U+001F and U+0085).
+const PY_WHITESPACE =
+  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const LEADING_WS = new RegExp(`^[${PY_WHITESPACE}]+`);
+const TRAILING_WS = new RegExp(`[${PY_WHITESPACE}]+$`);
+
+export function pyStrip(value: string): string {
+  return value.replace(LEADING_WS, '').replace(TRAILING_WS, '');
+}
+
+function text(value: IssueKeyValue): string {
+  if (value === null || value === undefined) return '';
+  // The reference engine spells booleans the Python way.
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return pyStrip(String(value));
+}
+
+const logical = (value: IssueKeyValue): string => text(value).toLowerCase();
+
+function scopeKey(scope: IdentityScope): Record<string, string> {
+  const key: Record<string, string> = {};
+  for (const field of LOGICAL_SCOPE_FIELDS) key[field] = logical(scope[field]);
+  for (const field of CASED_SCOPE_FIELDS) key[field] = text(scope[field]);
+  return key;
+}
+
+function issueKey(issue: IssueKey | null | undefined): Record<string, string> {
+  const key: Record<string, string> = {};
+  // Later names win when two collide after lower-casing, as in the reference engine.
+  for (const [name, value] of Object.entries(issue ?? {})) key[logical(name)] = text(value);
+  return key;
+}
+
+/** Compares by Unicode code point, as Python sorts str (JavaScript's default sorts UTF-16 code units). */
+function byCodePoint(a: string, b: string): number {
+  const left = Array.from(a);
+  const right = Array.from(b);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
+    if (diff !== 0) return diff;
+  }
+  return left.length - right.length;
+}
+
+type Canonical = string | { readonly [key: string]: Canonical };
+
+/** json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False) for nested string maps. */
+export function canonicalJson(value: Canonical): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  const keys = Object.keys(value).sort(byCodePoint);
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
+}
+
+const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+
+export interface FingerprintInput {
+  readonly tenantId: string;
+  readonly checkId: string;
+  readonly scope: IdentityScope;
+  readonly issueKey?: IssueKey | null | undefined;
+}
+
+export function fingerprintCanonicalJson(input: FingerprintInput): string {
+  return canonicalJson({
+    tenant_id: logical(input.tenantId),
+    check_id: logical(input.checkId),
+    scope: scopeKey(input.scope),
+    issue: issueKey(input.issueKey),
+  });
+}
+
+export function computeFingerprint(input: FingerprintInput): string {
+  return sha256Hex(fingerprintCanonicalJson(input));
+}
+
+export interface FindingIdInput {
+  readonly tenantId: string;
+  readonly fingerprint: string;
+  readonly salt?: string | null | undefined;
+}
+
+export function computeFindingId({ tenantId, fingerprint, salt }: FindingIdInput): string {
+  return sha256Hex(
+    canonicalJson({ tenant_id: logical(tenantId), fingerprint: text(fingerprint), salt: text(salt) }),
+  );
+}
+
+/** The salt a finding-id mode uses: nothing, the run id, or the run date (YYYY-MM-DD, UTC). */
+export function findingIdSalt(mode: FindingIdMode, runId: string, runTs: Date): string {
+  switch (mode) {
+    case 'stable':
+      return '';
+    case 'per_run':
+      return runId;
+    case 'per_day':
+      return runTs.toISOString().slice(0, 10);
+  }
+}

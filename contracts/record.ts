@@ -1,0 +1,192 @@
+/**
+ * The full finding record in wire form, and its strict validation.
+ * Wire form is what checkers and the reference engine exchange: money as decimal strings (or numbers),
+ * timestamps as ISO strings, "" for an absent optional value.
+ */
+import { z } from 'zod';
+import { parseDecimal } from './decimal.ts';
+import { issuesFromZod, type ValidationIssue } from './issues.ts';
+import { parseDate, parseTimestamp } from './time.ts';
+import {
+  ATTRIBUTION_METHODS,
+  COST_MODELS,
+  LIFECYCLE_STATUSES,
+  SEVERITIES,
+  STATUSES,
+} from './vocabulary.ts';
+
+const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
+const required = (what: string) => ({
+  error: (issue: { input: unknown }) => (isBlank(issue.input) ? 'is required' : `must be ${what}`),
+});
+
+const requiredText = z.string(required('a string')).refine((s) => s.trim() !== '', 'is required');
+const text = z.string().nullish();
+
+const money = z
+  .union([z.string(), z.number()], { error: 'must be a decimal string or number' })
+  .nullish()
+  .superRefine((value, ctx) => {
+    if (isBlank(value)) return;
+    const parsed = parseDecimal(value!);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${parsed.reason}` });
+  });
+
+const timestamp = z
+  .union([z.string(), z.date()], { error: 'must be an ISO timestamp' })
+  .nullish()
+  .superRefine((value, ctx) => {
+    if (!isBlank(value) && parseTimestamp(value!) === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an ISO timestamp` });
+    }
+  });
+const requiredTimestamp = timestamp.refine((v) => !isBlank(v), 'is required');
+
+const date = z
+  .string({ error: 'must be a date (YYYY-MM-DD)' })
+  .nullish()
+  .superRefine((value, ctx) => {
+    if (!isBlank(value) && parseDate(value!) === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a date (YYYY-MM-DD)` });
+    }
+  });
+
+/** An integer in a range; "" and null mean absent. */
+const intIn = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string()], { error: `must be an integer from ${min} to ${max}` })
+    .nullish()
+    .superRefine((value, ctx) => {
+      if (isBlank(value)) return;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an integer from ${min} to ${max}` });
+      }
+    });
+
+/** An enum value; "" and null mean absent unless the field is required. */
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.union([z.enum(values), z.literal('')], { error: `must be one of ${values.join(', ')}` }).nullish();
+const requiredOneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, {
+    error: (issue) => (isBlank(issue.input) ? 'is required' : `must be one of ${values.join(', ')}`),
+  });
+
+const stringMap = z.record(z.string(), z.string().nullable()).nullish();
+const moneyMap = z.record(z.string(), money).nullish();
+
+export const scopeSchema = z.object({
+  cloud: requiredText,
+  provider_partition: text,
+  organization_id: text,
+  billing_account_id: text,
+  account_id: requiredText,
+  region: text,
+  availability_zone: text,
+  service: requiredText,
+  resource_type: text,
+  resource_id: text,
+  resource_arn: text,
+});
+
+export const findingRecordSchema = z
+  .object({
+    tenant_id: requiredText,
+    workspace_id: text,
+    finding_id: requiredText,
+    fingerprint: requiredText,
+    run_id: requiredText,
+    run_ts: requiredTimestamp,
+    ingested_ts: timestamp,
+    engine_name: text,
+    engine_version: text,
+    rulepack_version: text,
+    scope: scopeSchema,
+    check_id: requiredText,
+    check_name: text,
+    category: text,
+    sub_category: text,
+    frameworks: z.array(z.string()).nullish(),
+    status: requiredOneOf(STATUSES),
+    severity: z.object({ level: requiredOneOf(SEVERITIES), score: intIn(0, 1000) }),
+    priority: intIn(0, 1000),
+    title: text,
+    message: text,
+    advice: text,
+    recommendation: text,
+    remediation: text,
+    links: z.array(z.object({ label: text, url: text })).nullish(),
+    estimated: z
+      .object({
+        monthly_savings: money,
+        monthly_cost: money,
+        one_time_savings: money,
+        confidence: intIn(0, 100),
+        notes: text,
+      })
+      .nullish(),
+    actual: z
+      .object({
+        cost_7d: money,
+        cost_30d: money,
+        cost_mtd: money,
+        cost_prev_month: money,
+        savings_7d: money,
+        savings_30d: money,
+        model: z
+          .object({
+            currency: text,
+            cost_model: oneOf(COST_MODELS),
+            granularity: text,
+            period_start: date,
+            period_end: date,
+          })
+          .nullish(),
+        attribution: z
+          .object({
+            method: oneOf(ATTRIBUTION_METHODS),
+            confidence: intIn(0, 100),
+            matched_keys: z.array(z.string()).nullish(),
+          })
+          .nullish(),
+      })
+      .nullish(),
+    lifecycle: z
+      .object({
+        status: oneOf(LIFECYCLE_STATUSES),
+        first_seen_ts: timestamp,
+        last_seen_ts: timestamp,
+        resolved_ts: timestamp,
+        snooze_until_ts: timestamp,
+      })
+      .nullish(),
+    tags: stringMap,
+    labels: stringMap,
+    dimensions: stringMap,
+    metrics: moneyMap,
+    metadata_json: text,
+    source: z.object({ source_type: text, source_ref: text, schema_version: intIn(1, 65535).refine((v) => !isBlank(v), 'is required') }),
+  })
+  .superRefine((record, ctx) => {
+    const actual = record.actual;
+    const costs = actual && [actual.cost_7d, actual.cost_30d, actual.cost_mtd, actual.cost_prev_month, actual.savings_7d, actual.savings_30d];
+    if (costs?.some((c) => !isBlank(c)) && isBlank(actual?.model?.currency)) {
+      ctx.addIssue({ code: 'custom', path: ['actual', 'model', 'currency'], message: 'is required when actual costs are present' });
+    }
+    const lifecycle = record.lifecycle?.status;
+    if ((record.status === 'pass' || record.status === 'info') && (lifecycle === 'open' || lifecycle === 'acknowledged')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lifecycle', 'status'],
+        message: `a ${record.status} finding cannot be ${lifecycle}`,
+      });
+    }
+  });
+
+export type FindingRecord = z.input<typeof findingRecordSchema>;
+
+/** Validates a record completely and returns every problem found (an empty list when it is valid). */
+export function validateRecord(record: unknown): ValidationIssue[] {
+  const result = findingRecordSchema.safeParse(record);
+  return result.success ? [] : issuesFromZod(result.error);
+}

@@ -1,0 +1,134 @@
+/**
+ * The storage schema: the Arrow (and so Parquet) types of a finding record.
+ * Money is DECIMAL(18,6), instants are millisecond UTC timestamps, calendar days are dates.
+ */
+import {
+  DateDay,
+  Decimal,
+  Field,
+  Int32,
+  List,
+  Map_,
+  Schema,
+  Struct,
+  TimestampMillisecond,
+  Utf8,
+  type DataType,
+} from 'apache-arrow';
+import { MONEY_PRECISION, MONEY_SCALE } from './decimal.ts';
+
+const utf8 = () => new Utf8();
+const int32 = () => new Int32();
+const money = () => new Decimal(MONEY_SCALE, MONEY_PRECISION, 128);
+const timestamp = () => new TimestampMillisecond('UTC');
+const date = () => new DateDay();
+
+const optional = (name: string, type: DataType) => new Field(name, type, true);
+const required = (name: string, type: DataType) => new Field(name, type, false);
+const struct = (...fields: Field[]) => new Struct(fields);
+const listOf = (type: DataType) => new List(new Field('item', type, true));
+const mapOf = (value: DataType) =>
+  new Map_(new Field('entries', struct(required('key', utf8()), optional('value', value)), false));
+
+export const findingSchema = new Schema([
+  required('tenant_id', utf8()),
+  optional('workspace_id', utf8()),
+  required('finding_id', utf8()),
+  required('fingerprint', utf8()),
+  required('run_id', utf8()),
+  required('run_ts', timestamp()),
+  optional('ingested_ts', timestamp()),
+  optional('engine_name', utf8()),
+  optional('engine_version', utf8()),
+  optional('rulepack_version', utf8()),
+  optional(
+    'scope',
+    struct(
+      ...[
+        'cloud',
+        'provider_partition',
+        'organization_id',
+        'billing_account_id',
+        'account_id',
+        'region',
+        'availability_zone',
+        'service',
+        'resource_type',
+        'resource_id',
+        'resource_arn',
+      ].map((name) => optional(name, utf8())),
+    ),
+  ),
+  required('check_id', utf8()),
+  optional('check_name', utf8()),
+  optional('category', utf8()),
+  optional('sub_category', utf8()),
+  optional('frameworks', listOf(utf8())),
+  required('status', utf8()),
+  optional('severity', struct(optional('level', utf8()), optional('score', int32()))),
+  optional('priority', int32()),
+  optional('title', utf8()),
+  optional('message', utf8()),
+  optional('advice', utf8()),
+  optional('recommendation', utf8()),
+  optional('remediation', utf8()),
+  optional('links', listOf(struct(optional('label', utf8()), optional('url', utf8())))),
+  optional(
+    'estimated',
+    struct(
+      optional('monthly_savings', money()),
+      optional('monthly_cost', money()),
+      optional('one_time_savings', money()),
+      optional('confidence', int32()),
+      optional('notes', utf8()),
+    ),
+  ),
+  optional(
+    'actual',
+    struct(
+      optional('cost_7d', money()),
+      optional('cost_30d', money()),
+      optional('cost_mtd', money()),
+      optional('cost_prev_month', money()),
+      optional('savings_7d', money()),
+      optional('savings_30d', money()),
+      optional(
+        'model',
+        struct(
+          optional('currency', utf8()),
+          optional('cost_model', utf8()),
+          optional('granularity', utf8()),
+          optional('period_start', date()),
+          optional('period_end', date()),
+        ),
+      ),
+      optional(
+        'attribution',
+        struct(
+          optional('method', utf8()),
+          optional('confidence', int32()),
+          optional('matched_keys', listOf(utf8())),
+        ),
+      ),
+    ),
+  ),
+  optional(
+    'lifecycle',
+    struct(
+      optional('status', utf8()),
+      optional('first_seen_ts', timestamp()),
+      optional('last_seen_ts', timestamp()),
+      optional('resolved_ts', timestamp()),
+      optional('snooze_until_ts', timestamp()),
+    ),
+  ),
+  optional('tags', mapOf(utf8())),
+  optional('labels', mapOf(utf8())),
+  optional('dimensions', mapOf(utf8())),
+  optional('metrics', mapOf(money())),
+  optional('metadata_json', utf8()),
+  optional(
+    'source',
+    struct(optional('source_type', utf8()), optional('source_ref', utf8()), optional('schema_version', int32())),
+  ),
+]);

@@ -1,0 +1,96 @@
+/**
+ * Append-only writer for one tenant and run date: rows are batched into row groups, row groups
+ * stream into parts, and a part is closed (renamed into place) once it holds `rowsPerFile` rows.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { findingSchema } from '../contracts/schema.ts';
+import type { StorageRow } from '../contracts/storage_cast.ts';
+import { BatchBuilder } from './arrow_batch.ts';
+import { partFileName, partitionDir, tempPartFileName } from './layout.ts';
+import { ParquetPart } from './parquet_part.ts';
+
+export interface DatasetWriterOptions {
+  readonly root: string;
+  readonly tenantId: string;
+  readonly runDate: string;
+  readonly rowGroupRows?: number;
+  readonly rowsPerFile?: number;
+  readonly createdBy?: string;
+  readonly schema?: Schema;
+  readonly newId?: () => string;
+}
+
+export interface WrittenPart {
+  readonly path: string;
+  readonly rows: number;
+}
+
+export const DEFAULT_ROW_GROUP_ROWS = 10_000;
+export const DEFAULT_ROWS_PER_FILE = 500_000;
+
+export class DatasetWriter {
+  readonly parts: WrittenPart[] = [];
+  private readonly dir: string;
+  private readonly rowGroupRows: number;
+  private readonly rowsPerFile: number;
+  private readonly createdBy: string;
+  private readonly newId: () => string;
+  private readonly batch: BatchBuilder;
+  private part: ParquetPart | undefined;
+
+  constructor(options: DatasetWriterOptions) {
+    this.dir = partitionDir(options.root, options.tenantId, options.runDate);
+    this.rowGroupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
+    this.rowsPerFile = Math.max(options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, this.rowGroupRows);
+    this.createdBy = options.createdBy ?? 'finops-findings';
+    this.newId = options.newId ?? randomUUID;
+    this.batch = new BatchBuilder(options.schema ?? findingSchema);
+  }
+
+  get rowsWritten(): number {
+    return this.parts.reduce((sum, p) => sum + p.rows, 0) + (this.part?.rows ?? 0) + this.batch.length;
+  }
+
+  async append(row: StorageRow): Promise<void> {
+    this.batch.append(row);
+    if (this.batch.length >= this.rowGroupRows) await this.writeBatch();
+  }
+
+  /** Writes what is buffered and closes the open part; returns every part this writer completed. */
+  async close(): Promise<readonly WrittenPart[]> {
+    if (this.batch.length > 0) await this.writeBatch();
+    await this.closePart();
+    return this.parts;
+  }
+
+  /** Drops the buffered rows and the open part; completed parts stay. */
+  async abort(): Promise<void> {
+    this.batch.flush();
+    await this.part?.abort();
+    this.part = undefined;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.batch.flush();
+    if (this.part) await this.part.write(batch);
+    else this.part = await this.openPart(batch);
+    if (this.part.rows >= this.rowsPerFile) await this.closePart();
+  }
+
+  private async openPart(first: RecordBatch): Promise<ParquetPart> {
+    const id = this.newId();
+    return ParquetPart.open(join(this.dir, partFileName(id)), join(this.dir, tempPartFileName(id)), first, {
+      rowGroupRows: this.rowGroupRows,
+      createdBy: this.createdBy,
+    });
+  }
+
+  private async closePart(): Promise<void> {
+    const part = this.part;
+    if (!part) return;
+    this.part = undefined;
+    this.parts.push({ path: await part.close(), rows: part.rows });
+  }
+}

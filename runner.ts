@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+/**
+ * The runner: the command line, and the only place that builds AWS SDK clients.
+ *   runner.ts --tenant acme [--checker ID ...] [--export]      run the checkers, write Parquet
+ *   runner.ts export --tenant acme                              dataset → dashboard JSON
+ *   runner.ts --list-checkers [--json]                          what can run
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import type { AwsServices, Bootstrap } from './checks/_lib/context.ts';
+import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.ts';
+import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
+import { parseTimestamp } from './contracts/time.ts';
+import { discoverCheckers } from './cli/discover.ts';
+import { CliError, EXIT } from './cli/errors.ts';
+import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
+import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
+import { runCheckers } from './cli/run.ts';
+import { exportTenant, ExportError } from './pipeline/export.ts';
+import { assertSafeTenant, UnsafeTenantError } from './pipeline/layout.ts';
+
+export const ENGINE_NAME = 'finops-findings';
+export const ENGINE_VERSION = readPackageVersion();
+/** The version of the checker catalogue; it moves with the engine until rule packs ship separately. */
+export const RULEPACK_VERSION = ENGINE_VERSION;
+const DEFAULT_OUT = 'data/finops_findings';
+const DEFAULT_EXPORT_DIR = 'webapp_data';
+
+function readPackageVersion(): string {
+  // The same file is found from runner.ts and from dist/runner.js.
+  for (const candidate of ['./package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(candidate, import.meta.url)), 'utf8'));
+      if (pkg.name === 'finops-findings') return String(pkg.version);
+    } catch {
+      // try the next location
+    }
+  }
+  return '0.0.0';
+}
+
+/** Side effects the runner depends on, injectable so tests pin time and ids. */
+export interface RunnerEffects {
+  readonly now: () => Date;
+  readonly newId: () => string;
+  readonly print: (text: string) => void;
+  readonly awsServices: (region: string) => { services: AwsServices; bootstrap: () => Promise<Bootstrap> };
+}
+
+/** Standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) is read by the SDK itself. */
+function defaultAwsServices(homeRegion: string): { services: AwsServices; bootstrap: () => Promise<Bootstrap> } {
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  const common = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+  const s3Clients = new Map<string, S3Client>();
+  return {
+    services: {
+      s3(region) {
+        let client = s3Clients.get(region);
+        if (!client) {
+          // A custom endpoint (a local emulator, an S3-compatible store) cannot resolve bucket subdomains.
+          client = new S3Client({ ...common, region, ...(endpoint ? { forcePathStyle: true } : {}) });
+          s3Clients.set(region, client);
+        }
+        return client;
+      },
+    },
+    async bootstrap() {
+      const sts = new STSClient({ ...common, region: homeRegion });
+      const identity = await sts.send(new GetCallerIdentityCommand({}));
+      if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account id');
+      return { aws_account_id: identity.Account };
+    },
+  };
+}
+
+const defaultEffects: RunnerEffects = {
+  now: () => new Date(),
+  newId: randomUUID,
+  print: (text) => process.stdout.write(`${text}\n`),
+  awsServices: defaultAwsServices,
+};
+
+interface RunArgs {
+  tenant?: string;
+  workspace: string;
+  checker: string[];
+  'exclude-checker': string[];
+  out: string;
+  'finding-id-mode': FindingIdMode;
+  regions?: string[];
+  'list-checkers': boolean;
+  json: boolean;
+  export: boolean;
+  'export-dir': string;
+  'drop-invalid': boolean;
+  'run-ts'?: string;
+  'log-level': string;
+}
+
+function selectCheckers(registry: CheckerRegistry, include: string[], exclude: string[]): RegisteredChecker[] {
+  const unknown = [...include, ...exclude].filter((id) => !registry.has(id));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `unknown checker id ${unknown.join(', ')}; known checkers:\n  ${registry.ids().join('\n  ')}`,
+      EXIT.usage,
+    );
+  }
+  const chosen = include.length > 0 ? registry.list().filter((c) => include.includes(c.meta.id)) : registry.list();
+  return chosen.filter((c) => !exclude.includes(c.meta.id));
+}
+
+function resolveRegions(regions: string[] | undefined): string[] {
+  const given = (regions ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  if (given.length > 0) return [...new Set(given)];
+  return [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'];
+}
+
+async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
+  const registry = await discoverCheckers();
+  if (args['list-checkers']) {
+    effects.print(args.json ? checkerJson(registry.list()) : checkerTable(registry.list()));
+    return EXIT.ok;
+  }
+  if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
+  const tenantId = assertSafeTenant(args.tenant);
+  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
+  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
+  const runTs = args['run-ts'] ? new Date(parseTimestamp(args['run-ts']) ?? NaN) : effects.now();
+  if (Number.isNaN(runTs.getTime())) throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
+
+  const regions = resolveRegions(args.regions);
+  const runId = `run-${runTs.toISOString()}-${effects.newId().slice(0, 8)}`;
+  const runLog = log.child({ run_id: runId });
+  const aws = effects.awsServices(regions[0]!);
+  const bootstrap = await aws.bootstrap().catch((error: unknown) => {
+    throw new CliError(
+      `could not identify the AWS account (STS GetCallerIdentity): ${(error as Error).message}. ` +
+        'Check your credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL.',
+      EXIT.failure,
+      { cause: error },
+    );
+  });
+  runLog.info({ account: bootstrap.aws_account_id, regions, checkers: checkers.length }, 'run started');
+
+  const facts = {
+    tenantId,
+    workspaceId: args.workspace,
+    runId,
+    runTs,
+    ingestedTs: effects.now(),
+    engineName: ENGINE_NAME,
+    engineVersion: ENGINE_VERSION,
+    rulepackVersion: RULEPACK_VERSION,
+    findingIdMode: args['finding-id-mode'],
+  };
+  const context = Object.freeze({
+    tenantId,
+    workspaceId: args.workspace,
+    runId,
+    runTs,
+    engineVersion: ENGINE_VERSION,
+    regions: Object.freeze(regions),
+    services: aws.services,
+  });
+  const report = await runCheckers({
+    facts,
+    context,
+    bootstrap: Object.freeze(bootstrap),
+    checkers,
+    out: args.out,
+    log: runLog,
+    now: effects.now,
+    newId: effects.newId,
+  });
+  effects.print(runSummary(report, tenantId));
+
+  if (args.export) {
+    await exportCommand({ tenant: tenantId, data: args.out, 'out-dir': args['export-dir'] }, effects);
+  }
+  const invalid = report.checkers.reduce((n, c) => n + c.invalid, 0);
+  if (invalid > 0 && !args['drop-invalid']) {
+    effects.print(`\n${invalid} invalid finding draft(s) were not written (pass --drop-invalid to accept that).`);
+    return EXIT.failure;
+  }
+  const failed = report.checkers.filter((c) => c.error);
+  if (failed.length > 0) {
+    effects.print(`\n${failed.length} checker(s) failed: ${failed.map((c) => c.id).join(', ')}`);
+    return EXIT.partial;
+  }
+  return EXIT.ok;
+}
+
+async function exportCommand(
+  args: { tenant: string; data: string; 'out-dir': string },
+  effects: RunnerEffects,
+): Promise<number> {
+  const result = await exportTenant({
+    dataRoot: args.data,
+    tenantId: args.tenant,
+    outDir: args['out-dir'],
+    now: effects.now,
+  });
+  effects.print(`Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${result.files.join('\n  ')}`);
+  return EXIT.ok;
+}
+
+function commonOptions(cli: Argv): Argv {
+  return cli
+    .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Log verbosity (logs go to stderr)' })
+    .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces on errors' });
+}
+
+function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: number }): Argv {
+  const cli = yargs(argv)
+    .scriptName('finops-findings')
+    .usage(
+      '$0 --tenant <id> [options]\n\nRuns the cost checkers against the current AWS account and appends typed findings to\n' +
+        '<out>/tenant_id=<tenant>/run_date=<YYYY-MM-DD>/part-<uuid>.parquet',
+    )
+    .command(
+      '$0',
+      'Run the checkers (the default command)',
+      (y) =>
+        commonOptions(y)
+          .option('tenant', { type: 'string', describe: 'Tenant id; names the dataset partition (letters, digits, - _ .)' })
+          .option('workspace', { type: 'string', default: 'default', describe: 'Workspace id recorded on every finding' })
+          .option('checker', { type: 'string', array: true, default: [], describe: 'Run only this checker id (repeatable)' })
+          .option('exclude-checker', { type: 'string', array: true, default: [], describe: 'Skip this checker id (repeatable)' })
+          .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
+          .option('finding-id-mode', {
+            choices: FINDING_ID_MODES,
+            default: 'stable' as FindingIdMode,
+            describe: 'finding_id salt: stable (same id every run), per_run (run id), per_day (run date)',
+          })
+          .option('regions', { type: 'string', array: true, describe: 'Regions to scan (default: AWS_REGION or us-east-1)' })
+          .option('run-ts', { type: 'string', describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition' })
+          .option('list-checkers', { type: 'boolean', default: false, describe: 'List the available checkers and exit' })
+          .option('json', { type: 'boolean', default: false, describe: 'With --list-checkers: machine-readable JSON' })
+          .option('export', { type: 'boolean', default: false, describe: 'Export the dashboard JSON after the run' })
+          .option('export-dir', { type: 'string', default: DEFAULT_EXPORT_DIR, describe: 'Where --export writes the JSON' })
+          .option('drop-invalid', {
+            type: 'boolean',
+            default: false,
+            describe: 'Drop invalid finding drafts and succeed (by default they fail the run)',
+          }),
+      async (args) => {
+        exitCode.value = await runCommand(args as unknown as RunArgs, effects, createLogger(String(args['log-level'])));
+      },
+    )
+    .command(
+      'export',
+      "Export one tenant's latest findings as findings.json, summary.json and top_savings.json",
+      (y) =>
+        commonOptions(y)
+          .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to export' })
+          .option('data', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
+          .option('out-dir', { type: 'string', default: DEFAULT_EXPORT_DIR, describe: 'Where to write the JSON files' }),
+      async (args) => {
+        exitCode.value = await exportCommand(args, effects);
+      },
+    )
+    .example('$0 --tenant acme --export', 'scan the current account, write Parquet and the dashboard JSON')
+    .example('$0 --tenant acme --checker aws.s3.governance.lifecycle.missing', 'run one checker')
+    .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
+    .epilogue(
+      'Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished with checker errors.\n' +
+        'AWS configuration: AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL are honoured.',
+    )
+    .version(ENGINE_VERSION)
+    .strict()
+    .help()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new CliError(`${message} (see --help)`, EXIT.usage);
+    });
+  return cli;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function main(argv: string[], effects: RunnerEffects = defaultEffects): Promise<number> {
+  const exitCode = { value: EXIT.ok as number };
+  try {
+    await buildCli(argv, effects, exitCode).parseAsync();
+    return exitCode.value;
+  } catch (error) {
+    const known = error instanceof CliError || error instanceof UnsafeTenantError || error instanceof ExportError;
+    const code = error instanceof CliError ? error.exitCode : error instanceof UnsafeTenantError ? EXIT.usage : EXIT.failure;
+    process.stderr.write(`error: ${known ? (error as Error).message : String((error as Error)?.message ?? error)}\n`);
+    if (argv.includes('--debug')) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    else if (!known) process.stderr.write('(run again with --debug for details)\n');
+    return code;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (invokedDirectly) {
+  process.exitCode = await main(hideBin(process.argv));
+}

@@ -1,0 +1,84 @@
+/** Starts moto's server mode on a free loopback port: a real AWS API endpoint for tests and the demo. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface MotoServer {
+  readonly endpoint: string;
+  /** Environment for SDK clients and child processes: endpoint, dummy credentials, a region. */
+  readonly env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function motoCommand(): [string, string[]] {
+  const onPath = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
+  if (onPath.status === 0) return ['moto_server', []];
+  const viaPython = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
+  if (viaPython.status === 0) return ['python3', ['-m', 'moto.server']];
+  throw new Error("moto server is not installed: run pip install 'moto[server]'");
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto server exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`moto server did not answer at ${endpoint} within ${timeoutMs} ms`);
+}
+
+export async function startMoto(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
+  const port = await freePort();
+  const [command, prefix] = motoCommand();
+  const child = spawn(command, [...prefix, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return {
+    endpoint,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: 'us-east-1',
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Clears every resource moto holds, so each test starts from an empty account. */
+export async function resetMoto(endpoint: string): Promise<void> {
+  await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+}
