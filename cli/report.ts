@@ -1,5 +1,5 @@
 /** What the runner prints for people: the checker list and the end-of-run summary. */
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { RegisteredChecker } from '../checks/_lib/registry.ts';
 import { formatIssues } from '../contracts/issues.ts';
 import { STATUSES } from '../contracts/vocabulary.ts';
@@ -27,6 +27,12 @@ export function checkerJson(checkers: readonly RegisteredChecker[]): string {
   );
 }
 
+/** A path as the user would type it: relative when it is under the working directory. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function runSummary(report: RunReport, tenant: string): string {
@@ -45,7 +51,7 @@ export function runSummary(report: RunReport, tenant: string): string {
     ),
     '',
     `Wrote ${report.rowsWritten} finding(s) in ${report.parts.length} file(s)${report.parts.length ? ':' : '.'}`,
-    ...report.parts.map((p) => `  ${relative(process.cwd(), p.path)} (${p.rows} rows)`),
+    ...report.parts.map((p) => `  ${shown(p.path)} (${p.rows} rows)`),
   ];
   for (const c of report.checkers.filter((o) => o.invalid > 0)) {
     lines.push('', `${c.id}: ${c.invalid} invalid draft(s) were not written; first problems:`);

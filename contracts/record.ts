@@ -51,18 +51,25 @@ const date = z
     }
   });
 
-/** An integer in a range; "" and null mean absent. */
+/** An integer in a range (a number or numeric text); "" and null mean absent. */
+const integerIn = (min: number, max: number) => (value: unknown, ctx: z.RefinementCtx) => {
+  if (isBlank(value)) return;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an integer from ${min} to ${max}` });
+  }
+};
 const intIn = (min: number, max: number) =>
   z
     .union([z.number(), z.string()], { error: `must be an integer from ${min} to ${max}` })
     .nullish()
-    .superRefine((value, ctx) => {
-      if (isBlank(value)) return;
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an integer from ${min} to ${max}` });
-      }
-    });
+    .superRefine(integerIn(min, max));
+const requiredIntIn = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string()], required(`an integer from ${min} to ${max}`))
+    .superRefine((value, ctx) =>
+      value === '' ? ctx.addIssue({ code: 'custom', message: 'is required' }) : integerIn(min, max)(value, ctx),
+    );
 
 /** An enum value; "" and null mean absent unless the field is required. */
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
@@ -165,7 +172,7 @@ export const findingRecordSchema = z
     dimensions: stringMap,
     metrics: moneyMap,
     metadata_json: text,
-    source: z.object({ source_type: text, source_ref: text, schema_version: intIn(1, 65535).refine((v) => !isBlank(v), 'is required') }),
+    source: z.object({ source_type: text, source_ref: text, schema_version: requiredIntIn(1, 65535) }),
   })
   .superRefine((record, ctx) => {
     const actual = record.actual;

@@ -92,7 +92,15 @@ function compile(type: DataType, path: string): Caster {
       if (blank(v)) return null;
       if (typeof v !== 'object' || Array.isArray(v)) return fail(problems, v, 'is not a map');
       const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
-      return new Map(entries.map(([k, x]) => [String(k), value(x, problems)]));
+      return new Map(
+        entries.map(([k, x]) => {
+          const found: CastProblem[] = [];
+          const cast = value(x, found);
+          // Name the entry in the path: metrics.size_gib rather than metrics{}.
+          for (const p of found) problems.push({ ...p, path: p.path.replace(`${path}{}`, `${path}.${String(k)}`) });
+          return [String(k), cast];
+        }),
+      );
     };
   }
   throw new Error(`storage_cast has no rule for ${String(type)} at ${path}`);

@@ -3,7 +3,7 @@
  * as it comes, and the bytes go to a temporary file that is renamed into place only when complete.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -87,11 +87,18 @@ export class ParquetPart {
     }
   }
 
-  /** Finishes the file and renames it into place; returns its final path. */
+  /**
+   * Finishes the file and publishes it under its final name; returns that path. A hard link, unlike
+   * rename, fails when the name exists, so a part is never replaced (the dataset is append-only).
+   */
   async close(): Promise<string> {
     this.controller.close();
-    await this.written;
-    await rename(this.tempPath, this.finalPath);
+    try {
+      await this.written;
+      await link(this.tempPath, this.finalPath);
+    } finally {
+      await rm(this.tempPath, { force: true });
+    }
     return this.finalPath;
   }
 

@@ -1,6 +1,7 @@
 import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
+  GetBucketTaggingCommand,
   paginateListBuckets,
   type LifecycleRule,
 } from '@aws-sdk/client-s3';
@@ -22,7 +23,7 @@ export const checker = defineChecker({
     resource_type: 's3_bucket',
     category: 'storage',
     severity: 'low',
-    iam_actions: ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetLifecycleConfiguration'],
+    iam_actions: ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetLifecycleConfiguration', 's3:GetBucketTagging'],
     rule: 'A bucket without any lifecycle rule keeps every object, version and incomplete upload in its original storage class forever.',
     remediation:
       'Add a lifecycle configuration: transition cold objects to cheaper storage classes, expire what is no longer needed, and abort incomplete multipart uploads.',
@@ -71,7 +72,18 @@ async function examineBucket(
     if (!isAccessDenied(error)) throw error;
     state = { kind: 'denied', reason: `${errorName(error)}: ${(error as Error).message}` };
   }
-  return draftFor(bootstrap, region, bucket, state);
+  return { ...draftFor(bootstrap, region, bucket, state), tags: await tagsOf(ctx, region, bucket) };
+}
+
+/** Bucket tags help owners find their findings; a bucket whose tags cannot be read simply has none here. */
+async function tagsOf(ctx: RunContext, region: string, bucket: string): Promise<Record<string, string>> {
+  try {
+    const out = await ctx.services.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
+    return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (error) {
+    if (errorName(error) === 'NoSuchTagSet' || isAccessDenied(error)) return {};
+    throw error;
+  }
 }
 
 async function lifecycleOf(ctx: RunContext, region: string, bucket: string): Promise<LifecycleState> {
