@@ -49,6 +49,7 @@ export interface RunnerEffects {
   readonly now: () => Date;
   readonly newId: () => string;
   readonly print: (text: string) => void;
+  readonly logger: (level: string) => Logger;
   readonly awsServices: (region: string) => { services: AwsServices; bootstrap: () => Promise<Bootstrap> };
 }
 
@@ -82,6 +83,7 @@ const defaultEffects: RunnerEffects = {
   now: () => new Date(),
   newId: randomUUID,
   print: (text) => process.stdout.write(`${text}\n`),
+  logger: (level) => createLogger(level),
   awsServices: defaultAwsServices,
 };
 
@@ -249,7 +251,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe: 'Drop invalid finding drafts and succeed (by default they fail the run)',
           }),
       async (args) => {
-        exitCode.value = await runCommand(args as unknown as RunArgs, effects, createLogger(String(args['log-level'])));
+        exitCode.value = await runCommand(args as unknown as RunArgs, effects, effects.logger(String(args['log-level'])));
       },
     )
     .command(

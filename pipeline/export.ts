@@ -54,7 +54,8 @@ const FINDING_ROW = `to_json({
   savings_source: dimensions['savings_source'], tags: tags
 })::VARCHAR`;
 
-const ORDER = 'ORDER BY estimated.monthly_savings DESC NULLS LAST, fingerprint';
+// Money first: failing findings by savings, then the rest by severity; fingerprint makes it total.
+const ORDER = "ORDER BY status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
 
 export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
   const tenant = assertSafeTenant(options.tenantId);

@@ -1,0 +1,144 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defineChecker, registerChecker, registry } from '../../checks/_lib/registry.ts';
+import { main } from '../../runner.ts';
+import { query } from '../helpers/duckdb.ts';
+import { fakeEffects } from '../helpers/fake_aws.ts';
+import { META } from '../helpers/records.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'runner-'));
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+// Test-only checkers, registered once into the process registry the runner reads.
+if (!registry.has('test.throws.midway')) {
+  registerChecker(
+    defineChecker({
+      meta: { ...META, id: 'test.throws.midway' },
+      create: async function* (_ctx, bootstrap) {
+        yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'before-the-throw' } };
+        throw new Error('boom');
+      },
+    }),
+    'tests/cli/runner.test.ts',
+  );
+  registerChecker(
+    defineChecker({
+      meta: { ...META, id: 'test.yields.invalid' },
+      create: async function* (_ctx, bootstrap) {
+        yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'good' } };
+        yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'bad' }, estimated: { monthly_savings: '1.0000001' } };
+      },
+    }),
+    'tests/cli/runner.test.ts',
+  );
+}
+
+const BUCKETS = [
+  { name: 'logs', location: null, tags: { team: 'platform' } },
+  { name: 'eu-data', location: 'EU', rules: 2 },
+  { name: 'secret', location: 'eu-west-3', deny: true },
+];
+const S3_CHECK = 'aws.s3.governance.lifecycle.missing';
+const parquet = () => join(dir, 'out', '**', '*.parquet');
+
+describe('runner', () => {
+  it('runs the S3 checker: fail without lifecycle, pass with it, unknown when denied', async () => {
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const code = await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out')], effects);
+    expect(code).toBe(0);
+    const rows = await query(
+      `SELECT scope.resource_id AS bucket, scope.region AS region, status, message LIKE '%AccessDenied%' AS denied_reason,
+              tags['team'] AS team
+       FROM read_parquet('${parquet()}') ORDER BY bucket`,
+    );
+    expect(rows).toEqual([
+      { bucket: 'eu-data', region: 'eu-west-1', status: 'pass', denied_reason: false, team: null },
+      { bucket: 'logs', region: 'us-east-1', status: 'fail', denied_reason: false, team: 'platform' },
+      { bucket: 'secret', region: 'eu-west-3', status: 'unknown', denied_reason: true, team: null },
+    ]);
+    expect(printed.join('\n')).toMatch(/aws\.s3\.governance\.lifecycle\.missing\s+1\s+1\s+0\s+1\s+0/);
+  });
+
+  it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const code = await main(
+      ['--tenant', 'acme', '--checker', 'test.throws.midway', '--checker', S3_CHECK, '--out', join(dir, 'out')],
+      effects,
+    );
+    expect(code).toBe(3);
+    const rows = await query(`SELECT check_id, count(*)::INTEGER AS n FROM read_parquet('${parquet()}') GROUP BY ALL ORDER BY ALL`);
+    expect(rows).toEqual([
+      { check_id: S3_CHECK, n: 3 },
+      { check_id: 'test.throws.midway', n: 1 },
+    ]);
+    expect(printed.join('\n')).toContain('Error: boom');
+  });
+
+  it('never writes an invalid draft, and fails the run unless --drop-invalid', async () => {
+    const { effects, printed } = fakeEffects([]);
+    const out = join(dir, 'out');
+    expect(await main(['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out], effects)).toBe(1);
+    expect(printed.join('\n')).toContain('estimated.monthly_savings: "1.0000001" has more than 6 decimals');
+    const rows = await query(`SELECT scope.resource_id AS id FROM read_parquet('${parquet()}')`);
+    expect(rows).toEqual([{ id: 'good' }]);
+    expect(await main(['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out, '--drop-invalid'], effects)).toBe(0);
+  });
+
+  it('rejects an unknown checker id with exit 2 and the known ids', async () => {
+    const { effects } = fakeEffects([]);
+    const stderr = vi.mocked(process.stderr.write);
+    expect(await main(['--tenant', 'acme', '--checker', 'aws.nope', '--out', join(dir, 'out')], effects)).toBe(2);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(`unknown checker id aws.nope; known checkers:\n  ${S3_CHECK}`);
+  });
+
+  it('rejects an unsafe tenant id with exit 2 before writing anything', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    expect(await main(['--tenant', '../evil', '--out', join(dir, 'out')], effects)).toBe(2);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('excludes checkers with --exclude-checker', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const code = await main(
+      ['--tenant', 'acme', '--exclude-checker', 'test.throws.midway', '--exclude-checker', 'test.yields.invalid', '--out', join(dir, 'out')],
+      effects,
+    );
+    expect(code).toBe(0);
+    expect(await query(`SELECT DISTINCT check_id FROM read_parquet('${parquet()}')`)).toEqual([{ check_id: S3_CHECK }]);
+  });
+
+  it('lists checkers as a table and as JSON metadata', async () => {
+    const { effects, printed } = fakeEffects([]);
+    expect(await main(['--list-checkers', '--json'], effects)).toBe(0);
+    const listed = JSON.parse(printed[0]!) as { id: string; iam_actions: string[] }[];
+    expect(listed.find((c) => c.id === S3_CHECK)?.iam_actions).toContain('s3:GetLifecycleConfiguration');
+    expect(await main(['--list-checkers'], effects)).toBe(0);
+    expect(printed[1]).toMatch(/^id\s+service\s+severity\s+title/);
+  });
+
+  it('uses --run-ts for run_ts and the run_date partition', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out'), '--run-ts', '2026-01-31T23:30:00-02:00'], effects);
+    expect(await readdir(join(dir, 'out', 'tenant_id=acme'))).toEqual(['run_date=2026-02-01']);
+  });
+
+  it('writes JSON with --export', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const code = await main(
+      ['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out'), '--export', '--export-dir', join(dir, 'json')],
+      effects,
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(dir, 'json', 'summary.json'), 'utf8'));
+    expect(summary.by_status).toEqual({ fail: 1, pass: 1, unknown: 1 });
+  });
+});
