@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'data/**', 'webapp_data/**', '.demo/**', 'bin/**'] },
+  {
+    ignores: ['node_modules/**', '.scratch/**', 'dist/**', 'data/**', 'webapp_data/**', '.demo/**', 'bin/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -54,7 +54,10 @@ export interface RunnerEffects {
 }
 
 /** Standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) is read by the SDK itself. */
-function defaultAwsServices(homeRegion: string): { services: AwsServices; bootstrap: () => Promise<Bootstrap> } {
+function defaultAwsServices(homeRegion: string): {
+  services: AwsServices;
+  bootstrap: () => Promise<Bootstrap>;
+} {
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
   const common = { retryMode: 'adaptive', maxAttempts: 5 } as const;
   const s3Clients = new Map<string, S3Client>();
@@ -104,7 +107,11 @@ interface RunArgs {
   'log-level': string;
 }
 
-function selectCheckers(registry: CheckerRegistry, include: string[], exclude: string[]): RegisteredChecker[] {
+function selectCheckers(
+  registry: CheckerRegistry,
+  include: string[],
+  exclude: string[],
+): RegisteredChecker[] {
   const unknown = [...include, ...exclude].filter((id) => !registry.has(id));
   if (unknown.length > 0) {
     throw new CliError(
@@ -112,12 +119,16 @@ function selectCheckers(registry: CheckerRegistry, include: string[], exclude: s
       EXIT.usage,
     );
   }
-  const chosen = include.length > 0 ? registry.list().filter((c) => include.includes(c.meta.id)) : registry.list();
+  const chosen =
+    include.length > 0 ? registry.list().filter((c) => include.includes(c.meta.id)) : registry.list();
   return chosen.filter((c) => !exclude.includes(c.meta.id));
 }
 
 function resolveRegions(regions: string[] | undefined): string[] {
-  const given = (regions ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean);
+  const given = (regions ?? [])
+    .flatMap((r) => r.split(','))
+    .map((r) => r.trim())
+    .filter(Boolean);
   if (given.length > 0) return [...new Set(given)];
   return [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'];
 }
@@ -133,7 +144,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
   if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
   const runTs = args['run-ts'] ? new Date(parseTimestamp(args['run-ts']) ?? NaN) : effects.now();
-  if (Number.isNaN(runTs.getTime())) throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
+  if (Number.isNaN(runTs.getTime()))
+    throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
 
   const regions = resolveRegions(args.regions);
   const runId = `run-${runTs.toISOString()}-${effects.newId().slice(0, 8)}`;
@@ -186,7 +198,9 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   }
   const invalid = report.checkers.reduce((n, c) => n + c.invalid, 0);
   if (invalid > 0 && !args['drop-invalid']) {
-    effects.print(`\n${invalid} invalid finding draft(s) were not written (pass --drop-invalid to accept that).`);
+    effects.print(
+      `\n${invalid} invalid finding draft(s) were not written (pass --drop-invalid to accept that).`,
+    );
     return EXIT.failure;
   }
   const failed = report.checkers.filter((c) => c.error);
@@ -207,13 +221,19 @@ async function exportCommand(
     outDir: args['out-dir'],
     now: effects.now,
   });
-  effects.print(`Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${result.files.join('\n  ')}`);
+  effects.print(
+    `Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${result.files.join('\n  ')}`,
+  );
   return EXIT.ok;
 }
 
 function commonOptions(cli: Argv): Argv {
   return cli
-    .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Log verbosity (logs go to stderr)' })
+    .option('log-level', {
+      choices: LOG_LEVELS,
+      default: 'info',
+      describe: 'Log verbosity (logs go to stderr)',
+    })
     .option('debug', { type: 'boolean', default: false, describe: 'Show stack traces on errors' });
 }
 
@@ -229,29 +249,73 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       'Run the checkers (the default command)',
       (y) =>
         commonOptions(y)
-          .option('tenant', { type: 'string', describe: 'Tenant id; names the dataset partition (letters, digits, - _ .)' })
-          .option('workspace', { type: 'string', default: 'default', describe: 'Workspace id recorded on every finding' })
-          .option('checker', { type: 'string', array: true, default: [], describe: 'Run only this checker id (repeatable)' })
-          .option('exclude-checker', { type: 'string', array: true, default: [], describe: 'Skip this checker id (repeatable)' })
+          .option('tenant', {
+            type: 'string',
+            describe: 'Tenant id; names the dataset partition (letters, digits, - _ .)',
+          })
+          .option('workspace', {
+            type: 'string',
+            default: 'default',
+            describe: 'Workspace id recorded on every finding',
+          })
+          .option('checker', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Run only this checker id (repeatable)',
+          })
+          .option('exclude-checker', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Skip this checker id (repeatable)',
+          })
           .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
           .option('finding-id-mode', {
             choices: FINDING_ID_MODES,
             default: 'stable' as FindingIdMode,
             describe: 'finding_id salt: stable (same id every run), per_run (run id), per_day (run date)',
           })
-          .option('regions', { type: 'string', array: true, describe: 'Regions to scan (default: AWS_REGION or us-east-1)' })
-          .option('run-ts', { type: 'string', describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition' })
-          .option('list-checkers', { type: 'boolean', default: false, describe: 'List the available checkers and exit' })
-          .option('json', { type: 'boolean', default: false, describe: 'With --list-checkers: machine-readable JSON' })
-          .option('export', { type: 'boolean', default: false, describe: 'Export the dashboard JSON after the run' })
-          .option('export-dir', { type: 'string', default: DEFAULT_EXPORT_DIR, describe: 'Where --export writes the JSON' })
+          .option('regions', {
+            type: 'string',
+            array: true,
+            describe: 'Regions to scan (default: AWS_REGION or us-east-1)',
+          })
+          .option('run-ts', {
+            type: 'string',
+            describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition',
+          })
+          .option('list-checkers', {
+            type: 'boolean',
+            default: false,
+            describe: 'List the available checkers and exit',
+          })
+          .option('json', {
+            type: 'boolean',
+            default: false,
+            describe: 'With --list-checkers: machine-readable JSON',
+          })
+          .option('export', {
+            type: 'boolean',
+            default: false,
+            describe: 'Export the dashboard JSON after the run',
+          })
+          .option('export-dir', {
+            type: 'string',
+            default: DEFAULT_EXPORT_DIR,
+            describe: 'Where --export writes the JSON',
+          })
           .option('drop-invalid', {
             type: 'boolean',
             default: false,
             describe: 'Drop invalid finding drafts and succeed (by default they fail the run)',
           }),
       async (args) => {
-        exitCode.value = await runCommand(args as unknown as RunArgs, effects, effects.logger(String(args['log-level'])));
+        exitCode.value = await runCommand(
+          args as unknown as RunArgs,
+          effects,
+          effects.logger(String(args['log-level'])),
+        );
       },
     )
     .command(
@@ -261,7 +325,11 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         commonOptions(y)
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to export' })
           .option('data', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
-          .option('out-dir', { type: 'string', default: DEFAULT_EXPORT_DIR, describe: 'Where to write the JSON files' }),
+          .option('out-dir', {
+            type: 'string',
+            default: DEFAULT_EXPORT_DIR,
+            describe: 'Where to write the JSON files',
+          }),
       async (args) => {
         exitCode.value = await exportCommand(args, effects);
       },
@@ -292,9 +360,17 @@ export async function main(argv: string[], effects: RunnerEffects = defaultEffec
     await buildCli(argv, effects, exitCode).parseAsync();
     return exitCode.value;
   } catch (error) {
-    const known = error instanceof CliError || error instanceof UnsafeTenantError || error instanceof ExportError;
-    const code = error instanceof CliError ? error.exitCode : error instanceof UnsafeTenantError ? EXIT.usage : EXIT.failure;
-    process.stderr.write(`error: ${known ? (error as Error).message : String((error as Error)?.message ?? error)}\n`);
+    const known =
+      error instanceof CliError || error instanceof UnsafeTenantError || error instanceof ExportError;
+    const code =
+      error instanceof CliError
+        ? error.exitCode
+        : error instanceof UnsafeTenantError
+          ? EXIT.usage
+          : EXIT.failure;
+    process.stderr.write(
+      `error: ${known ? (error as Error).message : String((error as Error)?.message ?? error)}\n`,
+    );
     if (argv.includes('--debug')) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
     else if (!known) process.stderr.write('(run again with --debug for details)\n');
     return code;

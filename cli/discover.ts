@@ -26,7 +26,9 @@ function isCheckerModule(name: string): boolean {
 export async function checkerModules(dir: string = CHECKS_DIR): Promise<string[]> {
   const found: string[] = [];
   async function walk(folder: string): Promise<void> {
-    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     for (const entry of entries) {
       if (entry.isDirectory() && !entry.name.startsWith('_') && !entry.name.startsWith('.')) {
         await walk(join(folder, entry.name));

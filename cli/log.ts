@@ -15,5 +15,8 @@ export function createLogger(level: string, stream: NodeJS.WriteStream = process
       pretty({ destination: stream, sync: true, ignore: 'pid,hostname,run_id', translateTime: 'HH:MM:ss' }),
     );
   }
-  return pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
+  return pino(
+    { level, base: null, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ dest: 2, sync: true }),
+  );
 }

@@ -8,7 +8,10 @@ import type { RunReport } from './run.ts';
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -56,7 +59,12 @@ export function runSummary(report: RunReport, tenant: string): string {
   for (const c of report.checkers.filter((o) => o.invalid > 0)) {
     lines.push('', `${c.id}: ${c.invalid} invalid draft(s) were not written; first problems:`);
     for (const example of c.invalidExamples) {
-      lines.push(`  resource ${example.resource_id || '(none)'}:`, ...formatIssues(example.issues).split('\n').map((l) => `    ${l}`));
+      lines.push(
+        `  resource ${example.resource_id || '(none)'}:`,
+        ...formatIssues(example.issues)
+          .split('\n')
+          .map((l) => `    ${l}`),
+      );
     }
   }
   return lines.join('\n');

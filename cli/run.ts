@@ -67,8 +67,12 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
       log.info(`checker ${index + 1}/${input.checkers.length} ${checker.meta.id} started`);
       const outcome = await runOne(checker, input, writer, log);
       outcomes.push(outcome);
-      if (outcome.error) log.error({ err: outcome.error }, `checker ${checker.meta.id} failed: ${outcome.error}`);
-      log.info({ counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs }, `checker ${checker.meta.id} done`);
+      if (outcome.error)
+        log.error({ err: outcome.error }, `checker ${checker.meta.id} failed: ${outcome.error}`);
+      log.info(
+        { counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
+        `checker ${checker.meta.id} done`,
+      );
     }
   } catch (error) {
     await writer.abort();
@@ -127,7 +131,11 @@ function toStorageRow(assembled: Assembled): { row: StorageRow } | { issues: rea
   } catch (error) {
     if (!(error instanceof CastError)) throw error;
     return {
-      issues: error.problems.map((p) => ({ path: p.path, code: 'cast', message: `${JSON.stringify(p.value)} ${p.message}` })),
+      issues: error.problems.map((p) => ({
+        path: p.path,
+        code: 'cast',
+        message: `${JSON.stringify(p.value)} ${p.message}`,
+      })),
     };
   }
 }

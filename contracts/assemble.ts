@@ -25,7 +25,12 @@ export type Assembled =
   | { readonly ok: false; readonly record: FindingRecord; readonly issues: readonly ValidationIssue[] };
 
 export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: RunFacts): Assembled {
-  const scope = { cloud: meta.cloud, service: meta.service, resource_type: meta.resource_type, ...draft.scope };
+  const scope = {
+    cloud: meta.cloud,
+    service: meta.service,
+    resource_type: meta.resource_type,
+    ...draft.scope,
+  };
   const fingerprint = computeFingerprint({
     tenantId: run.tenantId,
     checkId: meta.id,
@@ -57,14 +62,19 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     sub_category: draft.sub_category ?? '',
     frameworks: draft.frameworks ? [...draft.frameworks] : [],
     status: draft.status,
-    severity: { level, score: draft.severity?.score ?? SEVERITY_SCORES[level as keyof typeof SEVERITY_SCORES] },
+    severity: {
+      level,
+      score: draft.severity?.score ?? SEVERITY_SCORES[level as keyof typeof SEVERITY_SCORES],
+    },
     priority: draft.priority ?? '',
     title: draft.title ?? meta.title,
     message: draft.message ?? '',
     advice: draft.advice ?? '',
     recommendation: draft.recommendation ?? '',
     remediation: draft.remediation ?? meta.remediation,
-    links: draft.links ? draft.links.map((l) => ({ ...l })) : [{ label: 'Documentation', url: meta.docs_url }],
+    links: draft.links
+      ? draft.links.map((l) => ({ ...l }))
+      : [{ label: 'Documentation', url: meta.docs_url }],
     estimated: draft.estimated ?? null,
     actual: draft.actual ?? null,
     // Lifecycle across runs is derived from history; a single run knows only that it saw the finding.

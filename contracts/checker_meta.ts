@@ -7,7 +7,9 @@ import { SEVERITIES } from './vocabulary.ts';
 export const CHECKER_ID = /^[a-z0-9]+(?:\.[a-z0-9_]+)+$/;
 
 export const checkerMetaSchema = z.object({
-  id: z.string().regex(CHECKER_ID, 'must be dotted lower-case words, e.g. aws.s3.governance.lifecycle.missing'),
+  id: z
+    .string()
+    .regex(CHECKER_ID, 'must be dotted lower-case words, e.g. aws.s3.governance.lifecycle.missing'),
   title: z.string().min(1),
   cloud: z.literal('aws'),
   /** The service as the reference engine names it (AmazonS3, AmazonEC2, ...). */
@@ -16,7 +18,9 @@ export const checkerMetaSchema = z.object({
   category: z.string().min(1),
   severity: z.enum(SEVERITIES),
   /** IAM actions the checker calls, e.g. `s3:ListAllMyBuckets`. */
-  iam_actions: z.array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'must look like service:Action')).min(1),
+  iam_actions: z
+    .array(z.string().regex(/^[a-z0-9-]+:[A-Za-z0-9*]+$/, 'must look like service:Action'))
+    .min(1),
   rule: z.string().min(1),
   remediation: z.string().min(1),
   docs_url: z.url(),

@@ -15,7 +15,8 @@ export function parseDecimal(input: string | number): DecimalResult {
   if (source === undefined) return { ok: false, reason: 'is not a finite number' };
   const match = DECIMAL_TEXT.exec(source);
   const [, sign = '', whole = '', fractionText = '', exponentText = '0'] = match ?? [];
-  if (!match || (whole === '' && fractionText === '')) return { ok: false, reason: 'is not a decimal number' };
+  if (!match || (whole === '' && fractionText === ''))
+    return { ok: false, reason: 'is not a decimal number' };
   const exponent = Number(exponentText);
   if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > 64) {
     return { ok: false, reason: 'has an exponent out of range' };
@@ -27,7 +28,8 @@ export function parseDecimal(input: string | number): DecimalResult {
     digits += '0'.repeat(-scale);
     scale = 0;
   }
-  const trimmed = digits.slice(0, digits.length - scale) + digits.slice(digits.length - scale).replace(/0+$/, '');
+  const trimmed =
+    digits.slice(0, digits.length - scale) + digits.slice(digits.length - scale).replace(/0+$/, '');
   const kept = trimmed.length - (digits.length - scale);
   if (kept > MONEY_SCALE) return { ok: false, reason: `has more than ${MONEY_SCALE} decimals` };
   const scaled = BigInt(trimmed || '0') * 10n ** BigInt(MONEY_SCALE - kept);

@@ -8,7 +8,10 @@ export interface ValidationIssue {
 }
 
 export function pathText(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
 }
 
 export function issuesFromZod(error: z.ZodError): ValidationIssue[] {

@@ -7,13 +7,7 @@ import { z } from 'zod';
 import { parseDecimal } from './decimal.ts';
 import { issuesFromZod, type ValidationIssue } from './issues.ts';
 import { parseDate, parseTimestamp } from './time.ts';
-import {
-  ATTRIBUTION_METHODS,
-  COST_MODELS,
-  LIFECYCLE_STATUSES,
-  SEVERITIES,
-  STATUSES,
-} from './vocabulary.ts';
+import { ATTRIBUTION_METHODS, COST_MODELS, LIFECYCLE_STATUSES, SEVERITIES, STATUSES } from './vocabulary.ts';
 
 const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
 const required = (what: string) => ({
@@ -56,7 +50,10 @@ const integerIn = (min: number, max: number) => (value: unknown, ctx: z.Refineme
   if (isBlank(value)) return;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an integer from ${min} to ${max}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(value)} is not an integer from ${min} to ${max}`,
+    });
   }
 };
 const intIn = (min: number, max: number) =>
@@ -68,7 +65,9 @@ const requiredIntIn = (min: number, max: number) =>
   z
     .union([z.number(), z.string()], required(`an integer from ${min} to ${max}`))
     .superRefine((value, ctx) =>
-      value === '' ? ctx.addIssue({ code: 'custom', message: 'is required' }) : integerIn(min, max)(value, ctx),
+      value === ''
+        ? ctx.addIssue({ code: 'custom', message: 'is required' })
+        : integerIn(min, max)(value, ctx),
     );
 
 /** An enum value; "" and null mean absent unless the field is required. */
@@ -176,12 +175,26 @@ export const findingRecordSchema = z
   })
   .superRefine((record, ctx) => {
     const actual = record.actual;
-    const costs = actual && [actual.cost_7d, actual.cost_30d, actual.cost_mtd, actual.cost_prev_month, actual.savings_7d, actual.savings_30d];
+    const costs = actual && [
+      actual.cost_7d,
+      actual.cost_30d,
+      actual.cost_mtd,
+      actual.cost_prev_month,
+      actual.savings_7d,
+      actual.savings_30d,
+    ];
     if (costs?.some((c) => !isBlank(c)) && isBlank(actual?.model?.currency)) {
-      ctx.addIssue({ code: 'custom', path: ['actual', 'model', 'currency'], message: 'is required when actual costs are present' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['actual', 'model', 'currency'],
+        message: 'is required when actual costs are present',
+      });
     }
     const lifecycle = record.lifecycle?.status;
-    if ((record.status === 'pass' || record.status === 'info') && (lifecycle === 'open' || lifecycle === 'acknowledged')) {
+    if (
+      (record.status === 'pass' || record.status === 'info') &&
+      (lifecycle === 'open' || lifecycle === 'acknowledged')
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['lifecycle', 'status'],

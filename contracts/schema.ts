@@ -129,6 +129,10 @@ export const findingSchema = new Schema([
   optional('metadata_json', utf8()),
   optional(
     'source',
-    struct(optional('source_type', utf8()), optional('source_ref', utf8()), optional('schema_version', int32())),
+    struct(
+      optional('source_type', utf8()),
+      optional('source_ref', utf8()),
+      optional('schema_version', int32()),
+    ),
   ),
 ]);

@@ -45,7 +45,8 @@ function compile(type: DataType, path: string): Caster {
     return null;
   };
   if (DataType.isUtf8(type)) {
-    return (v, problems) => (absent(v) ? null : typeof v === 'string' ? v : fail(problems, v, 'is not a string'));
+    return (v, problems) =>
+      absent(v) ? null : typeof v === 'string' ? v : fail(problems, v, 'is not a string');
   }
   if (DataType.isInt(type)) {
     return (v, problems) => {
@@ -97,7 +98,8 @@ function compile(type: DataType, path: string): Caster {
           const found: CastProblem[] = [];
           const cast = value(x, found);
           // Name the entry in the path: metrics.size_gib rather than metrics{}.
-          for (const p of found) problems.push({ ...p, path: p.path.replace(`${path}{}`, `${path}.${String(k)}`) });
+          for (const p of found)
+            problems.push({ ...p, path: p.path.replace(`${path}{}`, `${path}.${String(k)}`) });
           return [String(k), cast];
         }),
       );
@@ -107,7 +109,9 @@ function compile(type: DataType, path: string): Caster {
 }
 
 function compileStruct(fields: readonly Field[], prefix: string): Caster {
-  const casters = fields.map((f) => [f.name, compile(f.type, prefix ? `${prefix}.${f.name}` : f.name)] as const);
+  const casters = fields.map(
+    (f) => [f.name, compile(f.type, prefix ? `${prefix}.${f.name}` : f.name)] as const,
+  );
   return (v, problems) => {
     if (blank(v)) return null;
     if (typeof v !== 'object') {

@@ -76,7 +76,12 @@ export class BatchBuilder {
   /** Returns the rows appended so far as one batch and starts a new one. */
   flush(): RecordBatch {
     const children = this.columns.map((c) => c.builder.flush());
-    const data = makeData({ type: new Struct(this.schema.fields), length: this.rows, nullCount: 0, children });
+    const data = makeData({
+      type: new Struct(this.schema.fields),
+      length: this.rows,
+      nullCount: 0,
+      children,
+    });
     this.rows = 0;
     return new RecordBatch(this.schema, data);
   }

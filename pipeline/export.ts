@@ -55,7 +55,8 @@ const FINDING_ROW = `to_json({
 })::VARCHAR`;
 
 // Money first: failing findings by savings, then the rest by severity; fingerprint makes it total.
-const ORDER = "ORDER BY status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
+const ORDER =
+  "ORDER BY status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
 
 export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
   const tenant = assertSafeTenant(options.tenantId);
@@ -66,7 +67,11 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     const findings = await loadLatest(connection, options.dataRoot, tenant);
     const summary = await summarize(connection, tenant, (options.now ?? (() => new Date()))());
     const files = [
-      await writeJsonRows(connection, join(options.outDir, 'findings.json'), `SELECT ${FINDING_ROW} FROM latest ${ORDER}`),
+      await writeJsonRows(
+        connection,
+        join(options.outDir, 'findings.json'),
+        `SELECT ${FINDING_ROW} FROM latest ${ORDER}`,
+      ),
       await writeJsonRows(
         connection,
         join(options.outDir, 'top_savings.json'),
@@ -149,7 +154,12 @@ async function summarize(connection: DuckDBConnection, tenant: string, now: Date
      FROM latest`,
   );
   const [savings, cost, failing, withEstimate, latestRun, findings] = totals.getRowsJson()[0] as [
-    string, string, number, number, string | null, number,
+    string,
+    string,
+    number,
+    number,
+    string | null,
+    number,
   ];
   return {
     tenant_id: tenant,

@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { link, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
@@ -63,7 +64,7 @@ export class ParquetPart {
     enqueue(controller, first);
     const bytes = await parquet.transformParquetStream(batches, writerProperties(options));
     const written = pipeline(
-      Readable.fromWeb(bytes as import('node:stream/web').ReadableStream<Uint8Array>),
+      Readable.fromWeb(bytes as NodeReadableStream<Uint8Array>),
       createWriteStream(tempPath, { flags: 'wx' }),
     );
     // A failed write surfaces from write() or close(), not as an unhandled rejection in between.

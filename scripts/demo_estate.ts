@@ -21,7 +21,10 @@ export const DEMO_BUCKETS: readonly DemoBucket[] = [
   { name: 'acme-static-site', region: 'us-west-2', lifecycle: true },
 ];
 
-export async function seedDemoEstate(endpoint: string, buckets: readonly DemoBucket[] = DEMO_BUCKETS): Promise<void> {
+export async function seedDemoEstate(
+  endpoint: string,
+  buckets: readonly DemoBucket[] = DEMO_BUCKETS,
+): Promise<void> {
   const clients = new Map<string, S3Client>();
   const s3 = (region: string) => {
     let client = clients.get(region);

@@ -58,7 +58,7 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     await waitUntilUp(endpoint, child, options.timeoutMs ?? 30_000);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   return {
     endpoint,

@@ -15,11 +15,16 @@ async function sources(folder: string): Promise<string[]> {
 
 /** Every module specifier a file imports (static, dynamic and re-exports). */
 function imports(text: string): string[] {
-  const found = [...text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)];
+  const found = [
+    ...text.matchAll(/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ];
   return found.map((m) => m[1] ?? m[2]!);
 }
 
-async function violations(folder: string, forbidden: (specifier: string, file: string) => boolean): Promise<string[]> {
+async function violations(
+  folder: string,
+  forbidden: (specifier: string, file: string) => boolean,
+): Promise<string[]> {
   const bad: string[] = [];
   for (const file of await sources(folder)) {
     for (const specifier of imports(await readFile(file, 'utf8'))) {
@@ -34,14 +39,15 @@ const isStorageLib = (s: string) => STORAGE_LIBS.some((lib) => s === lib || s.st
 
 describe('dependency boundaries', () => {
   it('the import scanner sees imports (so the checks below can fail)', () => {
-    expect(imports("import { x } from 'apache-arrow';\nconst m = await import('../pipeline/a.ts');")).toEqual([
-      'apache-arrow',
-      '../pipeline/a.ts',
-    ]);
+    expect(imports("import { x } from 'apache-arrow';\nconst m = await import('../pipeline/a.ts');")).toEqual(
+      ['apache-arrow', '../pipeline/a.ts'],
+    );
   });
 
   it('checks/ never imports pipeline/, Arrow, parquet-wasm or DuckDB', async () => {
-    expect(await violations('checks', (s) => isStorageLib(s) || s.includes('/pipeline/') || s.includes('/cli/'))).toEqual([]);
+    expect(
+      await violations('checks', (s) => isStorageLib(s) || s.includes('/pipeline/') || s.includes('/cli/')),
+    ).toEqual([]);
   });
 
   it('checks/ imports from contracts/ only the draft, metadata and identity types, never the storage schema', async () => {
@@ -53,26 +59,33 @@ describe('dependency boundaries', () => {
     for (const file of await sources('checks')) {
       const text = await readFile(file, 'utf8');
       if (/new\s+\w+Client\s*\(/.test(text)) bad.push(`${relative(ROOT, file)} creates an SDK client`);
-      if (/process\.env|credential-provider|fromIni|fromEnv/.test(text)) bad.push(`${relative(ROOT, file)} reads credentials or environment`);
+      if (/process\.env|credential-provider|fromIni|fromEnv/.test(text))
+        bad.push(`${relative(ROOT, file)} reads credentials or environment`);
     }
     expect(bad).toEqual([]);
   });
 
   it('contracts/ never imports the AWS SDK, pipeline/ or the checkers', async () => {
     expect(
-      await violations('contracts', (s) => s.startsWith('@aws-sdk/') || s.includes('/pipeline/') || s.includes('/checks/')),
+      await violations(
+        'contracts',
+        (s) => s.startsWith('@aws-sdk/') || s.includes('/pipeline/') || s.includes('/checks/'),
+      ),
     ).toEqual([]);
   });
 
   it('pipeline/ never imports the AWS SDK or the checkers', async () => {
-    expect(await violations('pipeline', (s) => s.startsWith('@aws-sdk/') || s.includes('/checks/'))).toEqual([]);
+    expect(await violations('pipeline', (s) => s.startsWith('@aws-sdk/') || s.includes('/checks/'))).toEqual(
+      [],
+    );
   });
 
   it('only runner.ts builds SDK clients', async () => {
     const builders: string[] = [];
     for (const folder of ['checks', 'contracts', 'pipeline', 'cli']) {
       for (const file of await sources(folder)) {
-        if (/new\s+(S3|STS|EC2|\w+)Client\s*\(/.test(await readFile(file, 'utf8'))) builders.push(relative(ROOT, file));
+        if (/new\s+(S3|STS|EC2|\w+)Client\s*\(/.test(await readFile(file, 'utf8')))
+          builders.push(relative(ROOT, file));
       }
     }
     expect(builders).toEqual([]);

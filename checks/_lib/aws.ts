@@ -12,7 +12,12 @@ export function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AllAccessDisabled']);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'AllAccessDisabled',
+]);
 
 export function isAccessDenied(error: unknown): boolean {
   const name = errorName(error);

@@ -26,7 +26,9 @@ export class RegistryError extends Error {
 export function defineChecker(definition: CheckerDefinition): CheckerDefinition {
   const issues = validateCheckerMeta(definition.meta);
   if (issues.length > 0) {
-    throw new RegistryError(`checker ${String(definition.meta?.id)} has invalid metadata:\n${formatIssues(issues)}`);
+    throw new RegistryError(
+      `checker ${String(definition.meta?.id)} has invalid metadata:\n${formatIssues(issues)}`,
+    );
   }
   return Object.freeze({ meta: Object.freeze({ ...definition.meta }), create: definition.create });
 }

@@ -23,7 +23,12 @@ export const checker = defineChecker({
     resource_type: 's3_bucket',
     category: 'storage',
     severity: 'low',
-    iam_actions: ['s3:ListAllMyBuckets', 's3:GetBucketLocation', 's3:GetLifecycleConfiguration', 's3:GetBucketTagging'],
+    iam_actions: [
+      's3:ListAllMyBuckets',
+      's3:GetBucketLocation',
+      's3:GetLifecycleConfiguration',
+      's3:GetBucketTagging',
+    ],
     rule: 'A bucket without any lifecycle rule keeps every object, version and incomplete upload in its original storage class forever.',
     remediation:
       'Add a lifecycle configuration: transition cold objects to cheaper storage classes, expire what is no longer needed, and abort incomplete multipart uploads.',
@@ -51,7 +56,9 @@ async function* scanBuckets(ctx: RunContext, bootstrap: Bootstrap): AsyncGenerat
   const limit = pLimit(BUCKET_CONCURRENCY);
   for await (const page of paginateListBuckets({ client: s3 }, {})) {
     const names = (page.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : []));
-    const drafts = await Promise.all(names.map((name) => limit(() => examineBucket(ctx, bootstrap, home, name))));
+    const drafts = await Promise.all(
+      names.map((name) => limit(() => examineBucket(ctx, bootstrap, home, name))),
+    );
     yield* drafts;
   }
 }

@@ -1,7 +1,12 @@
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CheckerRegistry, defineChecker, RegistryError, type CheckerDefinition } from '../../checks/_lib/registry.ts';
+import {
+  CheckerRegistry,
+  defineChecker,
+  RegistryError,
+  type CheckerDefinition,
+} from '../../checks/_lib/registry.ts';
 import { checkerModules, discoverCheckers } from '../../cli/discover.ts';
 import { META } from '../helpers/records.ts';
 
@@ -21,7 +26,9 @@ describe('checker registry', () => {
     const registry = new CheckerRegistry();
     registry.register(definition('aws.b.check'), 'b');
     registry.register(definition('aws.a.check'), 'a');
-    expect(() => registry.get('aws.nope')).toThrow('unknown checker aws.nope; known checkers: aws.a.check, aws.b.check');
+    expect(() => registry.get('aws.nope')).toThrow(
+      'unknown checker aws.nope; known checkers: aws.a.check, aws.b.check',
+    );
   });
 
   it('validates metadata when a checker is declared', () => {
@@ -45,7 +52,7 @@ describe('checker discovery', () => {
     expect(modules.some((m) => m.includes('/_'))).toBe(false);
   });
 
-  it("registers every module under checks/ under its file name, and the id in its metadata agrees", async () => {
+  it('registers every module under checks/ under its file name, and the id in its metadata agrees', async () => {
     const registry = await discoverCheckers();
     const modules = await checkerModules();
     const fileIds = modules.map((m) => basename(m, extname(m)));

@@ -24,7 +24,10 @@ if (!registry.has('test.throws.midway')) {
     defineChecker({
       meta: { ...META, id: 'test.throws.midway' },
       create: async function* (_ctx, bootstrap) {
-        yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'before-the-throw' } };
+        yield {
+          status: 'fail',
+          scope: { account_id: bootstrap.aws_account_id, resource_id: 'before-the-throw' },
+        };
         throw new Error('boom');
       },
     }),
@@ -35,7 +38,11 @@ if (!registry.has('test.throws.midway')) {
       meta: { ...META, id: 'test.yields.invalid' },
       create: async function* (_ctx, bootstrap) {
         yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'good' } };
-        yield { status: 'fail', scope: { account_id: bootstrap.aws_account_id, resource_id: 'bad' }, estimated: { monthly_savings: '1.0000001' } };
+        yield {
+          status: 'fail',
+          scope: { account_id: bootstrap.aws_account_id, resource_id: 'bad' },
+          estimated: { monthly_savings: '1.0000001' },
+        };
       },
     }),
     'tests/cli/runner.test.ts',
@@ -71,11 +78,22 @@ describe('runner', () => {
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(
-      ['--tenant', 'acme', '--checker', 'test.throws.midway', '--checker', S3_CHECK, '--out', join(dir, 'out')],
+      [
+        '--tenant',
+        'acme',
+        '--checker',
+        'test.throws.midway',
+        '--checker',
+        S3_CHECK,
+        '--out',
+        join(dir, 'out'),
+      ],
       effects,
     );
     expect(code).toBe(3);
-    const rows = await query(`SELECT check_id, count(*)::INTEGER AS n FROM read_parquet('${parquet()}') GROUP BY ALL ORDER BY ALL`);
+    const rows = await query(
+      `SELECT check_id, count(*)::INTEGER AS n FROM read_parquet('${parquet()}') GROUP BY ALL ORDER BY ALL`,
+    );
     expect(rows).toEqual([
       { check_id: S3_CHECK, n: 3 },
       { check_id: 'test.throws.midway', n: 1 },
@@ -86,18 +104,29 @@ describe('runner', () => {
   it('never writes an invalid draft, and fails the run unless --drop-invalid', async () => {
     const { effects, printed } = fakeEffects([]);
     const out = join(dir, 'out');
-    expect(await main(['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out], effects)).toBe(1);
+    expect(await main(['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out], effects)).toBe(
+      1,
+    );
     expect(printed.join('\n')).toContain('estimated.monthly_savings: "1.0000001" has more than 6 decimals');
     const rows = await query(`SELECT scope.resource_id AS id FROM read_parquet('${parquet()}')`);
     expect(rows).toEqual([{ id: 'good' }]);
-    expect(await main(['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out, '--drop-invalid'], effects)).toBe(0);
+    expect(
+      await main(
+        ['--tenant', 'acme', '--checker', 'test.yields.invalid', '--out', out, '--drop-invalid'],
+        effects,
+      ),
+    ).toBe(0);
   });
 
   it('rejects an unknown checker id with exit 2 and the known ids', async () => {
     const { effects } = fakeEffects([]);
     const stderr = vi.mocked(process.stderr.write);
-    expect(await main(['--tenant', 'acme', '--checker', 'aws.nope', '--out', join(dir, 'out')], effects)).toBe(2);
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(`unknown checker id aws.nope; known checkers:\n  ${S3_CHECK}`);
+    expect(
+      await main(['--tenant', 'acme', '--checker', 'aws.nope', '--out', join(dir, 'out')], effects),
+    ).toBe(2);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(
+      `unknown checker id aws.nope; known checkers:\n  ${S3_CHECK}`,
+    );
   });
 
   it('rejects an unsafe tenant id with exit 2 before writing anything', async () => {
@@ -109,11 +138,22 @@ describe('runner', () => {
   it('excludes checkers with --exclude-checker', async () => {
     const { effects } = fakeEffects(BUCKETS);
     const code = await main(
-      ['--tenant', 'acme', '--exclude-checker', 'test.throws.midway', '--exclude-checker', 'test.yields.invalid', '--out', join(dir, 'out')],
+      [
+        '--tenant',
+        'acme',
+        '--exclude-checker',
+        'test.throws.midway',
+        '--exclude-checker',
+        'test.yields.invalid',
+        '--out',
+        join(dir, 'out'),
+      ],
       effects,
     );
     expect(code).toBe(0);
-    expect(await query(`SELECT DISTINCT check_id FROM read_parquet('${parquet()}')`)).toEqual([{ check_id: S3_CHECK }]);
+    expect(await query(`SELECT DISTINCT check_id FROM read_parquet('${parquet()}')`)).toEqual([
+      { check_id: S3_CHECK },
+    ]);
   });
 
   it('lists checkers as a table and as JSON metadata', async () => {
@@ -127,14 +167,36 @@ describe('runner', () => {
 
   it('uses --run-ts for run_ts and the run_date partition', async () => {
     const { effects } = fakeEffects(BUCKETS);
-    await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out'), '--run-ts', '2026-01-31T23:30:00-02:00'], effects);
+    await main(
+      [
+        '--tenant',
+        'acme',
+        '--checker',
+        S3_CHECK,
+        '--out',
+        join(dir, 'out'),
+        '--run-ts',
+        '2026-01-31T23:30:00-02:00',
+      ],
+      effects,
+    );
     expect(await readdir(join(dir, 'out', 'tenant_id=acme'))).toEqual(['run_date=2026-02-01']);
   });
 
   it('writes JSON with --export', async () => {
     const { effects } = fakeEffects(BUCKETS);
     const code = await main(
-      ['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out'), '--export', '--export-dir', join(dir, 'json')],
+      [
+        '--tenant',
+        'acme',
+        '--checker',
+        S3_CHECK,
+        '--out',
+        join(dir, 'out'),
+        '--export',
+        '--export-dir',
+        join(dir, 'json'),
+      ],
       effects,
     );
     expect(code).toBe(0);

@@ -11,7 +11,12 @@ import {
 
 interface VectorCase {
   name: string;
-  input: { tenant_id: string; check_id: string; scope: Record<string, string | null>; issue_key: Record<string, string | number | boolean | null> | null };
+  input: {
+    tenant_id: string;
+    check_id: string;
+    scope: Record<string, string | null>;
+    issue_key: Record<string, string | number | boolean | null> | null;
+  };
   canonical_json: string;
   fingerprint: string;
   finding_ids: Record<'stable' | 'per_run' | 'per_day', { salt: string | null; finding_id: string }>;
@@ -27,10 +32,17 @@ describe('identity contract (reference vectors)', () => {
   });
 
   describe.each(vectors.cases)('$name', (c) => {
-    const input = { tenantId: c.input.tenant_id, checkId: c.input.check_id, scope: c.input.scope, issueKey: c.input.issue_key };
+    const input = {
+      tenantId: c.input.tenant_id,
+      checkId: c.input.check_id,
+      scope: c.input.scope,
+      issueKey: c.input.issue_key,
+    };
 
     it('builds the canonical JSON byte for byte', () => {
-      expect(Buffer.from(fingerprintCanonicalJson(input), 'utf8')).toEqual(Buffer.from(c.canonical_json, 'utf8'));
+      expect(Buffer.from(fingerprintCanonicalJson(input), 'utf8')).toEqual(
+        Buffer.from(c.canonical_json, 'utf8'),
+      );
     });
 
     it('derives the reference fingerprint', () => {
@@ -38,7 +50,9 @@ describe('identity contract (reference vectors)', () => {
     });
 
     it.each(Object.entries(c.finding_ids))('derives the %s finding id', (_mode, { salt, finding_id }) => {
-      expect(computeFindingId({ tenantId: c.input.tenant_id, fingerprint: c.fingerprint, salt })).toBe(finding_id);
+      expect(computeFindingId({ tenantId: c.input.tenant_id, fingerprint: c.fingerprint, salt })).toBe(
+        finding_id,
+      );
     });
   });
 });

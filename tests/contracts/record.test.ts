@@ -56,7 +56,13 @@ describe('finding record validation', () => {
       actual: { model: { currency: 'USD', cost_model: 'list' }, attribution: { method: 'guess' } },
     });
     expect(issues.map((i) => i.path).sort()).toEqual(
-      ['actual.attribution.method', 'actual.model.cost_model', 'lifecycle.status', 'severity.level', 'status'].sort(),
+      [
+        'actual.attribution.method',
+        'actual.model.cost_model',
+        'lifecycle.status',
+        'severity.level',
+        'status',
+      ].sort(),
     );
     expect(issues.find((i) => i.path === 'status')?.message).toBe('must be one of pass, fail, info, unknown');
   });
@@ -71,11 +77,19 @@ describe('finding record validation', () => {
         actual: { attribution: { confidence: -1 } },
         source: { schema_version: 0 },
       }).sort(),
-    ).toEqual(['actual.attribution.confidence', 'estimated.confidence', 'severity.score', 'source.schema_version']);
+    ).toEqual([
+      'actual.attribution.confidence',
+      'estimated.confidence',
+      'severity.score',
+      'source.schema_version',
+    ]);
   });
 
   it('rejects a money field with more than six decimals or not a number', () => {
-    const issues = validateRecord({ ...validRecord(), estimated: { monthly_savings: '1.0000001', monthly_cost: 'ten' } });
+    const issues = validateRecord({
+      ...validRecord(),
+      estimated: { monthly_savings: '1.0000001', monthly_cost: 'ten' },
+    });
     expect(issues).toEqual([
       { path: 'estimated.monthly_savings', code: 'custom', message: '"1.0000001" has more than 6 decimals' },
       { path: 'estimated.monthly_cost', code: 'custom', message: '"ten" is not a decimal number' },
@@ -88,8 +102,12 @@ describe('finding record validation', () => {
   });
 
   it('refuses a pass or info finding that is open or acknowledged', () => {
-    expect(paths({ ...validRecord(), status: 'pass', lifecycle: { status: 'open' } })).toEqual(['lifecycle.status']);
-    expect(paths({ ...validRecord(), status: 'info', lifecycle: { status: 'acknowledged' } })).toEqual(['lifecycle.status']);
+    expect(paths({ ...validRecord(), status: 'pass', lifecycle: { status: 'open' } })).toEqual([
+      'lifecycle.status',
+    ]);
+    expect(paths({ ...validRecord(), status: 'info', lifecycle: { status: 'acknowledged' } })).toEqual([
+      'lifecycle.status',
+    ]);
     expect(paths({ ...validRecord(), status: 'pass', lifecycle: { status: 'resolved' } })).toEqual([]);
   });
 
@@ -117,7 +135,9 @@ describe('assembleFinding', () => {
     const later = { ...RUN, runId: 'run-2', runTs: new Date('2026-11-23T10:00:00Z') };
     expect(validRecord(DRAFT, later).finding_id).toBe(validRecord().finding_id);
     const perRun = { ...RUN, findingIdMode: 'per_run' as const };
-    expect(validRecord(DRAFT, perRun).finding_id).not.toBe(validRecord(DRAFT, { ...perRun, runId: 'run-2' }).finding_id);
+    expect(validRecord(DRAFT, perRun).finding_id).not.toBe(
+      validRecord(DRAFT, { ...perRun, runId: 'run-2' }).finding_id,
+    );
   });
 
   it('fills defaults from the checker metadata', () => {

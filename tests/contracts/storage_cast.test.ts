@@ -32,7 +32,11 @@ describe('storage_cast', () => {
   });
 
   it('converts ISO timestamps with offsets to UTC milliseconds', () => {
-    const row = storageCast({ ...validRecord(), run_ts: '2026-11-22T12:00:00+02:00', ingested_ts: '2026-11-22T10:00:00.123456Z' });
+    const row = storageCast({
+      ...validRecord(),
+      run_ts: '2026-11-22T12:00:00+02:00',
+      ingested_ts: '2026-11-22T10:00:00.123456Z',
+    });
     expect(row.run_ts).toBe(Date.UTC(2026, 10, 22, 10, 0, 0));
     expect(row.ingested_ts).toBe(Date.UTC(2026, 10, 22, 10, 0, 0, 123));
   });

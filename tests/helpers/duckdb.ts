@@ -1,7 +1,10 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 
 /** Runs one query in a fresh in-memory DuckDB and returns its rows as JSON-friendly objects. */
-export async function query(sql: string, params?: Record<string, string>): Promise<Record<string, unknown>[]> {
+export async function query(
+  sql: string,
+  params?: Record<string, string>,
+): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

@@ -29,7 +29,9 @@ export function fakeS3(buckets: readonly FakeBucket[]): S3Client {
       case 'GetBucketLifecycleConfigurationCommand':
         if (bucket!.deny) throw serviceError('AccessDenied');
         if (!bucket!.rules) throw serviceError('NoSuchLifecycleConfiguration');
-        return { Rules: Array.from({ length: bucket!.rules }, (_, i) => ({ ID: `r${i}`, Status: 'Enabled' })) };
+        return {
+          Rules: Array.from({ length: bucket!.rules }, (_, i) => ({ ID: `r${i}`, Status: 'Enabled' })),
+        };
       case 'GetBucketTaggingCommand':
         if (!bucket!.tags) throw serviceError('NoSuchTagSet');
         return { TagSet: Object.entries(bucket!.tags).map(([Key, Value]) => ({ Key, Value })) };

@@ -32,7 +32,12 @@ export const RUN: RunFacts = {
 
 export const DRAFT: FindingDraft = {
   status: 'fail',
-  scope: { account_id: '123456789012', region: 'eu-west-3', resource_id: 'vol-0abc', resource_arn: 'arn:aws:ec2:eu-west-3:123456789012:volume/vol-0abc' },
+  scope: {
+    account_id: '123456789012',
+    region: 'eu-west-3',
+    resource_id: 'vol-0abc',
+    resource_arn: 'arn:aws:ec2:eu-west-3:123456789012:volume/vol-0abc',
+  },
   issue_key: { rule: 'unattached' },
   title: 'Volume vol-0abc is unattached',
   estimated: { monthly_cost: '10', monthly_savings: '0.1', confidence: 80, notes: '100 GiB gp2 at $0.10' },

@@ -22,9 +22,17 @@ const ids = () => {
 };
 
 async function writeRows(count: number, options: { rowGroupRows?: number; rowsPerFile?: number } = {}) {
-  const writer = new DatasetWriter({ root, tenantId: 'acme', runDate: '2026-11-22', newId: ids(), ...options });
+  const writer = new DatasetWriter({
+    root,
+    tenantId: 'acme',
+    runDate: '2026-11-22',
+    newId: ids(),
+    ...options,
+  });
   for (let i = 0; i < count; i++) {
-    await writer.append(storageCast(validRecord({ ...DRAFT, scope: { ...DRAFT.scope, resource_id: `vol-${i}` } })));
+    await writer.append(
+      storageCast(validRecord({ ...DRAFT, scope: { ...DRAFT.scope, resource_id: `vol-${i}` } })),
+    );
   }
   return writer.close();
 }
@@ -35,7 +43,15 @@ describe('DatasetWriter', () => {
   it('writes the tenant/run_date layout with uuid part names', async () => {
     const parts = await writeRows(3);
     expect(parts).toEqual([
-      { path: join(root, 'tenant_id=acme', 'run_date=2026-11-22', 'part-00000000-0000-4000-8000-000000000001.parquet'), rows: 3 },
+      {
+        path: join(
+          root,
+          'tenant_id=acme',
+          'run_date=2026-11-22',
+          'part-00000000-0000-4000-8000-000000000001.parquet',
+        ),
+        rows: 3,
+      },
     ]);
   });
 
@@ -105,7 +121,13 @@ describe('DatasetWriter', () => {
   });
 
   it('leaves no file a *.parquet reader would pick up when aborted mid-part', async () => {
-    const writer = new DatasetWriter({ root, tenantId: 'acme', runDate: '2026-11-22', rowGroupRows: 2, newId: ids() });
+    const writer = new DatasetWriter({
+      root,
+      tenantId: 'acme',
+      runDate: '2026-11-22',
+      rowGroupRows: 2,
+      newId: ids(),
+    });
     for (let i = 0; i < 5; i++) await writer.append(storageCast(validRecord()));
     const dir = join(root, 'tenant_id=acme', 'run_date=2026-11-22');
     // Mid-write, the open part exists only under its temporary name.
@@ -128,8 +150,13 @@ describe('tenant ids', () => {
     expect(assertSafeTenant(tenant)).toBe(tenant);
   });
 
-  it.each(['', '.', '..', '../etc', 'a/b', 'a b', 'tenant_id=x', 'é'])('rejects %j before anything is written', async (tenant) => {
-    expect(() => new DatasetWriter({ root, tenantId: tenant, runDate: '2026-11-22' })).toThrow(UnsafeTenantError);
-    expect(await readdir(root)).toEqual([]);
-  });
+  it.each(['', '.', '..', '../etc', 'a/b', 'a b', 'tenant_id=x', 'é'])(
+    'rejects %j before anything is written',
+    async (tenant) => {
+      expect(() => new DatasetWriter({ root, tenantId: tenant, runDate: '2026-11-22' })).toThrow(
+        UnsafeTenantError,
+      );
+      expect(await readdir(root)).toEqual([]);
+    },
+  );
 });

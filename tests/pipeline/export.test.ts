@@ -22,12 +22,20 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const volume = (id: string, status: FindingDraft['status'], savings: string | undefined, extra: Partial<FindingDraft> = {}): FindingDraft => ({
+const volume = (
+  id: string,
+  status: FindingDraft['status'],
+  savings: string | undefined,
+  extra: Partial<FindingDraft> = {},
+): FindingDraft => ({
   ...DRAFT,
   status,
   scope: { ...DRAFT.scope, resource_id: id, resource_arn: `arn:aws:ec2:eu-west-3:123456789012:volume/${id}` },
   title: `Volume ${id}`,
-  estimated: savings === undefined ? { notes: '' } : { monthly_cost: savings, monthly_savings: savings, confidence: 80, notes: `${savings} a month` },
+  estimated:
+    savings === undefined
+      ? { notes: '' }
+      : { monthly_cost: savings, monthly_savings: savings, confidence: 80, notes: `${savings} a month` },
   ...extra,
 });
 
@@ -38,13 +46,31 @@ async function buildDataset(): Promise<void> {
   const day1 = { ...RUN, runId: 'run-day-1', runTs: new Date('2026-11-21T10:00:00.000Z') };
   const day2 = { ...RUN, runId: 'run-day-2', runTs: new Date('2026-11-22T10:00:00.000Z') };
   const runs: [typeof RUN, string, FindingDraft[]][] = [
-    [day1, 'acme', [volume('vol-a', 'fail', '10'), volume('vol-b', 'fail', '25.5'), volume('vol-c', 'fail', '3.333333')]],
-    [day2, 'acme', [volume('vol-a', 'fail', '12.25'), volume('vol-b', 'pass', undefined), volume('vol-d', 'unknown', undefined, { severity: { level: 'high', score: 800 } })]],
+    [
+      day1,
+      'acme',
+      [volume('vol-a', 'fail', '10'), volume('vol-b', 'fail', '25.5'), volume('vol-c', 'fail', '3.333333')],
+    ],
+    [
+      day2,
+      'acme',
+      [
+        volume('vol-a', 'fail', '12.25'),
+        volume('vol-b', 'pass', undefined),
+        volume('vol-d', 'unknown', undefined, { severity: { level: 'high', score: 800 } }),
+      ],
+    ],
     [day2, 'globex', [volume('vol-z', 'fail', '999')]],
   ];
   for (const [run, tenant, drafts] of runs) {
-    const writer = new DatasetWriter({ root: join(root, 'data'), tenantId: tenant, runDate: run.runTs.toISOString().slice(0, 10), newId });
-    for (const draft of drafts) await writer.append(storageCast(validRecord(draft, { ...run, tenantId: tenant })));
+    const writer = new DatasetWriter({
+      root: join(root, 'data'),
+      tenantId: tenant,
+      runDate: run.runTs.toISOString().slice(0, 10),
+      newId,
+    });
+    for (const draft of drafts)
+      await writer.append(storageCast(validRecord(draft, { ...run, tenantId: tenant })));
     await writer.close();
   }
 }
@@ -65,7 +91,16 @@ describe('exportTenant', () => {
     await buildDataset();
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
     const findings = await readJson('findings.json');
-    expect(findings.map((f: { resource_id: string; run_id: string; status: string; est_monthly_savings: string | null }) => [f.resource_id, f.run_id, f.status, f.est_monthly_savings])).toEqual([
+    expect(
+      findings.map(
+        (f: { resource_id: string; run_id: string; status: string; est_monthly_savings: string | null }) => [
+          f.resource_id,
+          f.run_id,
+          f.status,
+          f.est_monthly_savings,
+        ],
+      ),
+    ).toEqual([
       ['vol-a', 'run-day-2', 'fail', '12.250000'],
       ['vol-c', 'run-day-1', 'fail', '3.333333'],
       ['vol-d', 'run-day-2', 'unknown', null],
@@ -83,9 +118,13 @@ describe('exportTenant', () => {
     const other = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
     await writeFile(join(other, 'part-corrupt.parquet'), 'not parquet at all');
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
-    expect((await readJson('findings.json')).every((f: { tenant_id: string }) => f.tenant_id === 'acme')).toBe(true);
+    expect(
+      (await readJson('findings.json')).every((f: { tenant_id: string }) => f.tenant_id === 'acme'),
+    ).toBe(true);
     // The same file does break the tenant it belongs to, so the check above can fail.
-    await expect(exportTenant({ dataRoot: join(root, 'data'), tenantId: 'globex', outDir: out, now: NOW })).rejects.toThrow();
+    await expect(
+      exportTenant({ dataRoot: join(root, 'data'), tenantId: 'globex', outDir: out, now: NOW }),
+    ).rejects.toThrow();
   });
 
   it('treats a tenant id as data, never as SQL', async () => {
@@ -97,15 +136,19 @@ describe('exportTenant', () => {
 
   it('fails on an unknown tenant with the list of available tenants', async () => {
     await buildDataset();
-    await expect(exportTenant({ dataRoot: join(root, 'data'), tenantId: 'initech', outDir: out, now: NOW })).rejects.toThrow(
-      new ExportError(`tenant initech has no findings under ${join(root, 'data')}; available tenants: acme, globex`),
+    await expect(
+      exportTenant({ dataRoot: join(root, 'data'), tenantId: 'initech', outDir: out, now: NOW }),
+    ).rejects.toThrow(
+      new ExportError(
+        `tenant initech has no findings under ${join(root, 'data')}; available tenants: acme, globex`,
+      ),
     );
   });
 
   it('fails clearly when there is no dataset at all', async () => {
     await mkdir(join(root, 'empty'));
-    await expect(exportTenant({ dataRoot: join(root, 'empty'), tenantId: 'acme', outDir: out, now: NOW })).rejects.toThrow(
-      /no findings dataset at/,
-    );
+    await expect(
+      exportTenant({ dataRoot: join(root, 'empty'), tenantId: 'acme', outDir: out, now: NOW }),
+    ).rejects.toThrow(/no findings dataset at/);
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * End to end, as a user runs it: a moto server seeded through the SDK, runner.ts in its own process,
+ * the Parquet read back with DuckDB and the exported JSON checked.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_BUCKETS, seedDemoEstate } from '../scripts/demo_estate.ts';
+import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
+import { computeFingerprint } from '../contracts/identity.ts';
+import { query } from './helpers/duckdb.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+let moto: MotoServer;
+let dir: string;
+
+async function runner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'runner.ts'), ...args], {
+      cwd: dir,
+      env: { ...process.env, ...moto.env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  await seedDemoEstate(moto.endpoint);
+  dir = await mkdtemp(join(tmpdir(), 'e2e-'));
+});
+afterAll(async () => {
+  await moto?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a run against the AWS emulator', () => {
+  it('runs every checker, writes typed Parquet and exports the JSON', async () => {
+    const run = await runner(['--tenant', 'acme', '--export']);
+    expect(run.stderr).not.toContain('"level":50');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Wrote 4 finding\(s\) in 1 file\(s\)/);
+
+    const rows = await query(
+      `SELECT tenant_id, run_date::VARCHAR AS run_date, scope.account_id AS account, scope.region AS region,
+              scope.resource_id AS bucket, scope.resource_arn AS arn, status, fingerprint, tags['team'] AS team,
+              typeof(run_ts) AS ts_type, typeof(estimated.monthly_savings) AS money_type
+       FROM read_parquet($glob, hive_partitioning = true) ORDER BY bucket`,
+      { glob: join(dir, 'data', 'finops_findings', '**', '*.parquet') },
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    const expected = DEMO_BUCKETS.map((b) => b.name).sort();
+    expect(rows.map((r) => r.bucket)).toEqual(expected);
+    for (const row of rows) {
+      const bucket = DEMO_BUCKETS.find((b) => b.name === row.bucket)!;
+      expect(row).toEqual({
+        tenant_id: 'acme',
+        run_date: today,
+        account: '123456789012',
+        region: bucket.region,
+        bucket: bucket.name,
+        arn: `arn:aws:s3:::${bucket.name}`,
+        status: bucket.lifecycle ? 'pass' : 'fail',
+        fingerprint: computeFingerprint({
+          tenantId: 'acme',
+          checkId: 'aws.s3.governance.lifecycle.missing',
+          scope: {
+            cloud: 'aws',
+            account_id: '123456789012',
+            region: bucket.region,
+            service: 'AmazonS3',
+            resource_type: 's3_bucket',
+            resource_id: bucket.name,
+            resource_arn: `arn:aws:s3:::${bucket.name}`,
+          },
+          issueKey: { rule: 'lifecycle_missing' },
+        }),
+        team: bucket.tags?.team ?? null,
+        ts_type: 'TIMESTAMP WITH TIME ZONE',
+        money_type: 'DECIMAL(18,6)',
+      });
+    }
+
+    const summary = JSON.parse(await readFile(join(dir, 'webapp_data', 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ tenant_id: 'acme', findings: 4, by_status: { fail: 2, pass: 2 } });
+  });
+
+  it('a second run appends a part, and the export still has one row per finding', async () => {
+    const run = await runner(['--tenant', 'acme', '--export']);
+    expect(run.code).toBe(0);
+    const [{ n }] = (await query(`SELECT count(*)::INTEGER AS n FROM read_parquet($glob)`, {
+      glob: join(dir, 'data', 'finops_findings', '**', '*.parquet'),
+    })) as [{ n: number }];
+    expect(n).toBe(8);
+    const findings = JSON.parse(await readFile(join(dir, 'webapp_data', 'findings.json'), 'utf8'));
+    expect(findings).toHaveLength(4);
+    expect(new Set(findings.map((f: { fingerprint: string }) => f.fingerprint)).size).toBe(4);
+  });
+
+  it('export lists the available tenants when asked for an unknown one', async () => {
+    const run = await runner(['export', '--tenant', 'globex']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'tenant globex has no findings under data/finops_findings; available tenants: acme',
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a bad flag is a usage error with exit 2, not a stack trace', async () => {
+    const run = await runner(['--tenant', 'acme', '--finding-id-mode', 'sometimes']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: Invalid values/);
+  });
+});
