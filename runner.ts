@@ -104,6 +104,7 @@ interface RunArgs {
   'export-dir': string;
   'drop-invalid': boolean;
   'run-ts'?: string;
+  'billing-account-id'?: string;
   'log-level': string;
 }
 
@@ -151,13 +152,18 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   const runId = `run-${runTs.toISOString()}-${effects.newId().slice(0, 8)}`;
   const runLog = log.child({ run_id: runId });
   const aws = effects.awsServices(regions[0]!);
-  const bootstrap = await aws.bootstrap().catch((error: unknown) => {
+  const identity = await aws.bootstrap().catch((error: unknown) => {
     throw new CliError(
       `could not identify the AWS account (STS GetCallerIdentity): ${(error as Error).message}. ` +
         'Check your credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL.',
       EXIT.failure,
       { cause: error },
     );
+  });
+  const billing = args['billing-account-id'];
+  const bootstrap: Bootstrap = Object.freeze({
+    ...identity,
+    ...(billing ? { billing_account_id: billing } : {}),
   });
   runLog.info({ account: bootstrap.aws_account_id, regions, checkers: checkers.length }, 'run started');
 
@@ -184,7 +190,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   const report = await runCheckers({
     facts,
     context,
-    bootstrap: Object.freeze(bootstrap),
+    bootstrap,
     checkers,
     out: args.out,
     log: runLog,
@@ -284,6 +290,10 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           .option('run-ts', {
             type: 'string',
             describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition',
+          })
+          .option('billing-account-id', {
+            type: 'string',
+            describe: 'Billing (payer) account id recorded in every finding scope',
           })
           .option('list-checkers', {
             type: 'boolean',

@@ -1,4 +1,6 @@
-import { basename, extname } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -63,5 +65,26 @@ describe('checker discovery', () => {
     }
     // Nothing registered that is not a file (test-only checkers aside).
     expect(registry.ids().filter((id) => !id.startsWith('test.'))).toEqual([...fileIds].sort());
+  });
+});
+
+describe('checker discovery failures', () => {
+  it('fails with the module path and the error when a checker module does not load', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'checks-'));
+    try {
+      await mkdir(join(dir, 'aws'));
+      await mkdir(join(dir, '_lib'));
+      await writeFile(join(dir, '_lib', 'helper.ts'), 'throw new Error("helpers are never imported");\n');
+      await writeFile(
+        join(dir, 'aws', 'aws.broken.check.ts'),
+        'throw new Error("syntax or import failure");\n',
+      );
+      await expect(discoverCheckers(dir)).rejects.toThrow(
+        /checker module .*aws\/aws\.broken\.check\.ts failed to load: syntax or import failure/,
+      );
+      expect(await checkerModules(dir)).toEqual([join(dir, 'aws', 'aws.broken.check.ts')]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

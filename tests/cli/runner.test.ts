@@ -204,3 +204,17 @@ describe('runner', () => {
     expect(summary.by_status).toEqual({ fail: 1, pass: 1, unknown: 1 });
   });
 });
+
+describe('runner bootstrap', () => {
+  it('records --billing-account-id in every finding scope', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const out = join(dir, 'out');
+    await main(
+      ['--tenant', 'acme', '--checker', S3_CHECK, '--out', out, '--billing-account-id', '999999999999'],
+      effects,
+    );
+    expect(
+      await query(`SELECT DISTINCT scope.billing_account_id AS b FROM read_parquet('${parquet()}')`),
+    ).toEqual([{ b: '999999999999' }]);
+  });
+});
