@@ -8,17 +8,25 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { AwsServices, Bootstrap } from './checks/_lib/context.ts';
+import type { AwsServices, Bootstrap, RunContext } from './checks/_lib/context.ts';
+import { Inventory } from './checks/_lib/inventory.ts';
 import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
 import { CliError, EXIT } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
+import { parseCheckerParams } from './cli/params.ts';
+import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
 import { runCheckers } from './cli/run.ts';
 import { exportTenant, ExportError } from './pipeline/export.ts';
@@ -53,25 +61,38 @@ export interface RunnerEffects {
   readonly awsServices: (region: string) => { services: AwsServices; bootstrap: () => Promise<Bootstrap> };
 }
 
+/** One client per region and service, built on first use. */
+function perRegion<C>(make: (region: string) => C): (region: string) => C {
+  const clients = new Map<string, C>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = make(region);
+      clients.set(region, client);
+    }
+    return client;
+  };
+}
+
 /** Standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) is read by the SDK itself. */
-function defaultAwsServices(homeRegion: string): {
+export function createAwsServices(homeRegion: string): {
   services: AwsServices;
   bootstrap: () => Promise<Bootstrap>;
 } {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  const common = { retryMode: 'adaptive', maxAttempts: 5 } as const;
-  const s3Clients = new Map<string, S3Client>();
+  const s3Endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  // Throttling is retried by the SDK's adaptive mode (client-side rate limiting), a bounded number of times.
+  const common = { retryMode: 'adaptive', maxAttempts: 6 } as const;
   return {
     services: {
-      s3(region) {
-        let client = s3Clients.get(region);
-        if (!client) {
-          // A custom endpoint (a local emulator, an S3-compatible store) cannot resolve bucket subdomains.
-          client = new S3Client({ ...common, region, ...(endpoint ? { forcePathStyle: true } : {}) });
-          s3Clients.set(region, client);
-        }
-        return client;
-      },
+      // A custom endpoint (a local emulator, an S3-compatible store) cannot resolve bucket subdomains.
+      s3: perRegion(
+        (region) => new S3Client({ ...common, region, ...(s3Endpoint ? { forcePathStyle: true } : {}) }),
+      ),
+      ec2: perRegion((region) => new EC2Client({ ...common, region })),
+      cloudwatch: perRegion((region) => new CloudWatchClient({ ...common, region })),
+      elbv2: perRegion((region) => new ElasticLoadBalancingV2Client({ ...common, region })),
+      logs: perRegion((region) => new CloudWatchLogsClient({ ...common, region })),
+      rds: perRegion((region) => new RDSClient({ ...common, region })),
     },
     async bootstrap() {
       const sts = new STSClient({ ...common, region: homeRegion });
@@ -87,7 +108,7 @@ const defaultEffects: RunnerEffects = {
   newId: randomUUID,
   print: (text) => process.stdout.write(`${text}\n`),
   logger: (level) => createLogger(level),
-  awsServices: defaultAwsServices,
+  awsServices: createAwsServices,
 };
 
 interface RunArgs {
@@ -105,6 +126,8 @@ interface RunArgs {
   'drop-invalid': boolean;
   'run-ts'?: string;
   'billing-account-id'?: string;
+  set: string[];
+  'page-size'?: number;
   'log-level': string;
 }
 
@@ -143,6 +166,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
   const tenantId = assertSafeTenant(args.tenant);
   const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
+  const params = parseCheckerParams(args.set, registry);
   if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
   const runTs = args['run-ts'] ? new Date(parseTimestamp(args['run-ts']) ?? NaN) : effects.now();
   if (Number.isNaN(runTs.getTime()))
@@ -178,7 +202,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     rulepackVersion: RULEPACK_VERSION,
     findingIdMode: args['finding-id-mode'],
   };
-  const context = Object.freeze({
+  const context: RunContext = Object.freeze({
     tenantId,
     workspaceId: args.workspace,
     runId,
@@ -186,6 +210,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     engineVersion: ENGINE_VERSION,
     regions: Object.freeze(regions),
     services: aws.services,
+    inventory: new Inventory(aws.services, { pageSize: args['page-size'] }),
+    params,
   });
   const report = await runCheckers({
     facts,
@@ -295,6 +321,17 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'string',
             describe: 'Billing (payer) account id recorded in every finding scope',
           })
+          .option('set', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe:
+              'Override a checker threshold: <checker-id>.<param>=<number> (repeatable; see docs/checks.md)',
+          })
+          .option('page-size', {
+            type: 'number',
+            describe: "Page size for AWS listings (default: each API's own)",
+          })
           .option('list-checkers', {
             type: 'boolean',
             default: false,
@@ -342,6 +379,22 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           }),
       async (args) => {
         exitCode.value = await exportCommand(args, effects);
+      },
+    )
+    .command(
+      'iam-policy',
+      'Print the least-privilege IAM policy for the selected checkers (all by default)',
+      (y) =>
+        commonOptions(y).option('checker', {
+          type: 'string',
+          array: true,
+          default: [],
+          describe: 'Only this checker id (repeatable)',
+        }),
+      async (args) => {
+        const registry = await discoverCheckers();
+        effects.print(JSON.stringify(iamPolicy(selectCheckers(registry, args.checker, [])), null, 2));
+        exitCode.value = EXIT.ok;
       },
     )
     .example('$0 --tenant acme --export', 'scan the current account, write Parquet and the dashboard JSON')

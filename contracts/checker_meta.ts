@@ -1,6 +1,5 @@
 /** Checker metadata is validated data that lives beside each checker's logic. */
 import { z } from 'zod';
-import { issuesFromZod, type ValidationIssue } from './issues.ts';
 import { SEVERITIES } from './vocabulary.ts';
 
 /** Checker ids are dotted lower-case words: `aws.s3.governance.lifecycle.missing`. */
@@ -24,11 +23,16 @@ export const checkerMetaSchema = z.object({
   rule: z.string().min(1),
   remediation: z.string().min(1),
   docs_url: z.url(),
+  /** How the dollar estimate is computed, for docs/checks.md ("none" when the check prices nothing). */
+  pricing: z.string().min(1),
+  /** Tunable thresholds with their defaults, settable per run with --set <id>.<name>=<value>. */
+  params: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
+      z.object({ default: z.number(), description: z.string().min(1) }),
+    )
+    .default({}),
 });
 
-export type CheckerMeta = Readonly<z.infer<typeof checkerMetaSchema>>;
-
-export function validateCheckerMeta(meta: unknown): ValidationIssue[] {
-  const result = checkerMetaSchema.safeParse(meta);
-  return result.success ? [] : issuesFromZod(result.error);
-}
+export type CheckerMeta = Readonly<z.output<typeof checkerMetaSchema>>;
+export type CheckerMetaInput = z.input<typeof checkerMetaSchema>;

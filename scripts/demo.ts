@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_BUCKETS, seedDemoEstate } from './demo_estate.ts';
+import { DEMO_AGE_DAYS, seedDemoEstate } from './demo_estate.ts';
 import { startMoto } from './moto_server.ts';
 
 // The SDK's Node 20 notice is for operators of real runs; the demo keeps its output to the point.
@@ -18,17 +18,17 @@ async function main(): Promise<number> {
   console.log('Starting the local AWS emulator (moto server) ...');
   const moto = await startMoto();
   try {
-    console.log(`Seeding a demo estate at ${moto.endpoint}: ${DEMO_BUCKETS.length} S3 buckets ...`);
-    await seedDemoEstate(moto.endpoint);
+    console.log(
+      `Seeding a demo estate at ${moto.endpoint}: EC2, EBS, NAT, load balancers, logs, RDS, S3 ...`,
+    );
+    const { runTs } = await seedDemoEstate(moto.endpoint);
+    console.log(
+      `The estate was created just now; the run is dated ${DEMO_AGE_DAYS} days later (--run-ts) so that age-based checks have something to find.`,
+    );
     const args = [
       join(ROOT, 'runner.ts'),
-      '--tenant',
-      'demo',
-      '--out',
-      OUT,
-      '--export',
-      '--export-dir',
-      EXPORT_DIR,
+      ...['--tenant', 'demo', '--out', OUT, '--export', '--export-dir', EXPORT_DIR],
+      ...['--run-ts', runTs.toISOString(), '--regions', 'us-east-1'],
     ];
     console.log(`Running: runner.ts ${args.slice(1).join(' ')}\n`);
     const code = await new Promise<number>((done) => {

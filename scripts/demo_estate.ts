@@ -1,47 +1,121 @@
-/** A small demo estate seeded through the real SDK: what `npm run demo` and the tests scan. */
+/**
+ * A small demo estate seeded through the real SDK: what `npm run demo` and the tests scan. It holds at least
+ * one failing and one passing resource for every checker. Resources are created "now"; the run is dated
+ * `DEMO_AGE_DAYS` later (--run-ts) so age-based checks have something to find, and CloudWatch metrics are
+ * written for the days before that run.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  PutRetentionPolicyCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  AttachVolumeCommand,
+  CreateImageCommand,
+  CreateNatGatewayCommand,
+  CreateSnapshotCommand,
+  CreateSubnetCommand,
+  CreateVolumeCommand,
+  CreateVpcCommand,
+  EC2Client,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  type _InstanceType,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   CreateBucketCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
   S3Client,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
+
+export const DEMO_REGION = 'us-east-1';
+export const DEMO_AGE_DAYS = 100;
+const DAY_MS = 86_400_000;
 
 export interface DemoBucket {
   readonly name: string;
   readonly region: string;
   readonly lifecycle: boolean;
+  readonly versioned?: boolean;
   readonly tags?: Record<string, string>;
 }
 
 export const DEMO_BUCKETS: readonly DemoBucket[] = [
   { name: 'acme-app-logs', region: 'us-east-1', lifecycle: false, tags: { team: 'platform' } },
-  { name: 'acme-data-lake-raw', region: 'eu-west-1', lifecycle: false, tags: { team: 'data' } },
-  { name: 'acme-backups', region: 'eu-west-3', lifecycle: true },
+  {
+    name: 'acme-data-lake-raw',
+    region: 'eu-west-1',
+    lifecycle: false,
+    versioned: true,
+    tags: { team: 'data' },
+  },
+  { name: 'acme-backups', region: 'eu-west-3', lifecycle: true, versioned: true },
   { name: 'acme-static-site', region: 'us-west-2', lifecycle: true },
 ];
 
-export async function seedDemoEstate(
-  endpoint: string,
-  buckets: readonly DemoBucket[] = DEMO_BUCKETS,
-): Promise<void> {
-  const clients = new Map<string, S3Client>();
-  const s3 = (region: string) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = new S3Client({
-        region,
-        endpoint,
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      });
-      clients.set(region, client);
-    }
-    return client;
-  };
+/** Ids of what was created, for tests to name their expectations. */
+export interface DemoIds {
+  readonly runTs: Date;
+  readonly instances: { web: string; idle: string; stopped: string };
+  readonly volumes: { unattached: string; io1Unattached: string; data: string };
+  readonly snapshots: { old: string };
+  readonly images: { unused: string };
+  readonly addresses: { unassociated: string; associated: string };
+  readonly natGateway: string;
+  readonly loadBalancers: { empty: string; served: string };
+  readonly logGroups: { forever: string; kept: string };
+  readonly db: { idle: string; busy: string; snapshot: string };
+}
+
+export interface EstateOptions {
+  readonly endpoint: string;
+  /** The run timestamp the estate is built for; metrics are written for the days before it. */
+  readonly runTs?: Date;
+  readonly buckets?: readonly DemoBucket[];
+}
+
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+export async function seedDemoEstate(options: EstateOptions | string): Promise<DemoIds> {
+  const {
+    endpoint,
+    runTs = new Date(Date.now() + DEMO_AGE_DAYS * DAY_MS),
+    buckets = DEMO_BUCKETS,
+  } = typeof options === 'string' ? { endpoint: options } : options;
+  const config = { region: DEMO_REGION, endpoint, credentials };
+  await seedBuckets(endpoint, buckets);
+  const ec2 = new EC2Client(config);
+  const ids = await seedEc2(ec2);
+  const natGateway = await seedNetwork(ec2);
+  const loadBalancers = await seedLoadBalancers(
+    new ElasticLoadBalancingV2Client(config),
+    ec2,
+    ids.instances.web,
+  );
+  const logGroups = await seedLogs(new CloudWatchLogsClient(config));
+  const db = await seedRds(new RDSClient(config));
+  await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db);
+  return { runTs, ...ids, natGateway, loadBalancers, logGroups, db };
+}
+
+async function seedBuckets(endpoint: string, buckets: readonly DemoBucket[]): Promise<void> {
   for (const bucket of buckets) {
-    const client = s3(bucket.region);
-    await client.send(
+    const s3 = new S3Client({ region: bucket.region, endpoint, forcePathStyle: true, credentials });
+    await s3.send(
       new CreateBucketCommand({
         Bucket: bucket.name,
         ...(bucket.region === 'us-east-1'
@@ -49,8 +123,16 @@ export async function seedDemoEstate(
           : { CreateBucketConfiguration: { LocationConstraint: bucket.region as BucketLocationConstraint } }),
       }),
     );
+    if (bucket.versioned) {
+      await s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: bucket.name,
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
+    }
     if (bucket.lifecycle) {
-      await client.send(
+      await s3.send(
         new PutBucketLifecycleConfigurationCommand({
           Bucket: bucket.name,
           LifecycleConfiguration: {
@@ -60,6 +142,7 @@ export async function seedDemoEstate(
                 Status: 'Enabled',
                 Filter: { Prefix: '' },
                 Expiration: { Days: 365 },
+                NoncurrentVersionExpiration: { NoncurrentDays: 30 },
                 AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
               },
             ],
@@ -68,13 +151,189 @@ export async function seedDemoEstate(
       );
     }
     if (bucket.tags) {
-      await client.send(
+      await s3.send(
         new PutBucketTaggingCommand({
           Bucket: bucket.name,
           Tagging: { TagSet: Object.entries(bucket.tags).map(([Key, Value]) => ({ Key, Value })) },
         }),
       );
     }
+    s3.destroy();
   }
-  for (const client of clients.values()) client.destroy();
+}
+
+const tags = (name: string, team = 'platform') => [
+  { Key: 'Name', Value: name },
+  { Key: 'team', Value: team },
+];
+
+async function runInstance(ec2: EC2Client, type: string, name: string): Promise<string> {
+  const out = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-12c6146b',
+      InstanceType: type as _InstanceType,
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: 'instance', Tags: tags(name) }],
+    }),
+  );
+  return out.Instances![0]!.InstanceId!;
+}
+
+async function seedEc2(ec2: EC2Client) {
+  const web = await runInstance(ec2, 'm4.large', 'web');
+  const idle = await runInstance(ec2, 'm5.xlarge', 'batch-idle');
+  const stopped = await runInstance(ec2, 't3.large', 'forgotten');
+  await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped] }));
+
+  const volume = async (size: number, type: 'gp2' | 'io1', name: string, iops?: number) =>
+    (
+      await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: `${DEMO_REGION}a`,
+          Size: size,
+          VolumeType: type,
+          ...(iops ? { Iops: iops } : {}),
+          TagSpecifications: [{ ResourceType: 'volume', Tags: tags(name) }],
+        }),
+      )
+    ).VolumeId!;
+  const unattached = await volume(100, 'gp2', 'old-scratch');
+  const io1Unattached = await volume(200, 'io1', 'old-db-disk', 4000);
+  const data = await volume(500, 'gp2', 'web-data');
+  await ec2.send(new AttachVolumeCommand({ VolumeId: data, InstanceId: web, Device: '/dev/sdf' }));
+
+  const old = (
+    await ec2.send(new CreateSnapshotCommand({ VolumeId: unattached, Description: 'before cleanup' }))
+  ).SnapshotId!;
+  const unused = (await ec2.send(new CreateImageCommand({ InstanceId: web, Name: 'web-golden-2025' })))
+    .ImageId!;
+
+  const unassociated = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const associated = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  await ec2.send(new AssociateAddressCommand({ AllocationId: associated, InstanceId: web }));
+  return {
+    instances: { web, idle, stopped },
+    volumes: { unattached, io1Unattached, data },
+    snapshots: { old },
+    images: { unused },
+    addresses: { unassociated, associated },
+  };
+}
+
+async function seedNetwork(ec2: EC2Client): Promise<string> {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.10.0.0/16' }))).Vpc!.VpcId!;
+  const subnet = (await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: '10.10.1.0/24' }))).Subnet!
+    .SubnetId!;
+  const allocation = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const nat = await ec2.send(new CreateNatGatewayCommand({ SubnetId: subnet, AllocationId: allocation }));
+  return nat.NatGateway!.NatGatewayId!;
+}
+
+async function seedLoadBalancers(elb: ElasticLoadBalancingV2Client, ec2: EC2Client, web: string) {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
+  const subnets = await Promise.all(
+    ['a', 'b'].map(async (zone, i) => {
+      const out = await ec2.send(
+        new CreateSubnetCommand({
+          VpcId: vpc,
+          CidrBlock: `10.20.${i}.0/24`,
+          AvailabilityZone: `${DEMO_REGION}${zone}`,
+        }),
+      );
+      return out.Subnet!.SubnetId!;
+    }),
+  );
+  const balancer = async (name: string) => {
+    const out = await elb.send(
+      new CreateLoadBalancerCommand({ Name: name, Subnets: subnets, Type: 'application' }),
+    );
+    return out.LoadBalancers![0]!;
+  };
+  const group = async (name: string, lbArn: string) => {
+    const tg = (
+      await elb.send(new CreateTargetGroupCommand({ Name: name, Protocol: 'HTTP', Port: 80, VpcId: vpc }))
+    ).TargetGroups![0]!;
+    // A listener ties the group to the load balancer.
+    await elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: lbArn,
+        Protocol: 'HTTP',
+        Port: 80,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: tg.TargetGroupArn! }],
+      }),
+    );
+    return tg.TargetGroupArn!;
+  };
+  const empty = await balancer('legacy-api');
+  await group('legacy-api-tg', empty.LoadBalancerArn!);
+  const served = await balancer('web');
+  const webGroup = await group('web-tg', served.LoadBalancerArn!);
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: webGroup, Targets: [{ Id: web }] }));
+  return { empty: empty.LoadBalancerName!, served: served.LoadBalancerName! };
+}
+
+async function seedLogs(logs: CloudWatchLogsClient) {
+  const forever = '/aws/lambda/orders-legacy';
+  const kept = '/aws/lambda/orders';
+  await logs.send(new CreateLogGroupCommand({ logGroupName: forever }));
+  await logs.send(new CreateLogGroupCommand({ logGroupName: kept }));
+  await logs.send(new PutRetentionPolicyCommand({ logGroupName: kept, retentionInDays: 30 }));
+  return { forever, kept };
+}
+
+async function seedRds(rds: RDSClient) {
+  const create = (id: string) =>
+    rds.send(
+      new CreateDBInstanceCommand({
+        DBInstanceIdentifier: id,
+        DBInstanceClass: 'db.t3.medium',
+        Engine: 'postgres',
+        AllocatedStorage: 100,
+        MasterUsername: 'admin_user',
+        MasterUserPassword: 'not-a-real-password-1',
+      }),
+    );
+  await create('reporting-old');
+  await create('orders');
+  await rds.send(
+    new CreateDBSnapshotCommand({
+      DBInstanceIdentifier: 'orders',
+      DBSnapshotIdentifier: 'orders-before-migration',
+    }),
+  );
+  return { idle: 'reporting-old', busy: 'orders', snapshot: 'orders-before-migration' };
+}
+
+/** Daily datapoints for the 14 days before the run: a busy and an idle instance, an idle and a used database. */
+async function seedMetrics(
+  cloudwatch: CloudWatchClient,
+  runTs: Date,
+  instances: { web: string; idle: string },
+  db: { idle: string; busy: string },
+): Promise<void> {
+  const days = Array.from({ length: 14 }, (_, i) => new Date(runTs.getTime() - (i + 0.5) * DAY_MS));
+  const put = (
+    Namespace: string,
+    MetricName: string,
+    Name: string,
+    Value: string,
+    value: (day: number) => number,
+  ) =>
+    cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace,
+        MetricData: days.map((Timestamp, i) => ({
+          MetricName,
+          Dimensions: [{ Name, Value }],
+          Timestamp,
+          Value: value(i),
+          Unit: 'None',
+        })),
+      }),
+    );
+  await put('AWS/EC2', 'CPUUtilization', 'InstanceId', instances.web, (d) => 35 + (d % 5) * 5);
+  await put('AWS/EC2', 'CPUUtilization', 'InstanceId', instances.idle, (d) => 1 + (d % 3));
+  await put('AWS/RDS', 'DatabaseConnections', 'DBInstanceIdentifier', db.idle, () => 0);
+  await put('AWS/RDS', 'DatabaseConnections', 'DBInstanceIdentifier', db.busy, (d) => 10 + d);
 }

@@ -48,6 +48,8 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
   const [command, prefix] = motoCommand();
   const child = spawn(command, [...prefix, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Moto's built-in public AMIs come with snapshots it reports as the caller's own: an empty account is truer.
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

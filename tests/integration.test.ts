@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BUCKETS, seedDemoEstate } from '../scripts/demo_estate.ts';
+import { DEMO_BUCKETS, seedDemoEstate, type DemoIds } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { computeFingerprint } from '../contracts/identity.ts';
 import { query } from './helpers/duckdb.ts';
@@ -18,6 +18,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 let moto: MotoServer;
 let dir: string;
+let estate: DemoIds;
 
 async function runner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -34,7 +35,7 @@ async function runner(args: string[]): Promise<{ code: number; stdout: string; s
 
 beforeAll(async () => {
   moto = await startMoto();
-  await seedDemoEstate(moto.endpoint);
+  estate = await seedDemoEstate(moto.endpoint);
   dir = await mkdtemp(join(tmpdir(), 'e2e-'));
 });
 afterAll(async () => {
@@ -44,19 +45,20 @@ afterAll(async () => {
 
 describe('a run against the AWS emulator', () => {
   it('runs every checker, writes typed Parquet and exports the JSON', async () => {
-    const run = await runner(['--tenant', 'acme', '--export']);
+    const run = await runner(['--tenant', 'acme', '--export', '--run-ts', estate.runTs.toISOString()]);
     expect(run.stderr).not.toContain('"level":50');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Wrote 4 finding\(s\) in 1 file\(s\)/);
+    expect(run.stdout).toMatch(/Wrote \d+ finding\(s\) in 1 file\(s\)/);
 
     const rows = await query(
       `SELECT tenant_id, run_date::VARCHAR AS run_date, scope.account_id AS account, scope.region AS region,
               scope.resource_id AS bucket, scope.resource_arn AS arn, status, fingerprint, tags['team'] AS team,
               typeof(run_ts) AS ts_type, typeof(estimated.monthly_savings) AS money_type
-       FROM read_parquet($glob, hive_partitioning = true) ORDER BY bucket`,
+       FROM read_parquet($glob, hive_partitioning = true)
+       WHERE check_id = 'aws.s3.governance.lifecycle.missing' ORDER BY bucket`,
       { glob: join(dir, 'data', 'finops_findings', '**', '*.parquet') },
     );
-    const today = new Date().toISOString().slice(0, 10);
+    const today = estate.runTs.toISOString().slice(0, 10);
     const expected = DEMO_BUCKETS.map((b) => b.name).sort();
     expect(rows.map((r) => r.bucket)).toEqual(expected);
     for (const row of rows) {
@@ -89,20 +91,34 @@ describe('a run against the AWS emulator', () => {
       });
     }
 
+    const [{ n, fails }] = (await query(
+      `SELECT count(*)::INTEGER AS n, (count(*) FILTER (WHERE status = 'fail'))::INTEGER AS fails FROM read_parquet($glob)`,
+      { glob: join(dir, 'data', 'finops_findings', '**', '*.parquet') },
+    )) as [{ n: number; fails: number }];
     const summary = JSON.parse(await readFile(join(dir, 'webapp_data', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ tenant_id: 'acme', findings: 4, by_status: { fail: 2, pass: 2 } });
+    expect(summary).toMatchObject({ tenant_id: 'acme', findings: n, by_status: { fail: fails } });
+    // Every checker finds something in the demo estate.
+    const failing = await query(
+      `SELECT DISTINCT check_id FROM read_parquet($glob) WHERE status = 'fail' ORDER BY 1`,
+      {
+        glob: join(dir, 'data', 'finops_findings', '**', '*.parquet'),
+      },
+    );
+    const listed = JSON.parse((await runner(['--list-checkers', '--json'])).stdout) as { id: string }[];
+    expect(failing.map((r) => r.check_id)).toEqual(listed.map((c) => c.id));
   });
 
   it('a second run appends a part, and the export still has one row per finding', async () => {
-    const run = await runner(['--tenant', 'acme', '--export']);
+    const glob = { glob: join(dir, 'data', 'finops_findings', '**', '*.parquet') };
+    const count = async () =>
+      ((await query(`SELECT count(*)::INTEGER AS n FROM read_parquet($glob)`, glob)) as [{ n: number }])[0].n;
+    const before = await count();
+    const run = await runner(['--tenant', 'acme', '--export', '--run-ts', estate.runTs.toISOString()]);
     expect(run.code).toBe(0);
-    const [{ n }] = (await query(`SELECT count(*)::INTEGER AS n FROM read_parquet($glob)`, {
-      glob: join(dir, 'data', 'finops_findings', '**', '*.parquet'),
-    })) as [{ n: number }];
-    expect(n).toBe(8);
+    expect(await count()).toBe(2 * before);
     const findings = JSON.parse(await readFile(join(dir, 'webapp_data', 'findings.json'), 'utf8'));
-    expect(findings).toHaveLength(4);
-    expect(new Set(findings.map((f: { fingerprint: string }) => f.fingerprint)).size).toBe(4);
+    expect(findings).toHaveLength(before);
+    expect(new Set(findings.map((f: { fingerprint: string }) => f.fingerprint)).size).toBe(before);
   });
 
   it('export lists the available tenants when asked for an unknown one', async () => {

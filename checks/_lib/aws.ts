@@ -17,9 +17,23 @@ const ACCESS_DENIED = new Set([
   'AccessDeniedException',
   'UnauthorizedOperation',
   'AllAccessDisabled',
+  'AuthorizationError',
+]);
+
+/** Errors of a region that is not enabled for the account (opt-in regions) or not reachable with its token. */
+const REGION_UNAVAILABLE = new Set([
+  'OptInRequired',
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
 ]);
 
 export function isAccessDenied(error: unknown): boolean {
   const name = errorName(error);
   return name !== undefined && ACCESS_DENIED.has(name);
+}
+
+export function isRegionUnavailable(error: unknown): boolean {
+  const name = errorName(error);
+  return name !== undefined && REGION_UNAVAILABLE.has(name);
 }

@@ -2,9 +2,9 @@
  * The checker registry: a map from checker id to its definition, filled at import time by each module
  * under checks/ calling registerChecker(). Strict: a duplicate id throws naming both modules.
  */
-import { validateCheckerMeta, type CheckerMeta } from '../../contracts/checker_meta.ts';
+import { checkerMetaSchema, type CheckerMeta, type CheckerMetaInput } from '../../contracts/checker_meta.ts';
 import type { FindingDraft } from '../../contracts/draft.ts';
-import { formatIssues } from '../../contracts/issues.ts';
+import { formatIssues, issuesFromZod } from '../../contracts/issues.ts';
 import type { Bootstrap, RunContext } from './context.ts';
 
 export interface CheckerDefinition {
@@ -23,14 +23,16 @@ export class RegistryError extends Error {
 }
 
 /** Declares a checker: its metadata is validated here, so a bad declaration fails at import. */
-export function defineChecker(definition: CheckerDefinition): CheckerDefinition {
-  const issues = validateCheckerMeta(definition.meta);
-  if (issues.length > 0) {
-    throw new RegistryError(
-      `checker ${String(definition.meta?.id)} has invalid metadata:\n${formatIssues(issues)}`,
-    );
+export function defineChecker(definition: {
+  readonly meta: CheckerMetaInput;
+  readonly create: CheckerDefinition['create'];
+}): CheckerDefinition {
+  const parsed = checkerMetaSchema.safeParse(definition.meta);
+  if (!parsed.success) {
+    const issues = formatIssues(issuesFromZod(parsed.error));
+    throw new RegistryError(`checker ${String(definition.meta?.id)} has invalid metadata:\n${issues}`);
   }
-  return Object.freeze({ meta: Object.freeze({ ...definition.meta }), create: definition.create });
+  return Object.freeze({ meta: Object.freeze(parsed.data), create: definition.create });
 }
 
 export class CheckerRegistry {

@@ -124,9 +124,9 @@ describe('runner', () => {
     expect(
       await main(['--tenant', 'acme', '--checker', 'aws.nope', '--out', join(dir, 'out')], effects),
     ).toBe(2);
-    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain(
-      `unknown checker id aws.nope; known checkers:\n  ${S3_CHECK}`,
-    );
+    const said = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(said).toContain('unknown checker id aws.nope; known checkers:\n');
+    for (const id of registry.ids()) expect(said).toContain(`\n  ${id}`);
   });
 
   it('rejects an unsafe tenant id with exit 2 before writing anything', async () => {
@@ -137,17 +137,9 @@ describe('runner', () => {
 
   it('excludes checkers with --exclude-checker', async () => {
     const { effects } = fakeEffects(BUCKETS);
+    const args = ['--tenant', 'acme', '--checker', S3_CHECK, '--checker', 'test.throws.midway'];
     const code = await main(
-      [
-        '--tenant',
-        'acme',
-        '--exclude-checker',
-        'test.throws.midway',
-        '--exclude-checker',
-        'test.yields.invalid',
-        '--out',
-        join(dir, 'out'),
-      ],
+      [...args, '--exclude-checker', 'test.throws.midway', '--out', join(dir, 'out')],
       effects,
     );
     expect(code).toBe(0);

@@ -4,6 +4,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
+import type { AwsServices } from '../../checks/_lib/context.ts';
 import type { RunnerEffects } from '../../runner.ts';
 
 export interface FakeBucket {
@@ -53,7 +54,17 @@ export function fakeEffects(buckets: readonly FakeBucket[], now = '2026-11-22T10
     print: (text) => printed.push(text),
     logger: () => pino({ level: 'silent' }),
     awsServices: () => ({
-      services: { s3: () => s3 },
+      services: {
+        s3: () => s3,
+        ...Object.fromEntries(
+          (['ec2', 'cloudwatch', 'elbv2', 'logs', 'rds'] as const).map((name) => [
+            name,
+            () => {
+              throw new Error(`fake AWS has no ${name} client`);
+            },
+          ]),
+        ),
+      } as unknown as AwsServices,
       bootstrap: async () => ({ aws_account_id: '123456789012' }),
     }),
   };

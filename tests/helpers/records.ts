@@ -16,6 +16,8 @@ export const META: CheckerMeta = {
   rule: 'An example rule.',
   remediation: 'Fix it.',
   docs_url: 'https://docs.aws.amazon.com/example',
+  pricing: 'none',
+  params: {},
 };
 
 export const RUN: RunFacts = {

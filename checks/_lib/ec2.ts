@@ -1,0 +1,95 @@
+/** EC2 facts shared by checkers: volume prices, instance families and sizes, stop times. */
+import type { Instance, Volume } from '@aws-sdk/client-ec2';
+import type Big from 'big.js';
+import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
+
+export const volumeSpec = (v: Volume) => ({
+  type: v.VolumeType ?? 'unknown',
+  sizeGiB: v.Size ?? 0,
+  iops: v.Iops,
+  throughputMiBps: v.Throughput,
+});
+
+export function volumeCost(v: Volume, lookup: PriceLookup): Big | undefined {
+  return volumeMonthly(volumeSpec(v), lookup.prices);
+}
+
+/** One sentence on how a volume's monthly price was computed. */
+export function volumeCostNote(v: Volume, lookup: PriceLookup, cost: Big): string {
+  const perGb = (lookup.prices.ebs_gb_month as Record<string, number>)[v.VolumeType ?? ''];
+  const extras =
+    v.VolumeType === 'io1' || v.VolumeType === 'io2' || v.VolumeType === 'gp3'
+      ? ' plus provisioned IOPS/throughput'
+      : '';
+  return `${v.Size} GiB ${v.VolumeType} at $${perGb}/GB-month in ${lookup.region}${extras} = $${money(cost)}/month`;
+}
+
+/** Previous-generation families and the current-generation family that replaces each. */
+export const OLD_GENERATION: Readonly<Record<string, string>> = {
+  t1: 't3',
+  t2: 't3',
+  m1: 'm6i',
+  m2: 'r6i',
+  m3: 'm6i',
+  m4: 'm6i',
+  c1: 'c6i',
+  c3: 'c6i',
+  c4: 'c6i',
+  r3: 'r6i',
+  r4: 'r6i',
+  i2: 'i4i',
+  d2: 'd3',
+  g2: 'g4dn',
+  g3: 'g4dn',
+};
+
+const SIZES = [
+  'nano',
+  'micro',
+  'small',
+  'medium',
+  'large',
+  'xlarge',
+  '2xlarge',
+  '4xlarge',
+  '8xlarge',
+  '12xlarge',
+  '16xlarge',
+];
+
+export const splitType = (type: string): [family: string, size: string] => {
+  const dot = type.indexOf('.');
+  return dot < 0 ? [type, ''] : [type.slice(0, dot), type.slice(dot + 1)];
+};
+
+/** The current-generation type for a previous-generation one (same size; large where the size is gone). */
+export function replacementType(type: string): string | undefined {
+  const [family, size] = splitType(type);
+  const next = OLD_GENERATION[family];
+  if (!next) return undefined;
+  const keepsSize = next.startsWith('t') || SIZES.indexOf(size) >= SIZES.indexOf('large');
+  return `${next}.${keepsSize ? size : 'large'}`;
+}
+
+/** One size down in the current generation, e.g. m4.xlarge → m6i.large, m5.large → m5.medium. */
+export function downsizeType(type: string): string | undefined {
+  const [family, size] = splitType(replacementType(type) ?? type);
+  const index = SIZES.indexOf(size);
+  return index > 0 ? `${family}.${SIZES[index - 1]}` : undefined;
+}
+
+export const instanceMonthly = (type: string, lookup: PriceLookup): Big | undefined => {
+  const hourly = ec2Hourly(type, lookup);
+  return hourly && monthlyFromHourly(hourly);
+};
+
+/** When a stopped instance stopped, from its StateTransitionReason ("User initiated (2026-01-02 03:04:05 GMT)"). */
+export function stoppedAt(instance: Instance): Date | undefined {
+  const match = /\((\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (?:GMT|UTC)\)/.exec(
+    instance.StateTransitionReason ?? '',
+  );
+  return match ? new Date(`${match[1]}T${match[2]}Z`) : undefined;
+}
+
+/** Hourly price difference as a monthly amount, never below zero. */
+export const monthlyDifference = (from: Big, to: Big): Big => (from.gt(to) ? from.minus(to) : big(0));

@@ -1,0 +1,100 @@
+import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { cpuParams, cpuVerdicts, UNDERUTILIZED_ID, UNDERUTILIZED_PARAMS } from '../_lib/cpu.ts';
+import { downsizeType, instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
+import { estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
+import { defineChecker, registerChecker } from '../_lib/registry.ts';
+
+export const checker = defineChecker({
+  meta: {
+    id: UNDERUTILIZED_ID,
+    title: 'Underutilized EC2 instance',
+    cloud: 'aws',
+    service: 'AmazonEC2',
+    resource_type: 'ec2_instance',
+    category: 'compute',
+    severity: 'medium',
+    iam_actions: ['ec2:DescribeInstances', 'cloudwatch:GetMetricData'],
+    rule: 'A running instance whose highest daily average CPU over the lookback window stays below the threshold; instances with data on fewer than half the days are reported unknown.',
+    remediation:
+      'Move to the next smaller size (in the current generation), or stop it if it does nothing; check memory and network first.',
+    docs_url: 'https://docs.aws.amazon.com/cost-management/latest/userguide/ce-rightsizing.html',
+    pricing: 'current hourly price minus the price of one size down in the current generation, × 730',
+    params: UNDERUTILIZED_PARAMS,
+  },
+  create: (ctx, bootstrap) =>
+    eachRegion(ctx, bootstrap, async function* (region) {
+      const lookup = pricesFor(region);
+      const { threshold } = cpuParams(ctx);
+      const running = (await ctx.inventory.instances(region)).filter((i) => i.State?.Name === 'running');
+      const cpu = await cpuVerdicts(ctx, region, running);
+      for (const instance of running) {
+        const id = instance.InstanceId ?? '';
+        const type = instance.InstanceType ?? '';
+        const verdict = cpu.get(id)!;
+        const base = {
+          scope: scopeOf(
+            bootstrap,
+            region,
+            id,
+            arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
+            instance.Placement?.AvailabilityZone,
+          ),
+          issue_key: { rule: 'cpu_underutilized' },
+          tags: tagMap(instance.Tags),
+          dimensions: { instance_type: type },
+        };
+        if (verdict.kind === 'no_data') {
+          yield {
+            ...base,
+            status: 'unknown',
+            title: `EC2 instance ${id}: not enough CPU data`,
+            message: `CloudWatch has CPUUtilization for fewer than half of the last ${verdict.days} days for ${id}.`,
+          };
+          continue;
+        }
+        const metrics = { max_daily_cpu_percent: verdict.maxDailyAverage.toFixed(2) };
+        if (verdict.kind === 'busy') {
+          yield {
+            ...base,
+            metrics,
+            status: 'pass',
+            title: `EC2 instance ${id} is used`,
+            message: `Highest daily average CPU ${verdict.maxDailyAverage.toFixed(1)}% over ${verdict.days} days.`,
+          };
+          continue;
+        }
+        const target = downsizeType(type);
+        const current = instanceMonthly(type, lookup);
+        const smaller = target ? instanceMonthly(target, lookup) : undefined;
+        const priced =
+          current && smaller && target
+            ? estimate({
+                lookup,
+                monthlyCost: current,
+                monthlySavings: monthlyDifference(current, smaller),
+                confidence: 60,
+                derivedCompute: true,
+                notes: `${type} costs $${money(current)}/month and ${target} $${money(smaller)}/month on demand (730 hours).`,
+              })
+            : noEstimate(`No smaller priced size for ${type} in the price table.`);
+        yield {
+          ...base,
+          metrics,
+          status: 'fail',
+          title: `EC2 instance ${id} is underutilized`,
+          message: `Instance ${id} (${type}) peaked at ${verdict.maxDailyAverage.toFixed(1)}% daily average CPU over ${verdict.days} days (threshold ${threshold}%).`,
+          recommendation: target
+            ? `Resize to ${target} after checking memory and network use.`
+            : 'Stop it or consolidate its workload.',
+          ...priced,
+          dimensions: {
+            ...priced.dimensions,
+            ...base.dimensions,
+            ...(target ? { recommended_type: target } : {}),
+          },
+        };
+      }
+    }),
+});
+
+registerChecker(checker, import.meta.url);
