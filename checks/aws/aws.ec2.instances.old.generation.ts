@@ -30,8 +30,8 @@ export const checker = defineChecker({
     eachRegion(ctx, bootstrap, async function* (region) {
       const lookup = pricesFor(region);
       const running = (await ctx.inventory.instances(region)).filter((i) => i.State?.Name === 'running');
-      const old = running.filter((i) => replacementType(i.InstanceType ?? '') !== undefined);
-      const cpu = await cpuVerdicts(ctx, region, old);
+      // The same request as the underutilized checker's, so the metrics are fetched once for both.
+      const cpu = await cpuVerdicts(ctx, region, running);
       for (const instance of running) {
         const id = instance.InstanceId ?? '';
         const type = instance.InstanceType ?? '';
