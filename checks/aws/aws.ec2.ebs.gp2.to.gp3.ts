@@ -23,7 +23,9 @@ export function gp3Equivalent(
 ): { gp2: Big; gp3: Big; iops: number; throughputMiBps: number } {
   const perf = gp2Performance(sizeGiB);
   const iops = Math.max(GP3_INCLUDED_IOPS, perf.iops);
-  const throughputMiBps = Math.max(GP3_INCLUDED_THROUGHPUT, perf.throughputMiBps);
+  // Small gp2 volumes top out at 128 MiB/s, which gp3's included 125 MiB/s matches in practice (AWS's own
+  // migration guidance); only the 250 MiB/s of larger volumes is provisioned on top.
+  const throughputMiBps = perf.throughputMiBps > 128 ? perf.throughputMiBps : GP3_INCLUDED_THROUGHPUT;
   return {
     gp2: volumeMonthly({ type: 'gp2', sizeGiB }, prices)!,
     gp3: volumeMonthly({ type: 'gp3', sizeGiB, iops, throughputMiBps }, prices)!,

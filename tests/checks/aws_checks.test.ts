@@ -19,6 +19,14 @@ let dir: string;
 const savedEnv = { ...process.env };
 const calls = new Map<string, number>();
 
+type Middleware = (
+  next: (args: unknown) => unknown,
+  context: { commandName: string },
+) => (args: unknown) => unknown;
+interface CountableClient {
+  middlewareStack: { add(middleware: Middleware, options: { step: 'initialize' }): void };
+}
+
 /** Real clients for the emulator, each counting the commands it sends. */
 function countingEffects(): RunnerEffects {
   const counted = new WeakSet<object>();
@@ -33,11 +41,11 @@ function countingEffects(): RunnerEffects {
         Object.entries(real.services).map(([name, get]) => [
           name,
           (region: string) => {
-            const client = (get as (r: string) => { middlewareStack: { add: Function } })(region);
+            const client = (get as (r: string) => CountableClient)(region);
             if (!counted.has(client)) {
               counted.add(client);
               client.middlewareStack.add(
-                (next: (a: unknown) => unknown, context: { commandName: string }) => (args: unknown) => {
+                (next, context) => (args) => {
                   calls.set(context.commandName, (calls.get(context.commandName) ?? 0) + 1);
                   return next(args);
                 },
