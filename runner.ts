@@ -173,7 +173,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
 
   const regions = resolveRegions(args.regions);
-  const runId = `run-${runTs.toISOString()}-${effects.newId().slice(0, 8)}`;
+  // Compact ISO time: run ids name manifest files, so no colons.
+  const runId = `run-${runTs.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${effects.newId().slice(0, 8)}`;
   const runLog = log.child({ run_id: runId });
   const aws = effects.awsServices(regions[0]!);
   const identity = await aws.bootstrap().catch((error: unknown) => {
@@ -222,6 +223,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     log: runLog,
     now: effects.now,
     newId: effects.newId,
+    args: recordedArguments(args),
   });
   effects.print(runSummary(report, tenantId));
 
@@ -241,6 +243,27 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     return EXIT.partial;
   }
   return EXIT.ok;
+}
+
+/** The arguments worth recording in a run manifest (no yargs internals). */
+function recordedArguments(args: RunArgs): Record<string, unknown> {
+  const keep = [
+    'tenant',
+    'workspace',
+    'checker',
+    'exclude-checker',
+    'out',
+    'finding-id-mode',
+    'regions',
+    'run-ts',
+    'set',
+    'export',
+  ];
+  return Object.fromEntries(
+    keep
+      .filter((k) => (args as unknown as Record<string, unknown>)[k] !== undefined)
+      .map((k) => [k, (args as unknown as Record<string, unknown>)[k]]),
+  );
 }
 
 async function exportCommand(

@@ -10,7 +10,9 @@ import type { ValidationIssue } from '../contracts/issues.ts';
 import { CastError, storageCast, type StorageRow } from '../contracts/storage_cast.ts';
 import { utcDate } from '../contracts/time.ts';
 import { STATUSES, type Status } from '../contracts/vocabulary.ts';
+import { relative } from 'node:path';
 import { DatasetWriter, type WrittenPart } from '../pipeline/dataset_writer.ts';
+import { MANIFEST_SCHEMA_VERSION, writeRunManifest, type Coverage } from '../pipeline/manifest.ts';
 import type { Logger } from './log.ts';
 
 /** Invalid drafts kept per checker as examples in the report; the count is always exact. */
@@ -28,9 +30,12 @@ export interface CheckerOutcome {
   readonly invalidExamples: InvalidDraft[];
   error?: string;
   durationMs: number;
+  /** Regions where the checker could not look (access denied, region not enabled). */
+  readonly unreadableRegions: Set<string>;
 }
 
 export interface RunReport {
+  readonly manifest: string;
   readonly runId: string;
   readonly runDate: string;
   readonly checkers: readonly CheckerOutcome[];
@@ -48,6 +53,8 @@ export interface RunInput {
   readonly log: Logger;
   readonly now: () => Date;
   readonly newId?: () => string;
+  /** The command-line arguments, recorded in the run manifest. */
+  readonly args?: Readonly<Record<string, unknown>>;
 }
 
 export async function runCheckers(input: RunInput): Promise<RunReport> {
@@ -79,7 +86,36 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
     throw error;
   }
   const parts = await writer.close();
+  const finished = input.now();
+  const manifest = await writeRunManifest(input.out, {
+    schema_version: MANIFEST_SCHEMA_VERSION,
+    tenant_id: input.facts.tenantId,
+    workspace_id: input.facts.workspaceId,
+    run_id: input.facts.runId,
+    run_ts: input.facts.runTs.toISOString(),
+    run_date: runDate,
+    engine_name: input.facts.engineName,
+    engine_version: input.facts.engineVersion,
+    rulepack_version: input.facts.rulepackVersion,
+    status: outcomes.some((o) => o.error) ? 'completed_with_errors' : 'completed',
+    arguments: input.args ?? {},
+    accounts: [input.bootstrap.aws_account_id],
+    regions: input.context.regions,
+    started_ts: new Date(started).toISOString(),
+    finished_ts: finished.toISOString(),
+    duration_ms: finished.getTime() - started,
+    checkers: outcomes.map((o, i) => ({
+      check_id: o.id,
+      counts: o.counts,
+      invalid: o.invalid,
+      error: o.error ?? null,
+      duration_ms: o.durationMs,
+      coverage: coverageOf(o, input.checkers[i]!, input),
+    })),
+    files: parts.map((p) => ({ path: relative(input.out, p.path), rows: p.rows })),
+  });
   return {
+    manifest,
     runId: input.facts.runId,
     runDate,
     checkers: outcomes,
@@ -102,6 +138,7 @@ async function runOne(
     invalid: 0,
     invalidExamples: [],
     durationMs: 0,
+    unreadableRegions: new Set(),
   };
   try {
     for await (const draft of checker.create(input.context, input.bootstrap)) {
@@ -115,12 +152,25 @@ async function runOne(
       }
       await writer.append(stored.row);
       outcome.counts[draft.status] += 1;
+      if (draft.status === 'unknown' && draft.scope.resource_type === 'aws_region' && draft.scope.region) {
+        outcome.unreadableRegions.add(draft.scope.region);
+      }
     }
   } catch (error) {
     outcome.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   }
   outcome.durationMs = input.now().getTime() - started;
   return outcome;
+}
+
+/** What a checker looked at: nothing when it failed, every region for a global check, else the readable regions. */
+function coverageOf(outcome: CheckerOutcome, checker: RegisteredChecker, input: RunInput): Coverage[] {
+  if (outcome.error) return [];
+  const account_id = input.bootstrap.aws_account_id;
+  if (!checker.meta.regional) return [{ account_id, region: '*' }];
+  return input.context.regions
+    .filter((r) => !outcome.unreadableRegions.has(r))
+    .map((region) => ({ account_id, region }));
 }
 
 /** A record that passed validation can still fail the cast; both are reported the same way. */

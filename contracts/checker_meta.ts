@@ -23,6 +23,8 @@ export const checkerMetaSchema = z.object({
   rule: z.string().min(1),
   remediation: z.string().min(1),
   docs_url: z.url(),
+  /** Regional checks cover the run's regions; a global one (S3) covers every region of the account. */
+  regional: z.boolean().default(true),
   /** How the dollar estimate is computed, for docs/checks.md ("none" when the check prices nothing). */
   pricing: z.string().min(1),
   /** Tunable thresholds with their defaults, settable per run with --set <id>.<name>=<value>. */

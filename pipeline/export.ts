@@ -1,15 +1,24 @@
 /**
- * The dashboard export: one tenant's findings dataset → findings.json, summary.json, top_savings.json.
- * Reads only that tenant's partitions, with every user value bound as a parameter, and keeps one row
- * per fingerprint: its latest occurrence.
+ * The dashboard export: one tenant's findings dataset → findings.json, summary.json, top_savings.json,
+ * resolved.json, suppressed.json and trends.json. Reads only that tenant's partitions, with every user value
+ * bound as a parameter, keeps one row per fingerprint (its latest occurrence) with its lifecycle, and applies
+ * the tenant's suppressions.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
+import { utcDate } from '../contracts/time.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { isDirectory, listTenants, loadHistory } from './history.ts';
+import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
 import { assertSafeTenant, tenantDir } from './layout.ts';
 
+export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
+export const RESOLVED_WINDOW_DAYS = 30;
+export const TREND_DAYS = 90;
+const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
 
 export class ExportError extends Error {
   override name = 'ExportError';
@@ -20,6 +29,8 @@ export interface ExportOptions {
   readonly tenantId: string;
   readonly outDir: string;
   readonly now?: () => Date;
+  /** A suppression file; by default `<data>/tenant_id=<t>/suppressions.{yaml,yml,json}` when present. */
+  readonly suppressions?: string | undefined;
 }
 
 export interface ExportResult {
@@ -27,19 +38,10 @@ export interface ExportResult {
   readonly findings: number;
 }
 
-/** Tenants that have a partition directory under the dataset root. */
-export async function listTenants(dataRoot: string): Promise<string[]> {
-  const entries = await readdir(dataRoot, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isDirectory() && e.name.startsWith('tenant_id='))
-    .map((e) => e.name.slice('tenant_id='.length))
-    .sort();
-}
-
 const isoTs = (column: string) => `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
 const money = (column: string) => `CAST(${column} AS VARCHAR)`;
 
-/** The row shape of findings.json and top_savings.json, built by DuckDB as JSON text. */
+/** The row shape of the finding lists, built by DuckDB as JSON text. */
 const FINDING_ROW = `to_json({
   tenant_id: tenant_id, workspace_id: workspace_id, finding_id: finding_id, fingerprint: fingerprint,
   run_id: run_id, run_ts: ${isoTs('run_ts')}, run_date: CAST(run_date AS VARCHAR),
@@ -51,34 +53,49 @@ const FINDING_ROW = `to_json({
   est_monthly_cost: ${money('estimated.monthly_cost')},
   est_monthly_savings: ${money('estimated.monthly_savings')},
   est_confidence: estimated.confidence, est_notes: estimated.notes,
-  savings_source: dimensions['savings_source'], tags: tags
+  savings_source: dimensions['savings_source'], tags: tags, labels: labels,
+  lifecycle_status: lifecycle_status, first_seen: ${isoTs('first_seen')}, last_seen: ${isoTs('last_seen')},
+  times_seen: times_seen, days_open: days_open, resolved_ts: ${isoTs('resolved_ts')},
+  realised_monthly_savings: ${money('last_fail_savings')},
+  suppression_reason: suppression_reason, suppression_owner: suppression_owner,
+  snooze_until: CAST(snooze_until AS VARCHAR)
 })::VARCHAR`;
 
-// Money first: failing findings by savings, then the rest by severity; fingerprint makes it total.
+// Money first: open failing findings by savings, then the rest by severity; fingerprint makes it total.
 const ORDER =
-  "ORDER BY status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
+  "ORDER BY lifecycle_status = 'open' AND status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
+const OPEN_FAILING = "status = 'fail' AND lifecycle_status = 'open'";
 
 export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
   const tenant = assertSafeTenant(options.tenantId);
   await assertTenantExists(options.dataRoot, tenant);
+  const now = (options.now ?? (() => new Date()))();
+  const rules = await loadSuppressions(options.dataRoot, tenant, options.suppressions);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const findings = await loadLatest(connection, options.dataRoot, tenant);
-    const summary = await summarize(connection, tenant, (options.now ?? (() => new Date()))());
+    await connection.run("SET TimeZone = 'UTC'");
+    await loadHistory(connection, options.dataRoot, tenant);
+    await loadRules(connection, rules);
+    const findings = await buildLatest(connection, now);
+    const out = (name: string) => join(options.outDir, name);
+    const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
     const files = [
+      await writeJsonRows(connection, out('findings.json'), `SELECT ${FINDING_ROW} FROM latest ${ORDER}`),
       await writeJsonRows(
         connection,
-        join(options.outDir, 'findings.json'),
-        `SELECT ${FINDING_ROW} FROM latest ${ORDER}`,
-      ),
-      await writeJsonRows(
-        connection,
-        join(options.outDir, 'top_savings.json'),
-        `SELECT ${FINDING_ROW} FROM latest WHERE status = 'fail' AND estimated.monthly_savings IS NOT NULL
+        out('top_savings.json'),
+        `SELECT ${FINDING_ROW} FROM latest WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL
          ${ORDER} LIMIT ${TOP_SAVINGS_LIMIT}`,
       ),
-      await writeJson(join(options.outDir, 'summary.json'), summary),
+      await writeJsonRows(
+        connection,
+        out('suppressed.json'),
+        `SELECT ${FINDING_ROW} FROM latest WHERE lifecycle_status IN ('ignored', 'snoozed') ${ORDER}`,
+      ),
+      await writeJson(out('resolved.json'), await resolved(connection, tenant, resolvedSince)),
+      await writeJson(out('trends.json'), await trends(connection, options.dataRoot, tenant, now)),
+      await writeJson(out('summary.json'), await summarize(connection, tenant, now, resolvedSince)),
     ];
     return { files, findings };
   } finally {
@@ -88,11 +105,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
 }
 
 async function assertTenantExists(dataRoot: string, tenant: string): Promise<void> {
-  const exists = await stat(tenantDir(dataRoot, tenant)).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (exists) return;
+  if (await isDirectory(tenantDir(dataRoot, tenant))) return;
   const tenants = await listTenants(dataRoot);
   throw new ExportError(
     tenants.length === 0
@@ -101,15 +114,80 @@ async function assertTenantExists(dataRoot: string, tenant: string): Promise<voi
   );
 }
 
-async function loadLatest(connection: DuckDBConnection, dataRoot: string, tenant: string): Promise<number> {
-  // Only the tenant's directory is globbed: other tenants' files are never opened.
+async function loadSuppressions(dataRoot: string, tenant: string, given: string | undefined): Promise<SuppressionRule[]> {
+  const candidates = given ? [given] : SUPPRESSION_FILES.map((name) => join(tenantDir(dataRoot, tenant), name));
+  for (const file of candidates) {
+    const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' && !given) return undefined;
+      throw new ExportError(`cannot read suppression file ${file}: ${error.message}`);
+    });
+    if (content !== undefined) return parseSuppressions(file, content);
+  }
+  return [];
+}
+
+async function loadRules(connection: DuckDBConnection, rules: readonly SuppressionRule[]): Promise<void> {
+  await connection.run(`CREATE OR REPLACE TEMP TABLE rules (idx INTEGER, check_id VARCHAR, account_id VARCHAR,
+    region VARCHAR, resource_id VARCHAR, reason VARCHAR, owner VARCHAR, expires DATE)`);
+  await connection.run('CREATE OR REPLACE TEMP TABLE rule_tags (idx INTEGER, key VARCHAR, value VARCHAR)');
+  for (const [idx, rule] of rules.entries()) {
+    await connection.run('INSERT INTO rules VALUES ($idx, $check, $account, $region, $resource, $reason, $owner, $expires::DATE)', {
+      idx,
+      check: rule.check_id ?? null,
+      account: rule.account_id ?? null,
+      region: rule.region ?? null,
+      resource: rule.resource_id ?? null,
+      reason: rule.reason,
+      owner: rule.owner,
+      expires: rule.expires ?? null,
+    });
+    for (const [key, value] of Object.entries(rule.tags ?? {})) {
+      await connection.run('INSERT INTO rule_tags VALUES ($idx, $key, $value)', { idx, key, value });
+    }
+  }
+}
+
+/** One row per fingerprint (its latest occurrence) with lifecycle and suppression; returns the row count. */
+async function buildLatest(connection: DuckDBConnection, now: Date): Promise<number> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE latest AS
-     SELECT * FROM read_parquet($glob, hive_partitioning = true, union_by_name = true)
-     WHERE tenant_id = $tenant
-     QUALIFY row_number() OVER (
-       PARTITION BY fingerprint ORDER BY run_ts DESC, ingested_ts DESC NULLS LAST, finding_id) = 1`,
-    { glob: join(tenantDir(dataRoot, tenant), 'run_date=*', '*.parquet'), tenant },
+     WITH l AS (
+       SELECT * FROM allf
+       QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC, ingested_ts DESC NULLS LAST, finding_id) = 1),
+     savings AS (
+       SELECT fingerprint, arg_max(estimated.monthly_savings, run_ts) AS last_fail_savings
+       FROM allf WHERE status = 'fail' GROUP BY fingerprint),
+     matched AS (
+       -- The first rule (in file order) whose every given field matches; an expired rule no longer applies.
+       SELECT l.fingerprint, min(r.idx) AS idx FROM l JOIN rules r
+         ON (r.check_id IS NULL OR l.check_id = r.check_id)
+        AND (r.account_id IS NULL OR l.scope.account_id = r.account_id)
+        AND (r.region IS NULL OR l.scope.region = r.region)
+        AND (r.resource_id IS NULL OR l.scope.resource_id GLOB r.resource_id OR l.scope.resource_arn GLOB r.resource_id)
+        AND (r.expires IS NULL OR r.expires > $today::DATE)
+        AND NOT EXISTS (SELECT 1 FROM rule_tags t WHERE t.idx = r.idx AND l.tags[t.key] IS DISTINCT FROM t.value)
+       GROUP BY l.fingerprint),
+     joined AS (
+       SELECT l.* EXCLUDE (labels), lc.first_seen, lc.last_seen, lc.times_seen, lc.resolved_ts, s.last_fail_savings,
+              r.reason AS suppression_reason, r.owner AS suppression_owner, r.expires AS snooze_until,
+              CASE WHEN lc.fingerprint IS NULL THEN NULL
+                   WHEN lc.resolved_ts IS NOT NULL THEN 'resolved'
+                   WHEN r.idx IS NULL THEN 'open'
+                   WHEN r.expires IS NULL THEN 'ignored'
+                   ELSE 'snoozed' END AS lifecycle_status,
+              CASE WHEN r.idx IS NULL OR lc.resolved_ts IS NOT NULL THEN l.labels
+                   ELSE map_concat(coalesce(l.labels, MAP {}), MAP {'suppression_reason': r.reason, 'suppression_owner': r.owner})
+              END AS labels
+       FROM l LEFT JOIN lifecycle lc USING (fingerprint) LEFT JOIN savings s USING (fingerprint)
+              LEFT JOIN matched m USING (fingerprint) LEFT JOIN rules r ON r.idx = m.idx)
+     SELECT * EXCLUDE (suppression_reason, suppression_owner, snooze_until),
+            CASE WHEN lifecycle_status IN ('ignored', 'snoozed') THEN suppression_reason END AS suppression_reason,
+            CASE WHEN lifecycle_status IN ('ignored', 'snoozed') THEN suppression_owner END AS suppression_owner,
+            CASE WHEN lifecycle_status = 'snoozed' THEN snooze_until END AS snooze_until,
+            CASE WHEN first_seen IS NULL THEN NULL
+                 ELSE date_diff('day', first_seen, coalesce(resolved_ts, $now::TIMESTAMPTZ))::INTEGER END AS days_open
+     FROM joined`,
+    { today: utcDate(now), now: now.toISOString() },
   );
   const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM latest');
   return Number(reader.getRows()[0]?.[0] ?? 0);
@@ -122,16 +200,12 @@ export interface Summary {
   readonly findings: number;
   readonly by_status: Record<string, number>;
   readonly by_severity: Record<string, number>;
+  readonly by_lifecycle: Record<string, number>;
   readonly matrix: Record<string, Record<string, number>>;
-  readonly totals: {
-    readonly est_monthly_savings: string;
-    readonly est_monthly_cost: string;
-    readonly failing_findings: number;
-    readonly failing_with_estimate: number;
-  };
+  readonly totals: Record<string, string | number>;
 }
 
-async function summarize(connection: DuckDBConnection, tenant: string, now: Date): Promise<Summary> {
+async function summarize(connection: DuckDBConnection, tenant: string, now: Date, resolvedSince: Date): Promise<Summary> {
   const counts = await connection.runAndReadAll(
     `SELECT status, severity.level AS level, count(*)::INTEGER AS n FROM latest GROUP BY ALL ORDER BY ALL`,
   );
@@ -143,24 +217,27 @@ async function summarize(connection: DuckDBConnection, tenant: string, now: Date
     by_severity[level] = (by_severity[level] ?? 0) + n;
     (matrix[status] ??= {})[level] = n;
   }
+  const lifecycles = await connection.runAndReadAll(
+    `SELECT lifecycle_status, count(*)::INTEGER FROM latest WHERE lifecycle_status IS NOT NULL GROUP BY ALL ORDER BY ALL`,
+  );
+  const by_lifecycle = Object.fromEntries(lifecycles.getRowsJson() as [string, number][]);
   const totals = await connection.runAndReadAll(
     `SELECT
-       ${money("coalesce(sum(estimated.monthly_savings) FILTER (WHERE status = 'fail'), 0)")},
-       ${money("coalesce(sum(estimated.monthly_cost) FILTER (WHERE status = 'fail'), 0)")},
-       (count(*) FILTER (WHERE status = 'fail'))::INTEGER,
-       (count(*) FILTER (WHERE status = 'fail' AND estimated.monthly_savings IS NOT NULL))::INTEGER,
+       ${money(`coalesce(sum(estimated.monthly_savings) FILTER (WHERE ${OPEN_FAILING}), 0)`)},
+       ${money(`coalesce(sum(estimated.monthly_cost) FILTER (WHERE ${OPEN_FAILING}), 0)`)},
+       (count(*) FILTER (WHERE ${OPEN_FAILING}))::INTEGER,
+       (count(*) FILTER (WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL))::INTEGER,
+       (count(*) FILTER (WHERE lifecycle_status IN ('ignored', 'snoozed')))::INTEGER,
+       ${money("coalesce(sum(estimated.monthly_savings) FILTER (WHERE lifecycle_status IN ('ignored', 'snoozed')), 0)")},
+       (count(*) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ))::INTEGER,
+       ${money("coalesce(sum(last_fail_savings) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ), 0)")},
        ${isoTs('max(run_ts)')},
        count(*)::INTEGER
      FROM latest`,
+    { since: resolvedSince.toISOString() },
   );
-  const [savings, cost, failing, withEstimate, latestRun, findings] = totals.getRowsJson()[0] as [
-    string,
-    string,
-    number,
-    number,
-    string | null,
-    number,
-  ];
+  const [savings, cost, open, withEstimate, suppressed, suppressedSavings, resolvedCount, realised, latestRun, findings] =
+    totals.getRowsJson()[0] as [string, string, number, number, number, string, number, string, string | null, number];
   return {
     tenant_id: tenant,
     generated_at: now.toISOString(),
@@ -168,13 +245,75 @@ async function summarize(connection: DuckDBConnection, tenant: string, now: Date
     findings,
     by_status,
     by_severity,
+    by_lifecycle,
     matrix,
     totals: {
       est_monthly_savings: savings,
       est_monthly_cost: cost,
-      failing_findings: failing,
-      failing_with_estimate: withEstimate,
+      open_failing_findings: open,
+      open_failing_with_estimate: withEstimate,
+      suppressed_findings: suppressed,
+      suppressed_est_monthly_savings: suppressedSavings,
+      resolved_findings_30d: resolvedCount,
+      realised_monthly_savings_30d: realised,
     },
+  };
+}
+
+async function resolved(connection: DuckDBConnection, tenant: string, since: Date) {
+  const result = await connection.runAndReadAll(
+    `SELECT ${FINDING_ROW} AS row FROM latest
+     WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ
+     ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
+    { since: since.toISOString() },
+  );
+  const findings = result.getRows().map(([row]) => JSON.parse(String(row)) as { realised_monthly_savings: string | null });
+  const total = await connection.runAndReadAll(
+    `SELECT ${money('coalesce(sum(last_fail_savings), 0)')} FROM latest
+     WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ`,
+    { since: since.toISOString() },
+  );
+  return {
+    tenant_id: tenant,
+    since: since.toISOString(),
+    window_days: RESOLVED_WINDOW_DAYS,
+    resolved_findings: findings.length,
+    realised_monthly_savings: String(total.getRows()[0]?.[0]),
+    findings,
+  };
+}
+
+/** Daily open savings and counts for the last 90 days: from the gold tables when built, else computed now. */
+async function trends(connection: DuckDBConnection, dataRoot: string, tenant: string, now: Date) {
+  const from = utcDate(new Date(now.getTime() - TREND_DAYS * 86_400_000));
+  const to = utcDate(now);
+  const gold = await hasGold(dataRoot, tenant);
+  if (gold) {
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE kpi AS SELECT * EXCLUDE (tenant_id) FROM read_parquet($glob, hive_partitioning = false)`,
+      { glob: join(goldTenantDir(dataRoot, tenant), 'period=*', '*.parquet') },
+    );
+  } else {
+    await computeDailyKpis(connection, from, to);
+  }
+  const reader = await connection.runAndReadAll(
+    `SELECT to_json({
+       date: strftime(period, '%Y-%m-%d'),
+       open_findings: findings,
+       open_monthly_savings: ${money('est_monthly_savings')},
+       failing_by_severity: (SELECT map_from_entries(list({k: s.key, v: s.findings} ORDER BY s.key)) FROM kpi s
+                             WHERE s.period = t.period AND s.kpi = 'failing' AND s.dimension = 'severity')
+     })::VARCHAR
+     FROM kpi t WHERE kpi = 'open_savings' AND dimension = 'total' AND period BETWEEN $from::DATE AND $to::DATE
+     ORDER BY period`,
+    { from, to },
+  );
+  return {
+    tenant_id: tenant,
+    source: gold ? 'kpi_gold' : 'findings',
+    from,
+    to,
+    days: reader.getRows().map(([row]) => JSON.parse(String(row))),
   };
 }
 

@@ -8,6 +8,7 @@ export const checker = defineChecker({
     cloud: 'aws',
     service: 'AmazonS3',
     resource_type: 's3_bucket',
+    regional: false,
     category: 'storage',
     severity: 'low',
     iam_actions: [

@@ -9,6 +9,7 @@ export const checker = defineChecker({
     cloud: 'aws',
     service: 'AmazonS3',
     resource_type: 's3_bucket',
+    regional: false,
     category: 'storage',
     severity: 'medium',
     iam_actions: [

@@ -18,6 +18,7 @@ export const META: CheckerMeta = {
   docs_url: 'https://docs.aws.amazon.com/example',
   pricing: 'none',
   params: {},
+  regional: true,
 };
 
 export const RUN: RunFacts = {

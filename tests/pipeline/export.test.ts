@@ -82,34 +82,39 @@ describe('exportTenant', () => {
     await buildDataset();
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
     if (process.env.UPDATE_GOLDEN === '1') await cp(out, GOLDEN, { recursive: true });
-    for (const name of ['findings.json', 'summary.json', 'top_savings.json']) {
+    for (const name of ['findings.json', 'summary.json', 'top_savings.json', 'resolved.json', 'suppressed.json', 'trends.json']) {
       expect(await readFile(join(out, name), 'utf8'), name).toBe(await readFile(join(GOLDEN, name), 'utf8'));
     }
   });
 
-  it('keeps one row per fingerprint: its latest occurrence', async () => {
+  it('keeps one row per fingerprint, its latest occurrence, with its lifecycle', async () => {
     await buildDataset();
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
-    const findings = await readJson('findings.json');
+    type Row = {
+      resource_id: string;
+      run_id: string;
+      status: string;
+      lifecycle_status: string | null;
+      est_monthly_savings: string | null;
+    };
+    const findings: Row[] = await readJson('findings.json');
     expect(
-      findings.map(
-        (f: { resource_id: string; run_id: string; status: string; est_monthly_savings: string | null }) => [
-          f.resource_id,
-          f.run_id,
-          f.status,
-          f.est_monthly_savings,
-        ],
-      ),
+      findings.map((f) => [f.resource_id, f.run_id, f.status, f.lifecycle_status, f.est_monthly_savings]),
     ).toEqual([
-      ['vol-a', 'run-day-2', 'fail', '12.250000'],
-      ['vol-c', 'run-day-1', 'fail', '3.333333'],
-      ['vol-d', 'run-day-2', 'unknown', null],
-      ['vol-b', 'run-day-2', 'pass', null],
+      ['vol-a', 'run-day-2', 'fail', 'open', '12.250000'],
+      // Day 2 covered the same check, account and region without vol-c: it was fixed.
+      ['vol-c', 'run-day-1', 'fail', 'resolved', '3.333333'],
+      ['vol-d', 'run-day-2', 'unknown', null, null],
+      ['vol-b', 'run-day-2', 'pass', 'resolved', null],
     ]);
     const top = await readJson('top_savings.json');
-    expect(top.map((f: { resource_id: string }) => f.resource_id)).toEqual(['vol-a', 'vol-c']);
+    expect(top.map((f: { resource_id: string }) => f.resource_id)).toEqual(['vol-a']);
     const summary = await readJson('summary.json');
-    expect(summary.totals.est_monthly_savings).toBe('15.583333');
+    expect(summary.totals).toMatchObject({
+      est_monthly_savings: '12.250000',
+      resolved_findings_30d: 2,
+      realised_monthly_savings_30d: '28.833333',
+    });
     expect(summary.matrix).toEqual({ fail: { medium: 2 }, pass: { medium: 1 }, unknown: { high: 1 } });
   });
 

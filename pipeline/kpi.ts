@@ -1,0 +1,152 @@
+/**
+ * KPI gold tables: per day, the state of the tenant's findings as of the end of that day (each fingerprint
+ * at its latest covering run up to then), aggregated: findings by status, failing findings by severity and
+ * category, open estimated savings by check, service, account and region.
+ * `<data>/finops_kpi_gold/tenant_id=<t>/period=<YYYY-MM-DD>/part-<uuid>.parquet`.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DateDay, Decimal, Field, Int32, Schema, Utf8 } from 'apache-arrow';
+import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal.ts';
+import { parseDate } from '../contracts/time.ts';
+import { BatchBuilder } from './arrow_batch.ts';
+import { isDirectory, loadHistory } from './history.ts';
+import { assertSafeTenant } from './layout.ts';
+import { ParquetPart } from './parquet_part.ts';
+
+export const kpiSchema = new Schema([
+  new Field('tenant_id', new Utf8(), false),
+  new Field('period', new DateDay(), false),
+  new Field('kpi', new Utf8(), false),
+  new Field('dimension', new Utf8(), false),
+  new Field('key', new Utf8(), true),
+  new Field('findings', new Int32(), false),
+  new Field('est_monthly_savings', new Decimal(MONEY_SCALE, MONEY_PRECISION, 128), true),
+]);
+
+/** The gold dataset sits beside the findings dataset: data/finops_findings → data/finops_kpi_gold. */
+export const goldRoot = (dataRoot: string): string => join(dirname(dataRoot), 'finops_kpi_gold');
+export const goldTenantDir = (dataRoot: string, tenant: string): string =>
+  join(goldRoot(dataRoot), `tenant_id=${assertSafeTenant(tenant)}`);
+
+const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
+
+/**
+ * Builds the temp table `kpi` for the days with runs between `from` and `to` (inclusive, YYYY-MM-DD);
+ * `loadHistory` must have run on the connection.
+ */
+export async function computeDailyKpis(connection: DuckDBConnection, from?: string, to?: string): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE days AS
+     SELECT DISTINCT run_date AS period FROM allf
+     WHERE ($from IS NULL OR run_date >= $from::DATE) AND ($to IS NULL OR run_date <= $to::DATE)`,
+    { from: from ?? null, to: to ?? null },
+  );
+  await connection.run(`
+    CREATE OR REPLACE TEMP TABLE day_state AS
+    WITH latest_run AS (
+      SELECT d.period, o.fingerprint, arg_max(o.run_id, o.run_ts) AS run_id
+      FROM days d JOIN obs o ON o.run_ts < (d.period + INTERVAL 1 DAY)::TIMESTAMPTZ
+      GROUP BY d.period, o.fingerprint)
+    SELECT l.period, a.status, a.severity.level AS severity, a.category, a.check_id, a.scope.service AS service,
+           a.scope.account_id AS account_id, a.scope.region AS region, a.estimated.monthly_savings AS savings
+    FROM latest_run l JOIN allf a ON a.fingerprint = l.fingerprint AND a.run_id = l.run_id`);
+  const open = (dimension: string, column: string) =>
+    `SELECT period, 'open_savings', '${dimension}', ${column}, count(*), ${money('sum(savings)')}
+     FROM day_state WHERE status = 'fail' GROUP BY ALL`;
+  await connection.run(`
+    CREATE OR REPLACE TEMP TABLE kpi AS
+    SELECT period, 'findings' AS kpi, 'status' AS dimension, status AS key, count(*)::INTEGER AS findings,
+           NULL::DECIMAL(18,6) AS est_monthly_savings
+    FROM day_state GROUP BY ALL
+    UNION ALL SELECT period, 'failing', 'severity', severity, count(*), ${money('sum(savings)')} FROM day_state WHERE status = 'fail' GROUP BY ALL
+    UNION ALL SELECT period, 'failing', 'category', category, count(*), ${money('sum(savings)')} FROM day_state WHERE status = 'fail' GROUP BY ALL
+    UNION ALL ${open('check_id', 'check_id')}
+    UNION ALL ${open('service', 'service')}
+    UNION ALL ${open('account_id', 'account_id')}
+    UNION ALL ${open('region', 'region')}
+    UNION ALL
+    SELECT d.period, 'open_savings', 'total', 'all', count(s.status)::INTEGER, ${money('coalesce(sum(s.savings), 0)')}
+    FROM days d LEFT JOIN day_state s ON s.period = d.period AND s.status = 'fail' GROUP BY d.period`);
+}
+
+export interface RebuildResult {
+  readonly periods: readonly string[];
+  readonly rows: number;
+}
+
+/** Recomputes the gold partitions of the days in range from the findings dataset; running it twice changes nothing. */
+export async function rebuildKpis(options: {
+  dataRoot: string;
+  tenantId: string;
+  from?: string | undefined;
+  to?: string | undefined;
+}): Promise<RebuildResult> {
+  const tenant = assertSafeTenant(options.tenantId);
+  for (const [name, value] of [['--from', options.from], ['--to', options.to]] as const) {
+    if (value !== undefined && parseDate(value) === undefined) throw new Error(`${name} ${value} is not a date (YYYY-MM-DD)`);
+  }
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    await loadHistory(connection, options.dataRoot, tenant);
+    await computeDailyKpis(connection, options.from, options.to);
+    const reader = await connection.runAndReadAll(
+      `SELECT strftime(period, '%Y-%m-%d') AS period, kpi, dimension, key, findings, est_monthly_savings::VARCHAR AS savings
+       FROM kpi ORDER BY ALL`,
+    );
+    const byPeriod = new Map<string, Record<string, string | number | null>[]>();
+    for (const row of reader.getRowObjectsJson() as Record<string, string | number | null>[]) {
+      const list = byPeriod.get(String(row.period)) ?? [];
+      list.push(row);
+      byPeriod.set(String(row.period), list);
+    }
+    const dir = goldTenantDir(options.dataRoot, tenant);
+    for (const [period, rows] of byPeriod) await writePeriod(dir, tenant, period, rows);
+    return { periods: [...byPeriod.keys()], rows: reader.currentRowCount };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Writes one period beside the old one, then swaps directories, so a period is replaced whole. */
+async function writePeriod(dir: string, tenant: string, period: string, rows: Record<string, string | number | null>[]) {
+  const id = randomUUID();
+  const staging = join(dir, `.staging-${id}`);
+  const batch = new BatchBuilder(kpiSchema);
+  for (const row of rows) {
+    const savings = row.savings === null ? null : parseDecimal(String(row.savings));
+    batch.append({
+      tenant_id: tenant,
+      period: parseDate(period)! * 86_400_000,
+      kpi: String(row.kpi),
+      dimension: String(row.dimension),
+      key: row.key === null ? null : String(row.key),
+      findings: Number(row.findings),
+      est_monthly_savings: savings && savings.ok ? savings.value : null,
+    });
+  }
+  const part = await ParquetPart.open(
+    join(staging, `part-${id}.parquet`),
+    join(staging, `.part-${id}.parquet.tmp`),
+    batch.flush(),
+    { rowGroupRows: 10_000, createdBy: 'finops-findings kpi' },
+  );
+  await part.close();
+  const target = join(dir, `period=${period}`);
+  const old = join(dir, `.old-${id}`);
+  const hadOld = await isDirectory(target);
+  if (hadOld) await rename(target, old);
+  await rename(staging, target);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/** Whether gold partitions exist for the tenant. */
+export async function hasGold(dataRoot: string, tenant: string): Promise<boolean> {
+  const entries = await readdir(goldTenantDir(dataRoot, tenant)).catch(() => [] as string[]);
+  return entries.some((e) => e.startsWith('period='));
+}
