@@ -30,7 +30,10 @@ import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
 import { runCheckers } from './cli/run.ts';
 import { exportTenant, ExportError } from './pipeline/export.ts';
-import { assertSafeTenant, UnsafeTenantError } from './pipeline/layout.ts';
+import { SuppressionFileError } from './contracts/suppressions.ts';
+import { isDirectory } from './pipeline/history.ts';
+import { goldTenantDir, rebuildKpis } from './pipeline/kpi.ts';
+import { assertSafeTenant, tenantDir, UnsafeTenantError } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
 export const ENGINE_VERSION = readPackageVersion();
@@ -128,6 +131,7 @@ interface RunArgs {
   'billing-account-id'?: string;
   set: string[];
   'page-size'?: number;
+  suppressions?: string;
   'log-level': string;
 }
 
@@ -228,7 +232,10 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   effects.print(runSummary(report, tenantId));
 
   if (args.export) {
-    await exportCommand({ tenant: tenantId, data: args.out, 'out-dir': args['export-dir'] }, effects);
+    await exportCommand(
+      { tenant: tenantId, data: args.out, 'out-dir': args['export-dir'], suppressions: args.suppressions },
+      effects,
+    );
   }
   const invalid = report.checkers.reduce((n, c) => n + c.invalid, 0);
   if (invalid > 0 && !args['drop-invalid']) {
@@ -267,7 +274,7 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
 }
 
 async function exportCommand(
-  args: { tenant: string; data: string; 'out-dir': string },
+  args: { tenant: string; data: string; 'out-dir': string; suppressions?: string | undefined },
   effects: RunnerEffects,
 ): Promise<number> {
   const result = await exportTenant({
@@ -275,6 +282,7 @@ async function exportCommand(
     tenantId: args.tenant,
     outDir: args['out-dir'],
     now: effects.now,
+    suppressions: args.suppressions,
   });
   effects.print(
     `Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${result.files.join('\n  ')}`,
@@ -375,6 +383,11 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: DEFAULT_EXPORT_DIR,
             describe: 'Where --export writes the JSON',
           })
+          .option('suppressions', {
+            type: 'string',
+            describe:
+              'Suppression file (YAML or JSON) for --export; default <out>/tenant_id=<t>/suppressions.yaml',
+          })
           .option('drop-invalid', {
             type: 'boolean',
             default: false,
@@ -390,7 +403,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .command(
       'export',
-      "Export one tenant's latest findings as findings.json, summary.json and top_savings.json",
+      "Export one tenant's latest findings, with lifecycle and suppressions, as the dashboard JSON files",
       (y) =>
         commonOptions(y)
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to export' })
@@ -399,9 +412,49 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'string',
             default: DEFAULT_EXPORT_DIR,
             describe: 'Where to write the JSON files',
+          })
+          .option('suppressions', {
+            type: 'string',
+            describe:
+              'Suppression file (YAML or JSON); default <data>/tenant_id=<t>/suppressions.yaml when present',
           }),
       async (args) => {
         exitCode.value = await exportCommand(args, effects);
+      },
+    )
+    .command(
+      'kpi <action>',
+      'KPI gold tables: `kpi rebuild` recomputes the daily KPIs of a tenant from its findings (idempotent)',
+      (y) =>
+        commonOptions(y)
+          .positional('action', { choices: ['rebuild'] as const, describe: 'What to do' })
+          .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to rebuild' })
+          .option('data', { type: 'string', default: DEFAULT_OUT, describe: 'Findings dataset root' })
+          .option('from', {
+            type: 'string',
+            describe: 'First day (YYYY-MM-DD); default the first day with runs',
+          })
+          .option('to', {
+            type: 'string',
+            describe: 'Last day (YYYY-MM-DD); default the last day with runs',
+          }),
+      async (args) => {
+        const tenant = assertSafeTenant(args.tenant);
+        if (!(await isDirectory(tenantDir(args.data, tenant)))) {
+          throw new CliError(`tenant ${tenant} has no findings under ${args.data}`, EXIT.failure);
+        }
+        const result = await rebuildKpis({
+          dataRoot: args.data,
+          tenantId: tenant,
+          from: args.from,
+          to: args.to,
+        }).catch((error: Error) => {
+          throw error.message.startsWith('--') ? new CliError(error.message, EXIT.usage) : error;
+        });
+        effects.print(
+          `Rebuilt ${result.periods.length} day(s) of KPIs (${result.rows} rows) for tenant ${tenant} under ${goldTenantDir(args.data, tenant)}`,
+        );
+        exitCode.value = EXIT.ok;
       },
     )
     .command(
@@ -423,6 +476,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .example('$0 --tenant acme --export', 'scan the current account, write Parquet and the dashboard JSON')
     .example('$0 --tenant acme --checker aws.s3.governance.lifecycle.missing', 'run one checker')
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
+    .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .epilogue(
       'Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished with checker errors.\n' +
         'AWS configuration: AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL are honoured.',
@@ -447,7 +501,10 @@ export async function main(argv: string[], effects: RunnerEffects = defaultEffec
     return exitCode.value;
   } catch (error) {
     const known =
-      error instanceof CliError || error instanceof UnsafeTenantError || error instanceof ExportError;
+      error instanceof CliError ||
+      error instanceof UnsafeTenantError ||
+      error instanceof ExportError ||
+      error instanceof SuppressionFileError;
     const code =
       error instanceof CliError
         ? error.exitCode

@@ -25,9 +25,12 @@ export const suppressionRuleSchema = z
     expires: z.iso.date({ error: 'must be a date (YYYY-MM-DD)' }).optional(),
   })
   .strict()
-  .refine((r) => r.check_id || r.account_id || r.region || r.resource_id || (r.tags && Object.keys(r.tags).length), {
-    message: 'must match on at least one of check_id, account_id, region, resource_id, tags',
-  });
+  .refine(
+    (r) => r.check_id || r.account_id || r.region || r.resource_id || (r.tags && Object.keys(r.tags).length),
+    {
+      message: 'must match on at least one of check_id, account_id, region, resource_id, tags',
+    },
+  );
 
 export const suppressionFileSchema = z.object({ rules: z.array(suppressionRuleSchema) }).strict();
 
@@ -39,7 +42,9 @@ export class SuppressionFileError extends Error {
   constructor(file: string, issues: readonly ValidationIssue[]) {
     const lines = issues.map((i) => {
       const rule = /^rules\[(\d+)\]\.?(.*)$/.exec(i.path);
-      return rule ? `  rule ${Number(rule[1]) + 1}${rule[2] ? ` (${rule[2]})` : ''}: ${i.message}` : `  ${i.path}: ${i.message}`;
+      return rule
+        ? `  rule ${Number(rule[1]) + 1}${rule[2] ? ` (${rule[2]})` : ''}: ${i.message}`
+        : `  ${i.path}: ${i.message}`;
     });
     super(`invalid suppression file ${file}:\n${lines.join('\n')}`);
     this.issues = issues;
@@ -52,7 +57,9 @@ export function parseSuppressions(file: string, content: string): SuppressionRul
   try {
     data = parseYaml(content);
   } catch (error) {
-    throw new SuppressionFileError(file, [{ path: '(file)', code: 'parse', message: (error as Error).message.split('\n')[0]! }]);
+    throw new SuppressionFileError(file, [
+      { path: '(file)', code: 'parse', message: (error as Error).message.split('\n')[0]! },
+    ]);
   }
   const result = suppressionFileSchema.safeParse(data ?? { rules: [] });
   if (!result.success) throw new SuppressionFileError(file, issuesFromZod(result.error));

@@ -114,8 +114,14 @@ async function assertTenantExists(dataRoot: string, tenant: string): Promise<voi
   );
 }
 
-async function loadSuppressions(dataRoot: string, tenant: string, given: string | undefined): Promise<SuppressionRule[]> {
-  const candidates = given ? [given] : SUPPRESSION_FILES.map((name) => join(tenantDir(dataRoot, tenant), name));
+async function loadSuppressions(
+  dataRoot: string,
+  tenant: string,
+  given: string | undefined,
+): Promise<SuppressionRule[]> {
+  const candidates = given
+    ? [given]
+    : SUPPRESSION_FILES.map((name) => join(tenantDir(dataRoot, tenant), name));
   for (const file of candidates) {
     const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' && !given) return undefined;
@@ -131,16 +137,19 @@ async function loadRules(connection: DuckDBConnection, rules: readonly Suppressi
     region VARCHAR, resource_id VARCHAR, reason VARCHAR, owner VARCHAR, expires DATE)`);
   await connection.run('CREATE OR REPLACE TEMP TABLE rule_tags (idx INTEGER, key VARCHAR, value VARCHAR)');
   for (const [idx, rule] of rules.entries()) {
-    await connection.run('INSERT INTO rules VALUES ($idx, $check, $account, $region, $resource, $reason, $owner, $expires::DATE)', {
-      idx,
-      check: rule.check_id ?? null,
-      account: rule.account_id ?? null,
-      region: rule.region ?? null,
-      resource: rule.resource_id ?? null,
-      reason: rule.reason,
-      owner: rule.owner,
-      expires: rule.expires ?? null,
-    });
+    await connection.run(
+      'INSERT INTO rules VALUES ($idx, $check, $account, $region, $resource, $reason, $owner, $expires::DATE)',
+      {
+        idx,
+        check: rule.check_id ?? null,
+        account: rule.account_id ?? null,
+        region: rule.region ?? null,
+        resource: rule.resource_id ?? null,
+        reason: rule.reason,
+        owner: rule.owner,
+        expires: rule.expires ?? null,
+      },
+    );
     for (const [key, value] of Object.entries(rule.tags ?? {})) {
       await connection.run('INSERT INTO rule_tags VALUES ($idx, $key, $value)', { idx, key, value });
     }
@@ -205,7 +214,12 @@ export interface Summary {
   readonly totals: Record<string, string | number>;
 }
 
-async function summarize(connection: DuckDBConnection, tenant: string, now: Date, resolvedSince: Date): Promise<Summary> {
+async function summarize(
+  connection: DuckDBConnection,
+  tenant: string,
+  now: Date,
+  resolvedSince: Date,
+): Promise<Summary> {
   const counts = await connection.runAndReadAll(
     `SELECT status, severity.level AS level, count(*)::INTEGER AS n FROM latest GROUP BY ALL ORDER BY ALL`,
   );
@@ -236,8 +250,29 @@ async function summarize(connection: DuckDBConnection, tenant: string, now: Date
      FROM latest`,
     { since: resolvedSince.toISOString() },
   );
-  const [savings, cost, open, withEstimate, suppressed, suppressedSavings, resolvedCount, realised, latestRun, findings] =
-    totals.getRowsJson()[0] as [string, string, number, number, number, string, number, string, string | null, number];
+  const [
+    savings,
+    cost,
+    open,
+    withEstimate,
+    suppressed,
+    suppressedSavings,
+    resolvedCount,
+    realised,
+    latestRun,
+    findings,
+  ] = totals.getRowsJson()[0] as [
+    string,
+    string,
+    number,
+    number,
+    number,
+    string,
+    number,
+    string,
+    string | null,
+    number,
+  ];
   return {
     tenant_id: tenant,
     generated_at: now.toISOString(),
@@ -267,7 +302,9 @@ async function resolved(connection: DuckDBConnection, tenant: string, since: Dat
      ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
     { since: since.toISOString() },
   );
-  const findings = result.getRows().map(([row]) => JSON.parse(String(row)) as { realised_monthly_savings: string | null });
+  const findings = result
+    .getRows()
+    .map(([row]) => JSON.parse(String(row)) as { realised_monthly_savings: string | null });
   const total = await connection.runAndReadAll(
     `SELECT ${money('coalesce(sum(last_fail_savings), 0)')} FROM latest
      WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ`,

@@ -27,7 +27,11 @@ export const isDirectory = (path: string): Promise<boolean> =>
  * Creates the temp tables `allf` (every finding of the tenant), `coverage`, `obs` and `lifecycle`.
  * Only the tenant's directories are read; paths and the tenant are bound as parameters.
  */
-export async function loadHistory(connection: DuckDBConnection, dataRoot: string, tenant: string): Promise<void> {
+export async function loadHistory(
+  connection: DuckDBConnection,
+  dataRoot: string,
+  tenant: string,
+): Promise<void> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE allf AS
      SELECT * FROM read_parquet($glob, hive_partitioning = true, union_by_name = true) WHERE tenant_id = $tenant`,

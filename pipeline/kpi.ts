@@ -37,7 +37,11 @@ const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
  * Builds the temp table `kpi` for the days with runs between `from` and `to` (inclusive, YYYY-MM-DD);
  * `loadHistory` must have run on the connection.
  */
-export async function computeDailyKpis(connection: DuckDBConnection, from?: string, to?: string): Promise<void> {
+export async function computeDailyKpis(
+  connection: DuckDBConnection,
+  from?: string,
+  to?: string,
+): Promise<void> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE days AS
      SELECT DISTINCT run_date AS period FROM allf
@@ -85,8 +89,12 @@ export async function rebuildKpis(options: {
   to?: string | undefined;
 }): Promise<RebuildResult> {
   const tenant = assertSafeTenant(options.tenantId);
-  for (const [name, value] of [['--from', options.from], ['--to', options.to]] as const) {
-    if (value !== undefined && parseDate(value) === undefined) throw new Error(`${name} ${value} is not a date (YYYY-MM-DD)`);
+  for (const [name, value] of [
+    ['--from', options.from],
+    ['--to', options.to],
+  ] as const) {
+    if (value !== undefined && parseDate(value) === undefined)
+      throw new Error(`${name} ${value} is not a date (YYYY-MM-DD)`);
   }
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
@@ -114,7 +122,12 @@ export async function rebuildKpis(options: {
 }
 
 /** Writes one period beside the old one, then swaps directories, so a period is replaced whole. */
-async function writePeriod(dir: string, tenant: string, period: string, rows: Record<string, string | number | null>[]) {
+async function writePeriod(
+  dir: string,
+  tenant: string,
+  period: string,
+  rows: Record<string, string | number | null>[],
+) {
   const id = randomUUID();
   const staging = join(dir, `.staging-${id}`);
   const batch = new BatchBuilder(kpiSchema);

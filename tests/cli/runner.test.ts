@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -208,5 +208,51 @@ describe('runner bootstrap', () => {
     expect(
       await query(`SELECT DISTINCT scope.billing_account_id AS b FROM read_parquet('${parquet()}')`),
     ).toEqual([{ b: '999999999999' }]);
+  });
+});
+
+describe('suppression file errors', () => {
+  it('fails the export with the file, the rule and what is wrong, without a stack trace', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const out = join(dir, 'out');
+    expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', out], effects)).toBe(0);
+    const file = join(dir, 'suppressions.yaml');
+    await writeFile(
+      file,
+      'rules:\n  - check_id: x\n    reason: kept\n    owner: me\n  - check_id: y\n    reason: kept\n',
+    );
+    const stderr = vi.mocked(process.stderr.write);
+    stderr.mockClear();
+    const code = await main(
+      ['export', '--tenant', 'acme', '--data', out, '--out-dir', join(dir, 'json'), '--suppressions', file],
+      effects,
+    );
+    expect(code).toBe(1);
+    const said = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(said).toContain(`error: invalid suppression file ${file}:\n  rule 2 (owner): is required`);
+    expect(said).not.toContain('--debug');
+  });
+});
+
+describe('kpi rebuild command', () => {
+  it('writes the gold partitions beside the findings dataset, and says what it did', async () => {
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const out = join(dir, 'data', 'finops_findings');
+    expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', out], effects)).toBe(0);
+    expect(await main(['kpi', 'rebuild', '--tenant', 'acme', '--data', out], effects)).toBe(0);
+    expect(printed.at(-1)).toMatch(/^Rebuilt 1 day\(s\) of KPIs \(\d+ rows\) for tenant acme/);
+    expect(await readdir(join(dir, 'data', 'finops_kpi_gold', 'tenant_id=acme'))).toEqual([
+      'period=2026-11-22',
+    ]);
+  });
+
+  it('rejects an unknown tenant (exit 1) and a bad date (exit 2)', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const out = join(dir, 'data', 'finops_findings');
+    expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', out], effects)).toBe(0);
+    expect(await main(['kpi', 'rebuild', '--tenant', 'globex', '--data', out], effects)).toBe(1);
+    expect(
+      await main(['kpi', 'rebuild', '--tenant', 'acme', '--data', out, '--from', 'yesterday'], effects),
+    ).toBe(2);
   });
 });

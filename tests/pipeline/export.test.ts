@@ -82,7 +82,14 @@ describe('exportTenant', () => {
     await buildDataset();
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
     if (process.env.UPDATE_GOLDEN === '1') await cp(out, GOLDEN, { recursive: true });
-    for (const name of ['findings.json', 'summary.json', 'top_savings.json', 'resolved.json', 'suppressed.json', 'trends.json']) {
+    for (const name of [
+      'findings.json',
+      'summary.json',
+      'top_savings.json',
+      'resolved.json',
+      'suppressed.json',
+      'trends.json',
+    ]) {
       expect(await readFile(join(out, name), 'utf8'), name).toBe(await readFile(join(GOLDEN, name), 'utf8'));
     }
   });
