@@ -119,9 +119,12 @@ async function loadSuppressions(
   tenant: string,
   given: string | undefined,
 ): Promise<SuppressionRule[]> {
+  // The tenant's own file first, then one at the dataset root.
   const candidates = given
     ? [given]
-    : SUPPRESSION_FILES.map((name) => join(tenantDir(dataRoot, tenant), name));
+    : [tenantDir(dataRoot, tenant), dataRoot].flatMap((dir) =>
+        SUPPRESSION_FILES.map((name) => join(dir, name)),
+      );
   for (const file of candidates) {
     const content = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT' && !given) return undefined;

@@ -269,3 +269,22 @@ describe('KPI gold tables', () => {
     expect(fresh.days).toEqual(computed.days);
   });
 });
+
+describe('suppression file location', () => {
+  it('falls back to a file at the dataset root', async () => {
+    const tenantFile = join(root, 'finops_findings', 'tenant_id=acme', 'suppressions.yaml');
+    const rootFile = join(root, 'finops_findings', 'suppressions.json');
+    await rm(tenantFile);
+    await writeFile(
+      rootFile,
+      JSON.stringify({ rules: [{ resource_id: 'vol-eu', reason: 'dr copy', owner: 'ops' }] }),
+    );
+    try {
+      const rows: Row[] = await (await exportOn('2026-11-04', 'root-file')).read('findings.json');
+      expect(rows.find((r) => r.resource_id === 'vol-eu')).toMatchObject({ lifecycle_status: 'ignored' });
+    } finally {
+      await rm(rootFile);
+      await writeFile(tenantFile, SUPPRESSIONS);
+    }
+  });
+});
