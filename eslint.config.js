@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', '.scratch/**', 'dist/**', 'data/**', 'webapp_data/**', '.demo/**', 'bin/**'],
+    ignores: [
+      'node_modules/**',
+      '.scratch/**',
+      'dist/**',
+      'data/**',
+      'webapp_data/**',
+      '.demo/**',
+      'bin/**',
+      'dashboard/dist/**',
+      'test-artifacts/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -29,6 +29,7 @@ import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
 import { runCheckers } from './cli/run.ts';
+import { writeDashboard } from './dashboard/build.ts';
 import { exportTenant, ExportError } from './pipeline/export.ts';
 import { SuppressionFileError } from './contracts/suppressions.ts';
 import { isDirectory } from './pipeline/history.ts';
@@ -126,6 +127,7 @@ interface RunArgs {
   json: boolean;
   export: boolean;
   'export-dir': string;
+  dashboard: boolean;
   'drop-invalid': boolean;
   'run-ts'?: string;
   'billing-account-id'?: string;
@@ -233,7 +235,13 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
 
   if (args.export) {
     await exportCommand(
-      { tenant: tenantId, data: args.out, 'out-dir': args['export-dir'], suppressions: args.suppressions },
+      {
+        tenant: tenantId,
+        data: args.out,
+        'out-dir': args['export-dir'],
+        suppressions: args.suppressions,
+        dashboard: args.dashboard,
+      },
       effects,
     );
   }
@@ -274,7 +282,13 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
 }
 
 async function exportCommand(
-  args: { tenant: string; data: string; 'out-dir': string; suppressions?: string | undefined },
+  args: {
+    tenant: string;
+    data: string;
+    'out-dir': string;
+    suppressions?: string | undefined;
+    dashboard: boolean;
+  },
   effects: RunnerEffects,
 ): Promise<number> {
   const result = await exportTenant({
@@ -284,9 +298,10 @@ async function exportCommand(
     now: effects.now,
     suppressions: args.suppressions,
   });
-  effects.print(
-    `Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${result.files.join('\n  ')}`,
-  );
+  const files = [...result.files];
+  if (args.dashboard) files.push(...(await writeDashboard(args['out-dir'])));
+  effects.print(`Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${files.join('\n  ')}`);
+  if (args.dashboard) effects.print(`Dashboard: npm run dashboard -- --dir ${args['out-dir']}`);
   return EXIT.ok;
 }
 
@@ -383,6 +398,12 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: DEFAULT_EXPORT_DIR,
             describe: 'Where --export writes the JSON',
           })
+          .option('dashboard', {
+            type: 'boolean',
+            default: true,
+            describe:
+              'Copy the dashboard (index.html, app.js, app.css) next to the JSON; --no-dashboard to skip',
+          })
           .option('suppressions', {
             type: 'string',
             describe:
@@ -412,6 +433,12 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'string',
             default: DEFAULT_EXPORT_DIR,
             describe: 'Where to write the JSON files',
+          })
+          .option('dashboard', {
+            type: 'boolean',
+            default: true,
+            describe:
+              'Copy the dashboard (index.html, app.js, app.css) next to the JSON; --no-dashboard to skip',
           })
           .option('suppressions', {
             type: 'string',

@@ -1,6 +1,6 @@
 /**
  * The dashboard export: one tenant's findings dataset → findings.json, summary.json, top_savings.json,
- * resolved.json, suppressed.json and trends.json. Reads only that tenant's partitions, with every user value
+ * resolved.json, suppressed.json, trends.json, and runs.json and coverage.json when run manifests exist. Reads only that tenant's partitions, with every user value
  * bound as a parameter, keeps one row per fingerprint (its latest occurrence) with its lifecycle, and applies
  * the tenant's suppressions.
  */
@@ -13,6 +13,7 @@ import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
 import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
 import { assertSafeTenant, tenantDir } from './layout.ts';
+import { runsExport } from './runs_export.ts';
 
 export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
@@ -47,13 +48,14 @@ const FINDING_ROW = `to_json({
   run_id: run_id, run_ts: ${isoTs('run_ts')}, run_date: CAST(run_date AS VARCHAR),
   check_id: check_id, check_name: check_name, category: category, status: status,
   severity_level: severity.level, severity_score: severity.score,
-  cloud: scope.cloud, account_id: scope.account_id, region: scope.region, service: scope.service,
+  cloud: scope.cloud, account_id: scope.account_id, region: scope.region,
+  availability_zone: scope.availability_zone, service: scope.service,
   resource_type: scope.resource_type, resource_id: scope.resource_id, resource_arn: scope.resource_arn,
   title: title, message: message, recommendation: recommendation, remediation: remediation,
   est_monthly_cost: ${money('estimated.monthly_cost')},
   est_monthly_savings: ${money('estimated.monthly_savings')},
   est_confidence: estimated.confidence, est_notes: estimated.notes,
-  savings_source: dimensions['savings_source'], tags: tags, labels: labels,
+  savings_source: dimensions['savings_source'], tags: tags, labels: labels, links: links,
   lifecycle_status: lifecycle_status, first_seen: ${isoTs('first_seen')}, last_seen: ${isoTs('last_seen')},
   times_seen: times_seen, days_open: days_open, resolved_ts: ${isoTs('resolved_ts')},
   realised_monthly_savings: ${money('last_fail_savings')},
@@ -80,7 +82,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     const findings = await buildLatest(connection, now);
     const out = (name: string) => join(options.outDir, name);
     const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
-    const files = [
+    const files: string[] = [
       await writeJsonRows(connection, out('findings.json'), `SELECT ${FINDING_ROW} FROM latest ${ORDER}`),
       await writeJsonRows(
         connection,
@@ -97,6 +99,11 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       await writeJson(out('trends.json'), await trends(connection, options.dataRoot, tenant, now)),
       await writeJson(out('summary.json'), await summarize(connection, tenant, now, resolvedSince)),
     ];
+    const runs = await runsExport(options.dataRoot, tenant);
+    if (runs) {
+      files.push(await writeJson(out('runs.json'), runs.runs));
+      files.push(await writeJson(out('coverage.json'), runs.coverage));
+    }
     return { files, findings };
   } finally {
     connection.closeSync();
@@ -197,7 +204,9 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
             CASE WHEN lifecycle_status IN ('ignored', 'snoozed') THEN suppression_owner END AS suppression_owner,
             CASE WHEN lifecycle_status = 'snoozed' THEN snooze_until END AS snooze_until,
             CASE WHEN first_seen IS NULL THEN NULL
-                 ELSE date_diff('day', first_seen, coalesce(resolved_ts, $now::TIMESTAMPTZ))::INTEGER END AS days_open
+                 -- A backfilled run can be later than the export's clock: count up to the last sighting then.
+                 ELSE date_diff('day', first_seen, coalesce(resolved_ts, greatest($now::TIMESTAMPTZ, last_seen)))::INTEGER
+            END AS days_open
      FROM joined`,
     { today: utcDate(now), now: now.toISOString() },
   );
@@ -210,6 +219,8 @@ export interface Summary {
   readonly generated_at: string;
   readonly latest_run_ts: string | null;
   readonly findings: number;
+  /** Distinct resources (account, region, type, id) the latest occurrences of the findings are about. */
+  readonly resources_examined: number;
   readonly by_status: Record<string, number>;
   readonly by_severity: Record<string, number>;
   readonly by_lifecycle: Record<string, number>;
@@ -249,7 +260,9 @@ async function summarize(
        (count(*) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ))::INTEGER,
        ${money("coalesce(sum(last_fail_savings) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ), 0)")},
        ${isoTs('max(run_ts)')},
-       count(*)::INTEGER
+       count(*)::INTEGER,
+       (count(DISTINCT (scope.account_id, scope.region, scope.resource_type, scope.resource_id))
+         FILTER (WHERE coalesce(scope.resource_id, '') <> ''))::INTEGER
      FROM latest`,
     { since: resolvedSince.toISOString() },
   );
@@ -264,6 +277,7 @@ async function summarize(
     realised,
     latestRun,
     findings,
+    resources,
   ] = totals.getRowsJson()[0] as [
     string,
     string,
@@ -275,12 +289,14 @@ async function summarize(
     string,
     string | null,
     number,
+    number,
   ];
   return {
     tenant_id: tenant,
     generated_at: now.toISOString(),
     latest_run_ts: latestRun,
     findings,
+    resources_examined: resources,
     by_status,
     by_severity,
     by_lifecycle,
@@ -325,8 +341,12 @@ async function resolved(connection: DuckDBConnection, tenant: string, since: Dat
 
 /** Daily open savings and counts for the last 90 days: from the gold tables when built, else computed now. */
 async function trends(connection: DuckDBConnection, dataRoot: string, tenant: string, now: Date) {
-  const from = utcDate(new Date(now.getTime() - TREND_DAYS * 86_400_000));
-  const to = utcDate(now);
+  // The window ends today, or at the latest run when backfilled runs are dated after the export's clock.
+  const latest = await connection.runAndReadAll('SELECT epoch_ms(max(run_ts)) FROM latest');
+  const latestMs = Number(latest.getRows()[0]?.[0] ?? 0);
+  const end = new Date(Math.max(now.getTime(), latestMs));
+  const from = utcDate(new Date(end.getTime() - TREND_DAYS * 86_400_000));
+  const to = utcDate(end);
   const gold = await hasGold(dataRoot, tenant);
   if (gold) {
     await connection.run(

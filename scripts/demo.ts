@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     });
     if (code === 0) {
       console.log(
-        `\nDemo done.\n  Parquet dataset: ${resolve(ROOT, OUT)}\n  Dashboard JSON:  ${resolve(ROOT, EXPORT_DIR)}`,
+        `\nDemo done.\n  Parquet dataset: ${resolve(ROOT, OUT)}\n  Dashboard:       ${resolve(ROOT, EXPORT_DIR)} (JSON + page)\n  See it:          npm run dashboard   (serves it on http://127.0.0.1:8787/)`,
       );
       console.log(
         `  Try: duckdb -c "SELECT status, scope.resource_id FROM read_parquet('${OUT}/**/*.parquet')"`,

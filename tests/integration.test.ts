@@ -119,6 +119,38 @@ describe('a run against the AWS emulator', () => {
     const findings = JSON.parse(await readFile(join(dir, 'webapp_data', 'findings.json'), 'utf8'));
     expect(findings).toHaveLength(before);
     expect(new Set(findings.map((f: { fingerprint: string }) => f.fingerprint)).size).toBe(before);
+
+    // runs.json lists both runs, newest first, with what each found; coverage.json describes the latest.
+    const runs = JSON.parse(await readFile(join(dir, 'webapp_data', 'runs.json'), 'utf8'));
+    expect(runs.runs).toHaveLength(2);
+    const [latest] = runs.runs;
+    expect(latest).toMatchObject({ status: 'completed', accounts: ['123456789012'], errors: 0, invalid: 0 });
+    expect(latest.findings.fail + latest.findings.pass + (latest.findings.unknown ?? 0)).toBe(before);
+    expect(latest.rows).toBe(before);
+    const coverage = JSON.parse(await readFile(join(dir, 'webapp_data', 'coverage.json'), 'utf8'));
+    expect(coverage.run_id).toBe(latest.run_id);
+    expect(coverage.errors).toEqual([]);
+    const listed = JSON.parse((await runner(['--list-checkers', '--json'])).stdout) as { id: string }[];
+    expect(coverage.checkers.map((c: { check_id: string }) => c.check_id).sort()).toEqual(
+      listed.map((c) => c.id).sort(),
+    );
+    expect(
+      coverage.checkers.find((c: { check_id: string }) => c.check_id === 'aws.s3.multipart.abort.missing')
+        .regions,
+    ).toEqual(['*']);
+  });
+
+  it('export copies the dashboard next to the JSON unless --no-dashboard', async () => {
+    const withPage = await runner(['export', '--tenant', 'acme', '--out-dir', 'with_page']);
+    expect(withPage.code).toBe(0);
+    expect(withPage.stdout).toContain(join('with_page', 'index.html'));
+    expect(await readFile(join(dir, 'with_page', 'index.html'), 'utf8')).toContain(
+      '<script type="module" src="app.js">',
+    );
+    const bare = await runner(['export', '--tenant', 'acme', '--out-dir', 'bare', '--no-dashboard']);
+    expect(bare.code).toBe(0);
+    await expect(readFile(join(dir, 'bare', 'index.html'))).rejects.toThrow(/ENOENT/);
+    await expect(readFile(join(dir, 'bare', 'findings.json'), 'utf8')).resolves.toMatch(/^\[/);
   });
 
   it('export lists the available tenants when asked for an unknown one', async () => {

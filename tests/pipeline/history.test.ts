@@ -214,6 +214,8 @@ describe('finding lifecycle over a multi-day history', () => {
       'resolved.json',
       'suppressed.json',
       'trends.json',
+      'runs.json',
+      'coverage.json',
     ]) {
       expect(await readFile(join(outDir, name), 'utf8'), name).toBe(
         await readFile(join(GOLDEN, name), 'utf8'),

@@ -1,0 +1,186 @@
+/**
+ * Charts with Chart.js, bundled into the page (no CDN). Bar lengths are floats; every label and tooltip
+ * shows the exact figure, formatted from the BigInt sums.
+ */
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
+import { h } from './dom.ts';
+import { formatMoney, moneyToNumber, parseMoney } from './money.ts';
+import type { Group, Summary, Trends } from './model.ts';
+
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  Legend,
+);
+Chart.defaults.font.family = getComputedStyle(document.documentElement).fontFamily;
+Chart.defaults.animation = false;
+
+const BAR_LIMIT = 10;
+const BLUE = '#2563eb';
+const STATUS_COLOURS: Readonly<Record<string, string>> = {
+  fail: '#dc2626',
+  pass: '#16a34a',
+  unknown: '#9ca3af',
+  info: '#0ea5e9',
+};
+const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
+
+/** A card holding a canvas, with a text alternative listing the same figures for screen readers and print. */
+function chartCard(title: string, description: string): { card: HTMLElement; canvas: HTMLCanvasElement } {
+  const canvas = h('canvas', { role: 'img', 'aria-label': `${title}: ${description}` });
+  const card = h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', {}, title),
+    h('div', { class: 'chart-box' }, canvas),
+  );
+  return { card, canvas };
+}
+
+/** Horizontal bars of open savings per group: the largest ten, the rest summed as "other". */
+export function savingsChart(title: string, groups: readonly Group[]): HTMLElement {
+  const shown = groups.slice(0, BAR_LIMIT);
+  const rest = groups.slice(BAR_LIMIT);
+  const bars = rest.length
+    ? [
+        ...shown,
+        {
+          key: `${rest.length} others`,
+          savings: rest.reduce((sum, group) => sum + group.savings, 0n),
+          findings: rest.reduce((sum, group) => sum + group.findings, 0),
+        },
+      ]
+    : shown;
+  const description =
+    bars.map((bar) => `${bar.key} ${formatMoney(bar.savings)}`).join(', ') || 'no open savings';
+  const { card, canvas } = chartCard(title, description);
+  if (bars.length === 0) {
+    card.append(h('p', { class: 'muted' }, 'No open failing findings.'));
+    return card;
+  }
+  new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: bars.map((bar) => bar.key),
+      datasets: [
+        {
+          label: 'Monthly savings',
+          data: bars.map((bar) => moneyToNumber(bar.savings)),
+          backgroundColor: BLUE,
+          maxBarThickness: 28,
+        },
+      ],
+    },
+    options: {
+      indexAxis: 'y',
+      maintainAspectRatio: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const bar = bars[item.dataIndex];
+              return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
+            },
+          },
+        },
+      },
+      scales: { x: { ticks: { callback: (value) => `$${Number(value).toLocaleString('en-US')}` } } },
+    },
+  });
+  return card;
+}
+
+/** Findings by severity, stacked by status, from the summary's matrix. */
+export function severityStatusChart(summary: Summary): HTMLElement {
+  const statuses = Object.keys(summary.by_status).sort();
+  const severities = SEVERITIES.filter((level) => summary.by_severity[level]);
+  const description = statuses
+    .map(
+      (status) =>
+        `${status}: ${severities.map((level) => `${level} ${summary.matrix[status]?.[level] ?? 0}`).join(', ')}`,
+    )
+    .join('; ');
+  const { card, canvas } = chartCard('Findings by severity and status', description);
+  new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: severities,
+      datasets: statuses.map((status) => ({
+        label: status,
+        data: severities.map((level) => summary.matrix[status]?.[level] ?? 0),
+        backgroundColor: STATUS_COLOURS[status] ?? '#6b7280',
+        maxBarThickness: 48,
+      })),
+    },
+    options: {
+      maintainAspectRatio: false,
+      scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } },
+    },
+  });
+  return card;
+}
+
+/** Open savings per day, when trends.json has days. */
+export function trendChart(trends: Trends): HTMLElement {
+  const days = trends.days;
+  const first = days[0];
+  const last = days[days.length - 1];
+  const description =
+    first && last
+      ? `from ${first.date} (${formatMoney(parseMoney(first.open_monthly_savings) ?? 0n)}) to ${last.date} (${formatMoney(parseMoney(last.open_monthly_savings) ?? 0n)})`
+      : 'no days';
+  const { card, canvas } = chartCard('Open monthly savings over time', description);
+  new Chart(canvas, {
+    type: 'line',
+    data: {
+      labels: days.map((day) => day.date),
+      datasets: [
+        {
+          label: 'Open monthly savings',
+          data: days.map((day) => moneyToNumber(parseMoney(day.open_monthly_savings) ?? 0n)),
+          borderColor: BLUE,
+          backgroundColor: BLUE,
+          pointRadius: days.length > 31 ? 0 : 3,
+        },
+      ],
+    },
+    options: {
+      maintainAspectRatio: false,
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            label: (item) => {
+              const day = days[item.dataIndex];
+              return day
+                ? `${formatMoney(parseMoney(day.open_monthly_savings) ?? 0n)}, ${day.open_findings} open findings`
+                : '';
+            },
+          },
+        },
+      },
+      scales: {
+        y: { beginAtZero: true, ticks: { callback: (value) => `$${Number(value).toLocaleString('en-US')}` } },
+      },
+    },
+  });
+  return card;
+}

@@ -1,0 +1,107 @@
+/** One finding's detail in a modal dialog: scope, tags, message, remediation, the estimate and links. */
+import { formatTs, h, replaceChildren } from './dom.ts';
+import { formatMoneyText } from './money.ts';
+import type { FindingRow } from './model.ts';
+
+export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: () => void): void {
+  const field = (label: string, value: Node | string | number | null | undefined) =>
+    value === null || value === undefined || value === '' ? null : [h('dt', {}, label), h('dd', {}, value)];
+  const list = (...fields: ReturnType<typeof field>[]) => h('dl', { class: 'fields' }, ...fields.flat());
+  const tags = Object.entries(row.tags ?? {});
+  const labels = Object.entries(row.labels ?? {});
+  replaceChildren(
+    dialog,
+    h(
+      'header',
+      {},
+      h('h2', { id: 'detail-title' }, row.title || row.check_name || row.check_id),
+      h('button', { type: 'button', class: 'close', 'aria-label': 'Close', onclick: close }, '×'),
+    ),
+    h(
+      'p',
+      {},
+      h('span', { class: `badge severity-${row.severity_level}` }, row.severity_level),
+      ' ',
+      h('span', { class: `badge status-${row.status}` }, row.status),
+      ' ',
+      row.lifecycle_status ?? '',
+    ),
+    row.message ? h('p', { id: 'detail-message' }, row.message) : null,
+    h('h3', {}, 'Estimate'),
+    list(
+      field('Monthly savings', formatMoneyText(row.est_monthly_savings)),
+      field('Monthly cost', formatMoneyText(row.est_monthly_cost)),
+      field('Confidence', row.est_confidence === null ? null : `${row.est_confidence} / 100`),
+      field('How it was computed', row.est_notes),
+      field('Source', row.savings_source),
+    ),
+    h('h3', {}, 'Remediation'),
+    h('p', { id: 'detail-remediation' }, row.recommendation || row.remediation || '—'),
+    row.recommendation && row.remediation && row.recommendation !== row.remediation
+      ? h('p', {}, row.remediation)
+      : null,
+    h('h3', {}, 'Scope'),
+    list(
+      field('Check', `${row.check_name ?? ''} (${row.check_id})`),
+      field('Account', row.account_id),
+      field('Region', row.region),
+      field('Availability zone', row.availability_zone),
+      field('Service', row.service),
+      field('Resource type', row.resource_type),
+      field('Resource id', row.resource_id),
+      field('ARN', row.resource_arn ? h('code', {}, row.resource_arn) : null),
+    ),
+    h('h3', {}, 'History'),
+    list(
+      field('First seen', formatTs(row.first_seen)),
+      field('Last seen', formatTs(row.last_seen)),
+      field('Times seen', row.times_seen),
+      field('Days open', row.days_open),
+      field('Resolved', row.resolved_ts ? formatTs(row.resolved_ts) : null),
+      field('Suppressed because', row.suppression_reason),
+      field('Suppression owner', row.suppression_owner),
+      field('Snoozed until', row.snooze_until),
+      field('Finding id', h('code', {}, row.finding_id)),
+      field('Fingerprint', h('code', {}, row.fingerprint)),
+      field('Run', `${row.run_id} (${formatTs(row.run_ts)})`),
+    ),
+    tags.length ? h('h3', {}, 'Tags') : null,
+    tags.length
+      ? h(
+          'dl',
+          { class: 'fields', id: 'detail-tags' },
+          ...tags.flatMap(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]),
+        )
+      : null,
+    labels.length ? h('h3', {}, 'Labels') : null,
+    labels.length
+      ? h(
+          'dl',
+          { class: 'fields' },
+          ...labels.flatMap(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]),
+        )
+      : null,
+    row.links?.length ? h('h3', {}, 'Links') : null,
+    row.links?.length
+      ? h(
+          'ul',
+          {},
+          ...row.links
+            .filter((link) => /^https?:\/\//.test(link.url))
+            .map((link) =>
+              h(
+                'li',
+                {},
+                h(
+                  'a',
+                  { href: link.url, rel: 'noopener noreferrer', target: '_blank' },
+                  link.label || link.url,
+                ),
+              ),
+            ),
+        )
+      : null,
+  );
+  dialog.setAttribute('aria-labelledby', 'detail-title');
+  if (!dialog.open) dialog.showModal();
+}

@@ -1,0 +1,80 @@
+/** The dashboard's entry point: load the export, draw the overview, then keep the table in step with the URL. */
+import { loadData, type DashboardData } from './data.ts';
+import { showDetail } from './detail.ts';
+import { byId, h, replaceChildren } from './dom.ts';
+import { findingsView } from './findings_view.ts';
+import { prepareRows, type FindingRow } from './model.ts';
+import { charts, headline, runsSection, topSavings } from './overview.ts';
+import { stateFromQuery, stateToQuery, type ViewState } from './view_state.ts';
+
+async function start(): Promise<void> {
+  let data: DashboardData;
+  try {
+    data = await loadData(new URL('.', window.location.href));
+  } catch (error) {
+    showError(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  const rows = prepareRows(data.findings);
+  const byFingerprint = new Map<string, FindingRow>();
+  for (const row of [...data.topSavings, ...rows]) byFingerprint.set(row.fingerprint, row);
+
+  document.title = `FinOps findings · ${data.summary.tenant_id}`;
+  byId('tenant').textContent = data.summary.tenant_id;
+  replaceChildren(byId('overview'), headline(data));
+  replaceChildren(
+    byId('top'),
+    h('h2', {}, 'Top savings'),
+    topSavings(data.topSavings, (fingerprint) => update({ finding: fingerprint })),
+  );
+  const runs = runsSection(data);
+  if (runs) byId('top').after(runs);
+  if (data.findings.length === 0)
+    byId('overview').append(
+      h('p', { class: 'notice' }, 'This export has no findings yet: run the checkers, then export again.'),
+    );
+
+  let state: ViewState = stateFromQuery(window.location.search);
+  const dialog = byId<HTMLDialogElement>('detail');
+  dialog.addEventListener('close', () => {
+    if (state.finding) update({ finding: '' });
+  });
+  const view = findingsView(byId('findings'), {
+    rows,
+    tenant: data.summary.tenant_id,
+    update,
+    open: (fingerprint) => update({ finding: fingerprint }),
+  });
+
+  function update(patch: Partial<ViewState>): void {
+    state = { ...state, ...patch };
+    const url = `${window.location.pathname}${stateToQuery(state)}${window.location.hash}`;
+    window.history.replaceState(null, '', url);
+    render();
+  }
+
+  function render(): void {
+    view.render(state);
+    const row = state.finding ? byFingerprint.get(state.finding) : undefined;
+    if (row) showDetail(dialog, row, () => dialog.close());
+    else if (dialog.open) dialog.close();
+  }
+
+  window.addEventListener('popstate', () => {
+    state = stateFromQuery(window.location.search);
+    render();
+  });
+  render();
+  // Charts last: the table is usable while Chart.js lays out.
+  byId('charts').append(charts(data, rows));
+  document.body.dataset['ready'] = 'true';
+}
+
+function showError(message: string): void {
+  const box = byId('error');
+  box.hidden = false;
+  replaceChildren(box, h('strong', {}, 'The dashboard cannot show this export. '), message);
+  document.body.dataset['ready'] = 'error';
+}
+
+start().catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));

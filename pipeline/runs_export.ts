@@ -1,0 +1,93 @@
+/**
+ * runs.json and coverage.json: what the recent runs of a tenant did, read from its run manifests. A run
+ * written before manifests existed simply does not appear; a dataset without any manifest gets neither file.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { manifestDir, type RunManifest } from './manifest.ts';
+
+export const RECENT_RUNS_LIMIT = 100;
+
+export interface RunsExport {
+  readonly runs: unknown;
+  readonly coverage: unknown;
+}
+
+/** Reads every manifest of the tenant; newest run first. */
+export async function readManifests(dataRoot: string, tenant: string): Promise<RunManifest[]> {
+  const root = manifestDir(dataRoot, tenant);
+  const dates = await readdir(root).catch(() => [] as string[]);
+  const manifests: RunManifest[] = [];
+  for (const date of dates.filter((name) => name.startsWith('run_date='))) {
+    for (const file of await readdir(join(root, date))) {
+      if (!file.endsWith('.json')) continue;
+      const path = join(root, date, file);
+      try {
+        manifests.push(JSON.parse(await readFile(path, 'utf8')) as RunManifest);
+      } catch (error) {
+        throw new Error(`run manifest ${path} is not valid JSON: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+  return manifests.sort(
+    (a, b) => b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts),
+  );
+}
+
+/** Builds both documents, or undefined when the tenant has no manifest. */
+export async function runsExport(dataRoot: string, tenant: string): Promise<RunsExport | undefined> {
+  const manifests = await readManifests(dataRoot, tenant);
+  const latest = manifests[0];
+  if (!latest) return undefined;
+  const runs = manifests.slice(0, RECENT_RUNS_LIMIT).map((run) => ({
+    run_id: run.run_id,
+    run_ts: run.run_ts,
+    run_date: run.run_date,
+    workspace_id: run.workspace_id,
+    status: run.status,
+    engine_version: run.engine_version,
+    started_ts: run.started_ts,
+    finished_ts: run.finished_ts,
+    duration_ms: run.duration_ms,
+    accounts: run.accounts,
+    regions: run.regions,
+    checkers: run.checkers.length,
+    findings: statusTotals(run),
+    invalid: run.checkers.reduce((sum, checker) => sum + checker.invalid, 0),
+    errors: run.checkers.filter((checker) => checker.error !== null).length,
+    files: run.files.length,
+    rows: run.files.reduce((sum, file) => sum + file.rows, 0),
+  }));
+  const coverage = {
+    tenant_id: tenant,
+    run_id: latest.run_id,
+    run_ts: latest.run_ts,
+    status: latest.status,
+    accounts: latest.accounts,
+    regions: latest.regions,
+    checkers: latest.checkers.map((checker) => ({
+      check_id: checker.check_id,
+      counts: checker.counts,
+      invalid: checker.invalid,
+      error: checker.error,
+      duration_ms: checker.duration_ms,
+      accounts: [...new Set(checker.coverage.map((cell) => cell.account_id))].sort(),
+      regions: [...new Set(checker.coverage.map((cell) => cell.region))].sort(),
+    })),
+    errors: latest.checkers
+      .filter((checker) => checker.error !== null)
+      .map((checker) => ({ check_id: checker.check_id, error: checker.error })),
+  };
+  return { runs: { tenant_id: tenant, runs }, coverage };
+}
+
+function statusTotals(run: RunManifest): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const checker of run.checkers) {
+    for (const [status, count] of Object.entries(checker.counts))
+      totals[status] = (totals[status] ?? 0) + count;
+  }
+  return totals;
+}

@@ -1,0 +1,244 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core), over an export made by the
+ * real pipeline: the demo estate seeded into moto, runner.ts run in its own process with --export.
+ * Screenshots and timings go to test-artifacts/dashboard/.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDashboard, type DashboardServer } from '../../dashboard/serve.ts';
+import { seedDemoEstate } from '../../scripts/demo_estate.ts';
+import { startMoto, type MotoServer } from '../../scripts/moto_server.ts';
+import { launchChromium } from '../helpers/browser.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
+
+interface Row {
+  fingerprint: string;
+  status: string;
+  service: string;
+  region: string | null;
+  resource_id: string | null;
+  title: string | null;
+  est_monthly_savings: string | null;
+  lifecycle_status: string | null;
+  tags: Record<string, string> | null;
+}
+
+let moto: MotoServer;
+let dir: string;
+let exportDir: string;
+let server: DashboardServer;
+let browser: Browser;
+let findings: Row[];
+let summary: {
+  latest_run_ts: string;
+  resources_examined: number;
+  totals: { est_monthly_savings: string; open_failing_findings: number };
+};
+
+/** An independent currency formatter for the assertions (floats are exact enough at these sizes). */
+const usd = (decimal: string) =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(Number(decimal));
+
+async function openPage(query = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${server.url}${query}`);
+  await page.waitForSelector('body[data-ready]');
+  expect(errors).toEqual([]);
+  return page;
+}
+
+/** Fingerprints of the rows the table shows, in order. */
+const shownRows = (page: Page) =>
+  page.$$eval('#findings-body tr[data-fingerprint]', (rows) =>
+    rows.map((row) => row.getAttribute('data-fingerprint')),
+  );
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const estate = await seedDemoEstate(moto.endpoint);
+  dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
+  exportDir = join(dir, 'webapp_data');
+  await promisify(execFile)(
+    join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [
+      join(ROOT, 'runner.ts'),
+      '--tenant',
+      'demo',
+      '--run-ts',
+      estate.runTs.toISOString(),
+      '--regions',
+      'us-east-1',
+      '--export',
+      '--export-dir',
+      exportDir,
+    ],
+    { cwd: dir, env: { ...process.env, ...moto.env } },
+  );
+  findings = JSON.parse(await readFile(join(exportDir, 'findings.json'), 'utf8'));
+  summary = JSON.parse(await readFile(join(exportDir, 'summary.json'), 'utf8'));
+  server = await serveDashboard({ dir: exportDir });
+  browser = await launchChromium();
+  await mkdir(ARTIFACTS, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the dashboard over the demo export', () => {
+  it('was copied next to the JSON by the export', async () => {
+    for (const name of ['index.html', 'app.js', 'app.css']) {
+      expect((await readFile(join(exportDir, name), 'utf8')).length).toBeGreaterThan(100);
+    }
+    expect(await readFile(join(exportDir, 'app.js'), 'utf8')).not.toMatch(/https?:\/\/(cdn|unpkg|cdnjs)/);
+  });
+
+  it('shows the headline figures of summary.json', async () => {
+    const page = await openPage();
+    expect(Number(summary.totals.est_monthly_savings)).toBeGreaterThan(0);
+    expect(await page.textContent('#headline-savings')).toBe(usd(summary.totals.est_monthly_savings));
+    expect(await page.textContent('#headline-failing')).toBe(String(summary.totals.open_failing_findings));
+    expect(await page.textContent('#headline-resources')).toBe(String(summary.resources_examined));
+    expect(await page.textContent('#headline-latest-run')).toContain(summary.latest_run_ts.slice(0, 10));
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.textContent('#findings-count')).toBe(`${findings.length} findings`);
+    await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('filters to exactly the matching rows, downloads them as CSV, and restores the view from its URL', async () => {
+    const page = await openPage('?size=250');
+    await page.selectOption('#filter-service', 'AmazonEC2');
+    await page.selectOption('#filter-status', 'fail');
+    const expected = findings.filter((row) => row.service === 'AmazonEC2' && row.status === 'fail');
+    expect(expected.length).toBeGreaterThan(3);
+    expect(expected.length).toBeLessThan(findings.length);
+    expect(await shownRows(page)).toEqual(expected.map((row) => row.fingerprint));
+    expect(await page.textContent('#findings-count')).toBe(
+      `${expected.length} of ${findings.length} findings match`,
+    );
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    const csv: Record<string, string>[] = parse(await readFile((await download.path())!, 'utf8'), {
+      columns: true,
+    });
+    expect(
+      csv.map((line) => [line['fingerprint'], line['est_monthly_savings'], line['service'], line['status']]),
+    ).toEqual(expected.map((row) => [row.fingerprint, row.est_monthly_savings ?? '', 'AmazonEC2', 'fail']));
+
+    await page.click('button.sort[data-sort="savings"]');
+    const url = page.url();
+    expect(url).toContain('service=AmazonEC2');
+    expect(url).toContain('status=fail');
+    expect(url).toContain('sort=savings');
+    const sorted = await shownRows(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'filtered.png'), fullPage: true });
+    await page.close();
+
+    const shared = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await shared.goto(url);
+    await shared.waitForSelector('body[data-ready]');
+    expect(await shared.inputValue('#filter-service')).toBe('AmazonEC2');
+    expect(await shared.inputValue('#filter-status')).toBe('fail');
+    expect(await shared.getAttribute('button.sort[data-sort="savings"] >> xpath=..', 'aria-sort')).toBe(
+      'descending',
+    );
+    expect(await shownRows(shared)).toEqual(sorted);
+    await shared.close();
+  });
+
+  it('sorts by savings, largest first, with the keyboard', async () => {
+    const page = await openPage('?size=250');
+    await page.focus('button.sort[data-sort="savings"]');
+    await page.keyboard.press('Enter');
+    const bySavings = (fingerprint: string | null) => {
+      const value = findings.find((row) => row.fingerprint === fingerprint)?.est_monthly_savings;
+      return value === null || value === undefined ? -1 : Number(value);
+    };
+    const order = (await shownRows(page)).map(bySavings);
+    expect(order).toEqual([...order].sort((a, b) => b - a));
+    expect(page.url()).toContain('sort=savings&dir=desc');
+    await page.close();
+  });
+
+  it('searches resource ids, titles and tags', async () => {
+    const tagged = findings.find((row) => Object.keys(row.tags ?? {}).length > 0)!;
+    const [key, value] = Object.entries(tagged.tags!)[0]!;
+    const page = await openPage('?size=250');
+    await page.fill('#filter-q', `${key}=${value}`);
+    const needle = `${key}=${value}`.toLowerCase();
+    const expected = findings.filter(
+      (row) =>
+        Object.entries(row.tags ?? {}).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(needle)) ||
+        [row.resource_id, row.title].some((text) => text?.toLowerCase().includes(needle)),
+    );
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#findings-body tr[data-fingerprint]').length === n,
+      expected.length,
+    );
+    expect(await shownRows(page)).toEqual(expected.map((row) => row.fingerprint));
+    expect(page.url()).toContain(`q=${encodeURIComponent(`${key}=${value}`)}`);
+    await page.close();
+  });
+
+  it("opens one finding's detail, and its URL opens it again", async () => {
+    const top = findings[0]!;
+    const page = await openPage();
+    await page.click(`#findings-body tr[data-fingerprint="${top.fingerprint}"] button.link`);
+    const dialog = page.locator('dialog#detail[open]');
+    await dialog.waitFor();
+    const text = await dialog.textContent();
+    const full = JSON.parse(await readFile(join(exportDir, 'findings.json'), 'utf8'))[0];
+    expect(text).toContain(full.resource_id);
+    expect(text).toContain(full.est_notes);
+    expect(text).toContain(usd(full.est_monthly_savings));
+    expect(text).toContain(full.account_id);
+    expect(page.url()).toContain(`finding=${top.fingerprint}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'detail.png') });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !location.search.includes('finding='));
+    await page.close();
+
+    const again = await openPage(`?finding=${top.fingerprint}`);
+    await again.locator('dialog#detail[open]').waitFor();
+    await again.close();
+  });
+});
+
+describe('the dashboard with a missing or broken export', () => {
+  it('says which file is missing instead of a blank page', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'dashboard-empty-'));
+    const bare = await serveDashboard({ dir: empty });
+    try {
+      const page = await browser.newPage();
+      await page.goto(bare.url);
+      await page.waitForSelector('body[data-ready="error"]');
+      expect(await page.textContent('#error')).toContain('findings.json was not found');
+
+      await writeFile(join(empty, 'findings.json'), '[]');
+      await writeFile(join(empty, 'summary.json'), '');
+      await writeFile(join(empty, 'top_savings.json'), '[]');
+      await page.reload();
+      await page.waitForSelector('body[data-ready="error"]');
+      expect(await page.textContent('#error')).toContain('summary.json is empty');
+      await page.close();
+    } finally {
+      await bare.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
