@@ -219,6 +219,23 @@ describe('the dashboard over the demo export', () => {
   });
 });
 
+describe('the dashboard on a laptop screen and on paper', () => {
+  it('fits a 1280-pixel screen without sideways scrolling, and prints without its controls', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    expect(await page.isVisible('form.filters')).toBe(true);
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.isVisible('form.filters')).toBe(false);
+    expect(await page.isVisible('nav.pager')).toBe(false);
+    expect(await page.isVisible('#headline-savings')).toBe(true);
+    expect(await page.isVisible('#findings-table')).toBe(true);
+    await page.pdf({ path: join(ARTIFACTS, 'print.pdf'), format: 'A4', landscape: true });
+    await page.close();
+  });
+});
+
 describe('the dashboard with a missing or broken export', () => {
   it('says which file is missing instead of a blank page', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'dashboard-empty-'));
