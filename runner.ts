@@ -8,16 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import type { AwsServices, Bootstrap, RunContext } from './checks/_lib/context.ts';
+import type { RunContext } from './checks/_lib/context.ts';
 import { Inventory } from './checks/_lib/inventory.ts';
 import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
@@ -28,15 +21,23 @@ import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
-import { runCheckers } from './cli/run.ts';
-import { writeDashboard } from './dashboard/build.ts';
-import { exportTenant, ExportError } from './pipeline/export.ts';
+import { resolveAccounts } from './cli/accounts.ts';
+import { createAwsServices, type AwsAccess } from './cli/aws.ts';
+import { openDestination } from './cli/destination.ts';
+import { exportCommand } from './cli/export_command.ts';
+import { createProgress } from './cli/progress.ts';
+import { DEFAULT_CONCURRENCY, runCheckers, type ScanTarget } from './cli/run.ts';
+import { ExportError } from './pipeline/export.ts';
+import { SAFE_RUN_ID } from './pipeline/manifest.ts';
+import { isS3 } from './pipeline/store.ts';
 import { SuppressionFileError } from './contracts/suppressions.ts';
 import { isDirectory } from './pipeline/history.ts';
 import { goldTenantDir, rebuildKpis } from './pipeline/kpi.ts';
 import { assertSafeTenant, tenantDir, UnsafeTenantError } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
+export { createAwsServices };
+export type { AwsAccess };
 export const ENGINE_VERSION = readPackageVersion();
 /** The version of the checker catalogue; it moves with the engine until rule packs ship separately. */
 export const RULEPACK_VERSION = ENGINE_VERSION;
@@ -62,49 +63,10 @@ export interface RunnerEffects {
   readonly newId: () => string;
   readonly print: (text: string) => void;
   readonly logger: (level: string) => Logger;
-  readonly awsServices: (region: string) => { services: AwsServices; bootstrap: () => Promise<Bootstrap> };
-}
-
-/** One client per region and service, built on first use. */
-function perRegion<C>(make: (region: string) => C): (region: string) => C {
-  const clients = new Map<string, C>();
-  return (region) => {
-    let client = clients.get(region);
-    if (!client) {
-      client = make(region);
-      clients.set(region, client);
-    }
-    return client;
-  };
-}
-
-/** Standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL) is read by the SDK itself. */
-export function createAwsServices(homeRegion: string): {
-  services: AwsServices;
-  bootstrap: () => Promise<Bootstrap>;
-} {
-  const s3Endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  // Throttling is retried by the SDK's adaptive mode (client-side rate limiting), a bounded number of times.
-  const common = { retryMode: 'adaptive', maxAttempts: 6 } as const;
-  return {
-    services: {
-      // A custom endpoint (a local emulator, an S3-compatible store) cannot resolve bucket subdomains.
-      s3: perRegion(
-        (region) => new S3Client({ ...common, region, ...(s3Endpoint ? { forcePathStyle: true } : {}) }),
-      ),
-      ec2: perRegion((region) => new EC2Client({ ...common, region })),
-      cloudwatch: perRegion((region) => new CloudWatchClient({ ...common, region })),
-      elbv2: perRegion((region) => new ElasticLoadBalancingV2Client({ ...common, region })),
-      logs: perRegion((region) => new CloudWatchLogsClient({ ...common, region })),
-      rds: perRegion((region) => new RDSClient({ ...common, region })),
-    },
-    async bootstrap() {
-      const sts = new STSClient({ ...common, region: homeRegion });
-      const identity = await sts.send(new GetCallerIdentityCommand({}));
-      if (!identity.Account) throw new Error('STS GetCallerIdentity returned no account id');
-      return { aws_account_id: identity.Account };
-    },
-  };
+  /** AWS access with the caller's credentials, in a home region. */
+  readonly awsServices: (region: string) => AwsAccess;
+  /** Stop signals: the run stops cleanly when they fire (tests pass their own emitter). */
+  readonly signals?: NodeJS.EventEmitter;
 }
 
 const defaultEffects: RunnerEffects = {
@@ -113,6 +75,7 @@ const defaultEffects: RunnerEffects = {
   print: (text) => process.stdout.write(`${text}\n`),
   logger: (level) => createLogger(level),
   awsServices: createAwsServices,
+  signals: process,
 };
 
 interface RunArgs {
@@ -135,6 +98,13 @@ interface RunArgs {
   'page-size'?: number;
   suppressions?: string;
   'log-level': string;
+  accounts: string[];
+  org: boolean;
+  'role-name'?: string;
+  'external-id'?: string;
+  concurrency: number;
+  'run-id'?: string;
+  progress?: boolean;
 }
 
 function selectCheckers(
@@ -154,13 +124,13 @@ function selectCheckers(
   return chosen.filter((c) => !exclude.includes(c.meta.id));
 }
 
-function resolveRegions(regions: string[] | undefined): string[] {
-  const given = (regions ?? [])
-    .flatMap((r) => r.split(','))
-    .map((r) => r.trim())
+/** Repeatable and comma-separated: `--regions a,b --regions c`. */
+function parseList(values: readonly string[] | undefined): string[] {
+  const given = (values ?? [])
+    .flatMap((v) => String(v).split(','))
+    .map((v) => v.trim())
     .filter(Boolean);
-  if (given.length > 0) return [...new Set(given)];
-  return [process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'];
+  return [...new Set(given)];
 }
 
 async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
@@ -178,25 +148,58 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   if (Number.isNaN(runTs.getTime()))
     throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
 
-  const regions = resolveRegions(args.regions);
+  const regions = parseList(args.regions);
+  const homeRegion =
+    regions[0] ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   // Compact ISO time: run ids name manifest files, so no colons.
-  const runId = `run-${runTs.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${effects.newId().slice(0, 8)}`;
+  const runId =
+    args['run-id'] ??
+    `run-${runTs.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${effects.newId().slice(0, 8)}`;
+  if (!SAFE_RUN_ID.test(runId)) {
+    throw new CliError(`--run-id ${runId}: use letters, digits, '-', '_' and '.' (at most 128)`, EXIT.usage);
+  }
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
+    throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
+  }
   const runLog = log.child({ run_id: runId });
-  const aws = effects.awsServices(regions[0]!);
-  const identity = await aws.bootstrap().catch((error: unknown) => {
-    throw new CliError(
-      `could not identify the AWS account (STS GetCallerIdentity): ${(error as Error).message}. ` +
-        'Check your credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and AWS_ENDPOINT_URL.',
-      EXIT.failure,
-      { cause: error },
-    );
+  const root = effects.awsServices(homeRegion);
+  const { scopes, errors: accountErrors } = await resolveAccounts({
+    root,
+    homeRegion,
+    regions: regions.length > 0 ? regions : undefined,
+    accounts: parseList(args.accounts),
+    org: args.org,
+    roleName: args['role-name'],
+    externalId: args['external-id'],
+    runId,
+    concurrency: args.concurrency,
+    log: runLog,
   });
   const billing = args['billing-account-id'];
-  const bootstrap: Bootstrap = Object.freeze({
-    ...identity,
-    ...(billing ? { billing_account_id: billing } : {}),
-  });
-  runLog.info({ account: bootstrap.aws_account_id, regions, checkers: checkers.length }, 'run started');
+  const targets: ScanTarget[] = scopes.map((scope) => ({
+    accountId: scope.accountId,
+    bootstrap: Object.freeze({ ...scope.bootstrap, ...(billing ? { billing_account_id: billing } : {}) }),
+    context: Object.freeze({
+      tenantId,
+      workspaceId: args.workspace,
+      runId,
+      runTs,
+      engineVersion: ENGINE_VERSION,
+      regions: Object.freeze([...scope.regions]),
+      services: scope.access.services,
+      inventory: new Inventory(scope.access.services, { pageSize: args['page-size'] }),
+      params,
+    }) satisfies RunContext,
+  }));
+  runLog.info(
+    {
+      accounts: targets.map((t) => t.accountId),
+      failed_accounts: accountErrors.length,
+      regions: [...new Set(targets.flatMap((t) => t.context.regions))],
+      checkers: checkers.length,
+    },
+    'run started',
+  );
 
   const facts = {
     tenantId,
@@ -209,30 +212,55 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     rulepackVersion: RULEPACK_VERSION,
     findingIdMode: args['finding-id-mode'],
   };
-  const context: RunContext = Object.freeze({
-    tenantId,
-    workspaceId: args.workspace,
-    runId,
-    runTs,
-    engineVersion: ENGINE_VERSION,
-    regions: Object.freeze(regions),
-    services: aws.services,
-    inventory: new Inventory(aws.services, { pageSize: args['page-size'] }),
-    params,
-  });
-  const report = await runCheckers({
-    facts,
-    context,
-    bootstrap,
-    checkers,
-    out: args.out,
-    log: runLog,
-    now: effects.now,
-    newId: effects.newId,
-    args: recordedArguments(args),
-  });
+  const destination = await openDestination(args.out, root, homeRegion);
+  const stop = new AbortController();
+  const onSignal = (signal: string) => {
+    if (stop.signal.aborted) return;
+    runLog.warn(
+      `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted`,
+    );
+    stop.abort();
+  };
+  effects.signals?.on('SIGINT', onSignal);
+  effects.signals?.on('SIGTERM', onSignal);
+  const progress = createProgress(
+    args.progress ?? Boolean(process.stderr.isTTY && args['log-level'] !== 'silent'),
+  );
+  let report;
+  try {
+    report = await runCheckers({
+      facts,
+      targets,
+      accountErrors,
+      checkers,
+      store: destination.store,
+      staging: destination.staging,
+      log: runLog,
+      now: effects.now,
+      newId: effects.newId,
+      concurrency: args.concurrency,
+      signal: stop.signal,
+      onProgress: progress.update,
+      args: recordedArguments(args),
+    });
+  } finally {
+    progress.stop();
+    effects.signals?.off('SIGINT', onSignal);
+    effects.signals?.off('SIGTERM', onSignal);
+    await destination.close();
+  }
   effects.print(runSummary(report, tenantId));
+  if (report.status === 'interrupted') {
+    effects.print(
+      '\nThe run was interrupted: what it found so far is written; the manifest says interrupted.',
+    );
+    return EXIT.failure;
+  }
 
+  if (targets.length === 0) {
+    effects.print(`\nNo account could be scanned: ${accountErrors.map((a) => a.error).join('; ')}`);
+    return EXIT.failure;
+  }
   if (args.export) {
     await exportCommand(
       {
@@ -255,9 +283,13 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   const failed = report.checkers.filter((c) => c.error);
   if (failed.length > 0) {
     effects.print(`\n${failed.length} checker(s) failed: ${failed.map((c) => c.id).join(', ')}`);
-    return EXIT.partial;
   }
-  return EXIT.ok;
+  if (accountErrors.length > 0) {
+    effects.print(
+      `\n${accountErrors.length} account(s) could not be scanned: ${accountErrors.map((a) => a.account_id).join(', ')}`,
+    );
+  }
+  return failed.length > 0 || accountErrors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
 /** The arguments worth recording in a run manifest (no yargs internals). */
@@ -271,38 +303,19 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
     'finding-id-mode',
     'regions',
     'run-ts',
+    'run-id',
     'set',
     'export',
+    'accounts',
+    'org',
+    'role-name',
+    'concurrency',
   ];
   return Object.fromEntries(
     keep
       .filter((k) => (args as unknown as Record<string, unknown>)[k] !== undefined)
       .map((k) => [k, (args as unknown as Record<string, unknown>)[k]]),
   );
-}
-
-async function exportCommand(
-  args: {
-    tenant: string;
-    data: string;
-    'out-dir': string;
-    suppressions?: string | undefined;
-    dashboard: boolean;
-  },
-  effects: RunnerEffects,
-): Promise<number> {
-  const result = await exportTenant({
-    dataRoot: args.data,
-    tenantId: args.tenant,
-    outDir: args['out-dir'],
-    now: effects.now,
-    suppressions: args.suppressions,
-  });
-  const files = [...result.files];
-  if (args.dashboard) files.push(...(await writeDashboard(args['out-dir'])));
-  effects.print(`Exported ${result.findings} finding(s) for tenant ${args.tenant}:\n  ${files.join('\n  ')}`);
-  if (args.dashboard) effects.print(`Dashboard: npm run dashboard -- --dir ${args['out-dir']}`);
-  return EXIT.ok;
 }
 
 function commonOptions(cli: Argv): Argv {
@@ -348,7 +361,46 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: [],
             describe: 'Skip this checker id (repeatable)',
           })
-          .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
+          .option('out', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe: 'Dataset root: a directory, or s3://bucket/prefix',
+          })
+          .option('accounts', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'Scan these accounts (comma-separated or repeated) through --role-name',
+          })
+          .option('org', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Scan every active account of the organization (Organizations ListAccounts) through --role-name',
+          })
+          .option('role-name', {
+            type: 'string',
+            describe:
+              'Role to assume in each account of --accounts/--org (arn:<partition>:iam::<account>:role/<name>)',
+          })
+          .option('external-id', {
+            type: 'string',
+            describe: 'External id for --role-name, when the role requires one',
+          })
+          .option('concurrency', {
+            type: 'number',
+            default: DEFAULT_CONCURRENCY,
+            describe: 'Checks running at once, across accounts and regions',
+          })
+          .option('run-id', {
+            type: 'string',
+            describe:
+              "Run id (default: generated); a retry with the same id replaces that run's earlier files",
+          })
+          .option('progress', {
+            type: 'boolean',
+            describe: 'Show a progress line on stderr (default: when stderr is a terminal)',
+          })
           .option('finding-id-mode', {
             choices: FINDING_ID_MODES,
             default: 'stable' as FindingIdMode,
@@ -357,7 +409,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           .option('regions', {
             type: 'string',
             array: true,
-            describe: 'Regions to scan (default: AWS_REGION or us-east-1)',
+            describe:
+              "Regions to scan, comma-separated or repeated (default: each account's enabled regions)",
           })
           .option('run-ts', {
             type: 'string',
@@ -428,11 +481,17 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       (y) =>
         commonOptions(y)
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to export' })
-          .option('data', { type: 'string', default: DEFAULT_OUT, describe: 'Dataset root directory' })
+          .option('data', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe:
+              "Dataset root: a directory, or s3://bucket/prefix (only the tenant's partitions are fetched)",
+          })
           .option('out-dir', {
             type: 'string',
             default: DEFAULT_EXPORT_DIR,
-            describe: 'Where to write the JSON files',
+            describe:
+              'Where to write the JSON files: a directory, or s3://bucket/prefix (JSON content type, max-age=60)',
           })
           .option('dashboard', {
             type: 'boolean',
@@ -467,6 +526,12 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           }),
       async (args) => {
         const tenant = assertSafeTenant(args.tenant);
+        if (isS3(args.data)) {
+          throw new CliError(
+            'kpi rebuild works on a local dataset; sync the tenant from S3 first',
+            EXIT.usage,
+          );
+        }
         if (!(await isDirectory(tenantDir(args.data, tenant)))) {
           throw new CliError(`tenant ${tenant} has no findings under ${args.data}`, EXIT.failure);
         }

@@ -40,7 +40,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 
 export function runSummary(report: RunReport, tenant: string): string {
   const lines = [
-    `Run ${report.runId} for tenant ${tenant} (run_date ${report.runDate}): ${report.checkers.length} checker(s) in ${seconds(report.durationMs)}`,
+    `Run ${report.runId} for tenant ${tenant} (run_date ${report.runDate}): ${report.checkers.length} checker(s) in ${seconds(report.durationMs)}, ${report.status}`,
     '',
     table(
       ['checker', ...STATUSES, 'invalid', 'time', 'error'],
@@ -54,8 +54,13 @@ export function runSummary(report: RunReport, tenant: string): string {
     ),
     '',
     `Wrote ${report.rowsWritten} finding(s) in ${report.parts.length} file(s)${report.parts.length ? ':' : '.'}`,
-    ...report.parts.map((p) => `  ${shown(p.path)} (${p.rows} rows)`),
+    ...report.parts.map((p, i) => `  ${shown(report.published[i] ?? p.path)} (${p.rows} rows)`),
   ];
+  if (report.replaced.length > 0) {
+    lines.push(`Replaced ${report.replaced.length} file(s) of an earlier attempt of this run id.`);
+  }
+  for (const failure of report.accountErrors)
+    lines.push('', `account ${failure.account_id}: ${failure.error}`);
   for (const c of report.checkers.filter((o) => o.invalid > 0)) {
     lines.push('', `${c.id}: ${c.invalid} invalid draft(s) were not written; first problems:`);
     for (const example of c.invalidExamples) {

@@ -1,8 +1,13 @@
 /**
- * One run: every selected checker in turn, each draft assembled, validated, cast and appended to the
- * tenant's partition. A checker that throws is recorded and the others go on; invalid drafts are never
- * written and are reported with their problems.
+ * One run: every selected checker in every scanned account (and, for regional checkers, every region), as
+ * units of work under a concurrency limit. Each draft is assembled, validated, cast and appended to the
+ * tenant's partition. A unit that throws is recorded and the others go on; invalid drafts are never written
+ * and are reported with their problems. A stop signal lets running units finish their current draft, writes
+ * what is valid, and records the run as interrupted.
  */
+import { rm } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import pLimit from 'p-limit';
 import type { Bootstrap, RunContext } from '../checks/_lib/context.ts';
 import type { RegisteredChecker } from '../checks/_lib/registry.ts';
 import { assembleFinding, type Assembled, type RunFacts } from '../contracts/assemble.ts';
@@ -10,9 +15,17 @@ import type { ValidationIssue } from '../contracts/issues.ts';
 import { CastError, storageCast, type StorageRow } from '../contracts/storage_cast.ts';
 import { utcDate } from '../contracts/time.ts';
 import { STATUSES, type Status } from '../contracts/vocabulary.ts';
-import { relative } from 'node:path';
 import { DatasetWriter, type WrittenPart } from '../pipeline/dataset_writer.ts';
-import { MANIFEST_SCHEMA_VERSION, writeRunManifest, type Coverage } from '../pipeline/manifest.ts';
+import {
+  MANIFEST_SCHEMA_VERSION,
+  manifestKey,
+  previousAttempts,
+  type AccountError,
+  type Coverage,
+  type RunManifest,
+  type RunStatus,
+} from '../pipeline/manifest.ts';
+import type { ObjectStore } from '../pipeline/store.ts';
 import type { Logger } from './log.ts';
 
 /** Invalid drafts kept per checker as examples in the report; the count is always exact. */
@@ -28,150 +41,312 @@ export interface CheckerOutcome {
   readonly counts: Record<Status, number>;
   invalid: number;
   readonly invalidExamples: InvalidDraft[];
+  /** Every failed unit, as "account/region: error"; undefined when none failed. */
   error?: string;
   durationMs: number;
-  /** Regions where the checker could not look (access denied, region not enabled). */
-  readonly unreadableRegions: Set<string>;
+  readonly coverage: Coverage[];
 }
 
 export interface RunReport {
   readonly manifest: string;
   readonly runId: string;
   readonly runDate: string;
+  readonly status: RunStatus;
   readonly checkers: readonly CheckerOutcome[];
+  readonly accountErrors: readonly AccountError[];
   readonly parts: readonly WrittenPart[];
+  /** Where each part was published (a path, or s3://...). */
+  readonly published: readonly string[];
+  readonly replaced: readonly string[];
   readonly rowsWritten: number;
   readonly durationMs: number;
 }
 
-export interface RunInput {
-  readonly facts: RunFacts;
+/** One account to scan: its context (clients with that account's credentials) and facts. */
+export interface ScanTarget {
+  readonly accountId: string;
   readonly context: RunContext;
   readonly bootstrap: Bootstrap;
+}
+
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly accountId: string;
+  readonly region: string;
+  readonly checkerId: string;
+}
+
+export interface RunInput {
+  readonly facts: RunFacts;
+  readonly targets: readonly ScanTarget[];
+  /** Accounts that could not be scanned (the role could not be assumed, ...). */
+  readonly accountErrors?: readonly AccountError[];
   readonly checkers: readonly RegisteredChecker[];
-  readonly out: string;
+  /** Where the dataset is published, and the local folder the Parquet parts are written in first. */
+  readonly store: ObjectStore;
+  readonly staging: string;
   readonly log: Logger;
   readonly now: () => Date;
   readonly newId?: () => string;
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
   /** The command-line arguments, recorded in the run manifest. */
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
+interface Unit {
+  readonly target: ScanTarget;
+  readonly checker: RegisteredChecker;
+  readonly regions: readonly string[];
+}
+
+interface UnitResult {
+  readonly error?: string;
+  readonly interrupted: boolean;
+  /** Regions where the checker could not look (access denied, region not enabled). */
+  readonly unreadable: ReadonlySet<string>;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
 export async function runCheckers(input: RunInput): Promise<RunReport> {
   const started = input.now().getTime();
   const runDate = utcDate(input.facts.runTs);
-  const writer = new DatasetWriter({
-    root: input.out,
+  const { store } = input;
+  const earlier = await previousAttempts(store, input.facts.tenantId, input.facts.runId);
+  const published: string[] = [];
+  const outcomes = new Map(input.checkers.map((checker) => [checker.meta.id, emptyOutcome(checker.meta.id)]));
+  const accountErrors = [...(input.accountErrors ?? [])];
+  const regions = [...new Set(input.targets.flatMap((t) => t.context.regions))].sort();
+
+  const manifest = (status: RunStatus): RunManifest => {
+    const finished = input.now();
+    return {
+      schema_version: MANIFEST_SCHEMA_VERSION,
+      tenant_id: input.facts.tenantId,
+      workspace_id: input.facts.workspaceId,
+      run_id: input.facts.runId,
+      run_ts: input.facts.runTs.toISOString(),
+      run_date: runDate,
+      engine_name: input.facts.engineName,
+      engine_version: input.facts.engineVersion,
+      rulepack_version: input.facts.rulepackVersion,
+      status,
+      arguments: input.args ?? {},
+      accounts: [...input.targets.map((t) => t.accountId), ...accountErrors.map((a) => a.account_id)].sort(),
+      account_errors: accountErrors,
+      regions,
+      started_ts: new Date(started).toISOString(),
+      finished_ts: finished.toISOString(),
+      duration_ms: finished.getTime() - started,
+      // While running, nothing counts as covered: a crashed run must not resolve anything.
+      checkers:
+        status === 'running'
+          ? []
+          : [...outcomes.values()].map((o) => ({
+              check_id: o.id,
+              counts: o.counts,
+              invalid: o.invalid,
+              error: o.error ?? null,
+              duration_ms: o.durationMs,
+              coverage: o.coverage,
+            })),
+      files: writer.parts.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
+    };
+  };
+  const key = manifestKey(input.facts.tenantId, runDate, input.facts.runId);
+  const saveManifest = (status: RunStatus) =>
+    store.putText(key, `${JSON.stringify(manifest(status), null, 2)}\n`, { contentType: 'application/json' });
+
+  const writer: DatasetWriter = new DatasetWriter({
+    root: input.staging,
     tenantId: input.facts.tenantId,
     runDate,
     createdBy: `${input.facts.engineName} ${input.facts.engineVersion}`,
     ...(input.newId ? { newId: input.newId } : {}),
+    onPart: async (part) => {
+      const partKey = keyOf(input.staging, part.path);
+      await store.putFile(partKey, part.path, { contentType: 'application/vnd.apache.parquet' });
+      if (store.location !== input.staging) {
+        await rm(part.path, { force: true });
+        published.push(`${store.location}/${partKey}`);
+      } else {
+        published.push(part.path);
+      }
+      // The manifest lists every published part, so a retry of a crashed run can find and replace them.
+      await saveManifest('running');
+    },
   });
-  const outcomes: CheckerOutcome[] = [];
+
+  await saveManifest('running');
+  const units = input.targets.flatMap((target) =>
+    input.checkers.flatMap((checker) =>
+      checker.meta.regional
+        ? target.context.regions.map((region) => ({ target, checker, regions: [region] }))
+        : [{ target, checker, regions: target.context.regions }],
+    ),
+  );
+  const limit = pLimit(Math.max(1, input.concurrency ?? DEFAULT_CONCURRENCY));
+  let done = 0;
+  let interrupted = false;
   try {
-    for (const [index, checker] of input.checkers.entries()) {
-      const log = input.log.child({ checker: checker.meta.id });
-      log.info(`checker ${index + 1}/${input.checkers.length} ${checker.meta.id} started`);
-      const outcome = await runOne(checker, input, writer, log);
-      outcomes.push(outcome);
-      if (outcome.error)
-        log.error({ err: outcome.error }, `checker ${checker.meta.id} failed: ${outcome.error}`);
-      log.info(
-        { counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
-        `checker ${checker.meta.id} done`,
-      );
-    }
+    await Promise.all(
+      units.map((unit) =>
+        limit(async () => {
+          if (input.signal?.aborted) {
+            interrupted = true;
+            return;
+          }
+          const outcome = outcomes.get(unit.checker.meta.id)!;
+          const unitStarted = input.now().getTime();
+          const result = await runUnit(unit, input, writer, outcome);
+          outcome.durationMs += input.now().getTime() - unitStarted;
+          interrupted ||= result.interrupted;
+          record(outcome, unit, result, input.log);
+          done += 1;
+          input.onProgress?.({
+            done,
+            total: units.length,
+            accountId: unit.target.accountId,
+            region: unit.regions.length === 1 ? unit.regions[0]! : 'global',
+            checkerId: unit.checker.meta.id,
+          });
+        }),
+      ),
+    );
   } catch (error) {
     await writer.abort();
+    await saveManifest('failed').catch(() => undefined);
     throw error;
   }
+  // On an interrupt too: what was validated is written, in complete parts.
   const parts = await writer.close();
-  const finished = input.now();
-  const manifest = await writeRunManifest(input.out, {
-    schema_version: MANIFEST_SCHEMA_VERSION,
-    tenant_id: input.facts.tenantId,
-    workspace_id: input.facts.workspaceId,
-    run_id: input.facts.runId,
-    run_ts: input.facts.runTs.toISOString(),
-    run_date: runDate,
-    engine_name: input.facts.engineName,
-    engine_version: input.facts.engineVersion,
-    rulepack_version: input.facts.rulepackVersion,
-    status: outcomes.some((o) => o.error) ? 'completed_with_errors' : 'completed',
-    arguments: input.args ?? {},
-    accounts: [input.bootstrap.aws_account_id],
-    regions: input.context.regions,
-    started_ts: new Date(started).toISOString(),
-    finished_ts: finished.toISOString(),
-    duration_ms: finished.getTime() - started,
-    checkers: outcomes.map((o, i) => ({
-      check_id: o.id,
-      counts: o.counts,
-      invalid: o.invalid,
-      error: o.error ?? null,
-      duration_ms: o.durationMs,
-      coverage: coverageOf(o, input.checkers[i]!, input),
-    })),
-    files: parts.map((p) => ({ path: relative(input.out, p.path), rows: p.rows })),
-  });
+  const checkerErrors = [...outcomes.values()].some((o) => o.error);
+  const status: RunStatus = interrupted
+    ? 'interrupted'
+    : checkerErrors || accountErrors.length > 0
+      ? 'completed_with_errors'
+      : 'completed';
+  await saveManifest(status);
+  const replaced = await removeEarlierAttempts(
+    store,
+    earlier,
+    key,
+    new Set(parts.map((p) => keyOf(input.staging, p.path))),
+  );
+  if (replaced.length > 0)
+    input.log.info({ replaced }, `replaced ${replaced.length} file(s) of an earlier attempt of this run`);
+  for (const outcome of outcomes.values()) {
+    input.log.info(
+      { checker: outcome.id, counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
+      `checker ${outcome.id} done${outcome.error ? ' with errors' : ''}`,
+    );
+  }
   return {
-    manifest,
+    manifest: `${store.location}/${key}`,
     runId: input.facts.runId,
     runDate,
-    checkers: outcomes,
+    status,
+    checkers: [...outcomes.values()],
+    accountErrors,
     parts,
+    published,
+    replaced,
     rowsWritten: parts.reduce((n, p) => n + p.rows, 0),
     durationMs: input.now().getTime() - started,
   };
 }
 
-async function runOne(
-  checker: RegisteredChecker,
-  input: RunInput,
-  writer: DatasetWriter,
-  log: Logger,
-): Promise<CheckerOutcome> {
-  const started = input.now().getTime();
-  const outcome: CheckerOutcome = {
-    id: checker.meta.id,
+function emptyOutcome(id: string): CheckerOutcome {
+  return {
+    id,
     counts: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>,
     invalid: 0,
     invalidExamples: [],
     durationMs: 0,
-    unreadableRegions: new Set(),
+    coverage: [],
   };
+}
+
+async function runUnit(
+  unit: Unit,
+  input: RunInput,
+  writer: DatasetWriter,
+  outcome: CheckerOutcome,
+): Promise<UnitResult> {
+  const { target, checker } = unit;
+  const log = input.log.child({ checker: checker.meta.id, account: target.accountId });
+  log.debug({ regions: unit.regions }, 'unit started');
+  const context: RunContext = Object.freeze({ ...target.context, regions: Object.freeze([...unit.regions]) });
+  const unreadable = new Set<string>();
   try {
-    for await (const draft of checker.create(input.context, input.bootstrap)) {
+    for await (const draft of checker.create(context, target.bootstrap)) {
       const stored = toStorageRow(assembleFinding(draft, checker.meta, input.facts));
       if ('issues' in stored) {
         outcome.invalid += 1;
         const example = { resource_id: String(draft.scope?.resource_id ?? ''), issues: stored.issues };
         if (outcome.invalidExamples.length < INVALID_EXAMPLES) outcome.invalidExamples.push(example);
         log.warn(example, 'invalid finding draft was not written');
-        continue;
+      } else {
+        await writer.append(stored.row);
+        outcome.counts[draft.status] += 1;
+        if (draft.status === 'unknown' && draft.scope.resource_type === 'aws_region' && draft.scope.region) {
+          unreadable.add(draft.scope.region);
+        }
       }
-      await writer.append(stored.row);
-      outcome.counts[draft.status] += 1;
-      if (draft.status === 'unknown' && draft.scope.resource_type === 'aws_region' && draft.scope.region) {
-        outcome.unreadableRegions.add(draft.scope.region);
-      }
+      if (input.signal?.aborted) return { interrupted: true, unreadable };
     }
   } catch (error) {
-    outcome.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      interrupted: false,
+      unreadable,
+    };
   }
-  outcome.durationMs = input.now().getTime() - started;
-  return outcome;
+  return { interrupted: false, unreadable };
 }
 
-/** What a checker looked at: nothing when it failed, every region for a global check, else the readable regions. */
-function coverageOf(outcome: CheckerOutcome, checker: RegisteredChecker, input: RunInput): Coverage[] {
-  if (outcome.error) return [];
-  const account_id = input.bootstrap.aws_account_id;
-  if (!checker.meta.regional) return [{ account_id, region: '*' }];
-  return input.context.regions
-    .filter((r) => !outcome.unreadableRegions.has(r))
-    .map((region) => ({ account_id, region }));
+/** Folds a unit into its checker's outcome: errors by account and region, and what it covered. */
+function record(outcome: CheckerOutcome, unit: Unit, result: UnitResult, log: Logger): void {
+  const account_id = unit.target.accountId;
+  const where = unit.checker.meta.regional ? `${account_id}/${unit.regions.join(',')}` : account_id;
+  if (result.error) {
+    const message = `${where}: ${result.error}`;
+    outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
+    log.error(
+      { checker: outcome.id, account: account_id, regions: unit.regions, err: result.error },
+      `checker ${outcome.id} failed in ${where}`,
+    );
+    return;
+  }
+  // An interrupted unit looked at only part of its scope: it covers nothing.
+  if (result.interrupted) return;
+  if (!unit.checker.meta.regional) {
+    outcome.coverage.push({ account_id, region: '*' });
+    return;
+  }
+  for (const region of unit.regions)
+    if (!result.unreadable.has(region)) outcome.coverage.push({ account_id, region });
 }
+
+/** Deletes what an earlier attempt of the same run id published and this attempt did not write again. */
+async function removeEarlierAttempts(
+  store: ObjectStore,
+  earlier: readonly { key: string; files: readonly string[] }[],
+  currentManifest: string,
+  currentFiles: ReadonlySet<string>,
+): Promise<string[]> {
+  const stale = earlier.flatMap((attempt) => [
+    ...attempt.files.filter((file) => !currentFiles.has(file)),
+    ...(attempt.key === currentManifest ? [] : [attempt.key]),
+  ]);
+  await store.delete(stale);
+  return stale;
+}
+
+const keyOf = (root: string, path: string): string => relative(root, path).split(sep).join('/');
 
 /** A record that passed validation can still fail the cast; both are reported the same way. */
 function toStorageRow(assembled: Assembled): { row: StorageRow } | { issues: readonly ValidationIssue[] } {

@@ -20,6 +20,8 @@ export interface DatasetWriterOptions {
   readonly createdBy?: string;
   readonly schema?: Schema;
   readonly newId?: () => string;
+  /** Called with each part once it is complete and published (e.g. to upload it, or to record it). */
+  readonly onPart?: (part: WrittenPart) => Promise<void>;
 }
 
 export interface WrittenPart {
@@ -39,6 +41,9 @@ export class DatasetWriter {
   private readonly newId: () => string;
   private readonly batch: BatchBuilder;
   private part: ParquetPart | undefined;
+  private readonly onPart: ((part: WrittenPart) => Promise<void>) | undefined;
+  /** Writes run one after another, so concurrent appends (checkers run in parallel) never race a part. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(options: DatasetWriterOptions) {
     this.dir = partitionDir(options.root, options.tenantId, options.runDate);
@@ -47,6 +52,7 @@ export class DatasetWriter {
     this.createdBy = options.createdBy ?? 'finops-findings';
     this.newId = options.newId ?? randomUUID;
     this.batch = new BatchBuilder(options.schema ?? findingSchema);
+    this.onPart = options.onPart;
   }
 
   get rowsWritten(): number {
@@ -55,24 +61,36 @@ export class DatasetWriter {
 
   async append(row: StorageRow): Promise<void> {
     this.batch.append(row);
-    if (this.batch.length >= this.rowGroupRows) await this.writeBatch();
+    if (this.batch.length >= this.rowGroupRows) await this.serially(() => this.writeBatch());
   }
 
   /** Writes what is buffered and closes the open part; returns every part this writer completed. */
   async close(): Promise<readonly WrittenPart[]> {
-    if (this.batch.length > 0) await this.writeBatch();
-    await this.closePart();
+    await this.serially(async () => {
+      await this.writeBatch();
+      await this.closePart();
+    });
     return this.parts;
   }
 
   /** Drops the buffered rows and the open part; completed parts stay. */
   async abort(): Promise<void> {
-    this.batch.flush();
-    await this.part?.abort();
-    this.part = undefined;
+    await this.serially(async () => {
+      this.batch.flush();
+      await this.part?.abort();
+      this.part = undefined;
+    });
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    const next = this.writing.then(work);
+    // A failed write fails its caller; the chain itself goes on for the next one.
+    this.writing = next.catch(() => undefined);
+    return next;
   }
 
   private async writeBatch(): Promise<void> {
+    if (this.batch.length === 0) return;
     const batch = this.batch.flush();
     if (this.part) await this.part.write(batch);
     else this.part = await this.openPart(batch);
@@ -91,6 +109,8 @@ export class DatasetWriter {
     const part = this.part;
     if (!part) return;
     this.part = undefined;
-    this.parts.push({ path: await part.close(), rows: part.rows });
+    const written = { path: await part.close(), rows: part.rows };
+    this.parts.push(written);
+    await this.onPart?.(written);
   }
 }

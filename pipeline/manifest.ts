@@ -4,8 +4,8 @@
  * finding from one that was simply not looked at.
  */
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.ts';
 import { assertSafeTenant } from './layout.ts';
+import type { ObjectStore } from './store.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
@@ -24,6 +24,14 @@ export interface CheckerManifest {
   readonly coverage: readonly Coverage[];
 }
 
+/** `running` while a run is under way (and forever after a crash); it covers nothing. */
+export type RunStatus = 'running' | 'completed' | 'completed_with_errors' | 'interrupted' | 'failed';
+
+export interface AccountError {
+  readonly account_id: string;
+  readonly error: string;
+}
+
 export interface RunManifest {
   readonly schema_version: number;
   readonly tenant_id: string;
@@ -34,9 +42,11 @@ export interface RunManifest {
   readonly engine_name: string;
   readonly engine_version: string;
   readonly rulepack_version: string;
-  readonly status: 'completed' | 'completed_with_errors' | 'interrupted';
+  readonly status: RunStatus;
   readonly arguments: Readonly<Record<string, unknown>>;
   readonly accounts: readonly string[];
+  /** Accounts that could not be scanned at all, and why. */
+  readonly account_errors?: readonly AccountError[];
   readonly regions: readonly string[];
   readonly started_ts: string;
   readonly finished_ts: string;
@@ -49,16 +59,29 @@ export const manifestDir = (root: string, tenant: string): string =>
   join(root, '_runs', `tenant_id=${assertSafeTenant(tenant)}`);
 
 /** Run ids name files: letters, digits, '-', '_' and '.' only. */
-const SAFE_RUN_ID = /^[A-Za-z0-9._-]+$/;
+export const SAFE_RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export async function writeRunManifest(root: string, manifest: RunManifest): Promise<string> {
-  if (!SAFE_RUN_ID.test(manifest.run_id))
-    throw new Error(`run id ${JSON.stringify(manifest.run_id)} cannot name a file`);
-  const target = join(
-    manifestDir(root, manifest.tenant_id),
-    `run_date=${manifest.run_date}`,
-    `${manifest.run_id}.json`,
+/** The manifest's key under the dataset root: `_runs/tenant_id=<t>/run_date=<d>/<run_id>.json`. */
+export function manifestKey(tenant: string, runDate: string, runId: string): string {
+  if (!SAFE_RUN_ID.test(runId)) throw new Error(`run id ${JSON.stringify(runId)} cannot name a file`);
+  return `_runs/tenant_id=${assertSafeTenant(tenant)}/run_date=${runDate}/${runId}.json`;
+}
+
+/** Earlier attempts of a run id (a retried scheduled run): their manifest keys and the parts they published. */
+export async function previousAttempts(
+  store: ObjectStore,
+  tenant: string,
+  runId: string,
+): Promise<{ key: string; files: string[] }[]> {
+  const keys = (await store.list(`_runs/tenant_id=${assertSafeTenant(tenant)}/`)).filter((key) =>
+    key.endsWith(`/${runId}.json`),
   );
-  await writeFileAtomic(target, `${JSON.stringify(manifest, null, 2)}\n`);
-  return target;
+  const attempts = [];
+  for (const key of keys) {
+    const text = await store.getText(key);
+    if (text === undefined) continue;
+    const manifest = JSON.parse(text) as Partial<RunManifest>;
+    attempts.push({ key, files: (manifest.files ?? []).map((file) => file.path) });
+  }
+  return attempts;
 }

@@ -1,0 +1,122 @@
+/**
+ * `export`: a tenant's dataset (local or s3://) → the dashboard JSON (+ the page) in a folder (local or
+ * s3://). From S3, only the tenant's own partitions and run manifests are downloaded, into a temporary
+ * folder; to S3, every file goes up with its content type and a short cache lifetime.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import pLimit from 'p-limit';
+import { writeDashboard } from '../dashboard/build.ts';
+import { writeFileAtomic } from '../pipeline/atomic.ts';
+import { exportTenant, ExportError } from '../pipeline/export.ts';
+import { assertSafeTenant } from '../pipeline/layout.ts';
+import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
+import type { AwsAccess } from './aws.ts';
+import { EXIT } from './errors.ts';
+import { S3Store } from './s3_store.ts';
+
+export interface ExportArgs {
+  readonly tenant: string;
+  readonly data: string;
+  readonly 'out-dir': string;
+  readonly suppressions?: string | undefined;
+  readonly dashboard: boolean;
+}
+
+export interface ExportEffects {
+  readonly now: () => Date;
+  readonly print: (text: string) => void;
+  readonly awsServices: (region: string) => AwsAccess;
+}
+
+/** Dashboards poll: a minute of caching keeps them cheap and fresh enough. */
+export const EXPORT_CACHE_CONTROL = 'max-age=60';
+const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  json: 'application/json',
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+const DOWNLOADS = 8;
+
+export async function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
+  const tenant = assertSafeTenant(args.tenant);
+  const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const source = parseLocation(args.data);
+  const target = parseLocation(args['out-dir']);
+  const temps: string[] = [];
+  const temp = async (name: string) => {
+    const dir = await mkdtemp(join(tmpdir(), `finops-${name}-`));
+    temps.push(dir);
+    return dir;
+  };
+  const s3 = (bucket: string, prefix: string) =>
+    new S3Store(effects.awsServices(home).services.s3(home), bucket, prefix);
+  try {
+    const dataRoot =
+      source.kind === 'local'
+        ? source.path
+        : await fetchTenant(s3(source.bucket, source.prefix), tenant, await temp('dataset'));
+    const outDir = target.kind === 'local' ? target.path : await temp('export');
+    const result = await exportTenant({
+      dataRoot,
+      tenantId: tenant,
+      outDir,
+      now: effects.now,
+      suppressions: args.suppressions,
+    });
+    const files = [...result.files];
+    if (args.dashboard) files.push(...(await writeDashboard(outDir)));
+    let shown = files;
+    if (target.kind === 's3') {
+      const store = s3(target.bucket, target.prefix);
+      shown = await Promise.all(
+        files.map(async (file) => {
+          const name = basename(file);
+          await store.putFile(name, file, {
+            contentType: CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream',
+            cacheControl: EXPORT_CACHE_CONTROL,
+          });
+          return `${store.location}/${name}`;
+        }),
+      );
+    }
+    effects.print(`Exported ${result.findings} finding(s) for tenant ${tenant}:\n  ${shown.join('\n  ')}`);
+    if (args.dashboard && target.kind === 'local') {
+      effects.print(`Dashboard: npm run dashboard -- --dir ${args['out-dir']}`);
+    }
+    return EXIT.ok;
+  } finally {
+    for (const dir of temps) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Downloads one tenant's partitions, run manifests and suppression files; returns the local dataset root. */
+async function fetchTenant(store: ObjectStore, tenant: string, local: string): Promise<string> {
+  const parts = (await store.list(`tenant_id=${tenant}/`)).filter(
+    (key) => key.endsWith('.parquet') || SUPPRESSION_FILES.some((name) => key.endsWith(`/${name}`)),
+  );
+  if (!parts.some((key) => key.endsWith('.parquet'))) {
+    const tenants = (await store.listDirs(''))
+      .filter((dir) => dir.startsWith('tenant_id='))
+      .map((dir) => dir.slice('tenant_id='.length));
+    throw new ExportError(
+      tenants.length === 0
+        ? `no findings dataset at ${store.location}: run the checkers with --out ${store.location} first`
+        : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}`,
+    );
+  }
+  const manifests = await store.list(`_runs/tenant_id=${tenant}/`);
+  const limit = pLimit(DOWNLOADS);
+  await Promise.all(
+    [...parts, ...manifests].map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))),
+  );
+  // A suppression file at the dataset root applies to every tenant.
+  for (const name of SUPPRESSION_FILES) {
+    const text = await store.getText(name);
+    if (text !== undefined) await writeFileAtomic(join(local, name), text);
+  }
+  return local;
+}

@@ -1,0 +1,129 @@
+/**
+ * S3 as a dataset store. Files go up with lib-storage's Upload (multipart above 8 MiB, streamed from disk):
+ * S3 makes an object visible only when its upload completes, and an upload that fails is aborted, so a
+ * reader never lists half a part.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  NoSuchKey,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { ObjectStore, PutOptions } from '../pipeline/store.ts';
+
+const PART_SIZE = 8 * 1024 * 1024;
+const DELETE_BATCH = 1000;
+
+export class S3Store implements ObjectStore {
+  readonly location: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {
+    this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+  }
+
+  private key(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  async putFile(key: string, localPath: string, options: PutOptions = {}): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: {
+        Bucket: this.bucket,
+        Key: this.key(key),
+        Body: createReadStream(localPath),
+        ...headers(options),
+      },
+      partSize: PART_SIZE,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    await upload.done();
+  }
+
+  async putText(key: string, text: string, options: PutOptions = {}): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: text, ...headers(options) }),
+    );
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }),
+      );
+      return await object.Body?.transformToString('utf8');
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  async download(key: string, localPath: string): Promise<void> {
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+    if (!object.Body) throw new Error(`s3://${this.bucket}/${this.key(key)} has no body`);
+    await mkdir(dirname(localPath), { recursive: true });
+    await pipeline(object.Body as Readable, createWriteStream(localPath));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: this.key(prefix) },
+    )) {
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(strip));
+    }
+    return keys.sort();
+  }
+
+  async listDirs(prefix: string): Promise<string[]> {
+    const dirs: string[] = [];
+    const base = this.key(prefix);
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: base, Delimiter: '/' },
+    )) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix) dirs.push(common.Prefix.slice(base.length).replace(/\/$/, ''));
+      }
+    }
+    return dirs.sort();
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+      const batch = keys.slice(start, start + DELETE_BATCH);
+      const result = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: batch.map((key) => ({ Key: this.key(key) })), Quiet: true },
+        }),
+      );
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        throw new Error(`could not delete ${failed.map((e) => `${e.Key} (${e.Code})`).join(', ')}`);
+      }
+    }
+  }
+}
+
+function headers(options: PutOptions): { ContentType?: string; CacheControl?: string } {
+  return {
+    ...(options.contentType ? { ContentType: options.contentType } : {}),
+    ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+  };
+}
