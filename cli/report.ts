@@ -32,6 +32,7 @@ export function checkerJson(checkers: readonly RegisteredChecker[]): string {
 
 /** A path as the user would type it: relative when it is under the working directory. */
 function shown(path: string): string {
+  if (path.startsWith('s3://')) return path;
   const rel = relative(process.cwd(), path);
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }

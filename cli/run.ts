@@ -151,7 +151,9 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
               invalid: o.invalid,
               error: o.error ?? null,
               duration_ms: o.durationMs,
-              coverage: o.coverage,
+              coverage: [...o.coverage].sort(
+                (a, b) => a.account_id.localeCompare(b.account_id) || a.region.localeCompare(b.region),
+              ),
             })),
       files: writer.parts.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
     };

@@ -1,0 +1,408 @@
+/**
+ * Unattended runs across an organisation, against moto as the AWS API: roles assumed in several accounts,
+ * the organization's accounts listed, S3 as the dataset and the export target, a retried run id, an
+ * interrupted run, and JSON logs carrying the run id.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoEstate } from '../scripts/demo_estate.ts';
+import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
+import { query } from './helpers/duckdb.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+const SECRET = 'sEcReT-never-logged-4242';
+const ROLE = 'FinOpsAudit';
+let moto: MotoServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function runner(args: string[]): Promise<Run> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'runner.ts'), ...args], {
+      cwd: dir,
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as Run;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** SDK clients acting inside another (moto) account, through an assumed role. */
+async function inAccount(account: string) {
+  const sts = new STSClient({ region: 'us-east-1' });
+  const { Credentials: c } = await sts.send(
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }),
+  );
+  const credentials = {
+    accessKeyId: c!.AccessKeyId!,
+    secretAccessKey: c!.SecretAccessKey!,
+    sessionToken: c!.SessionToken!,
+  };
+  return { ec2: new EC2Client({ region: 'us-east-1', credentials }) };
+}
+
+async function unattachedVolume(ec2: EC2Client): Promise<string> {
+  const volume = await ec2.send(
+    new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 50, VolumeType: 'gp3' }),
+  );
+  return volume.VolumeId!;
+}
+
+const parquetGlob = (root: string) => join(root, '**', '*.parquet');
+
+beforeAll(async () => {
+  moto = await startMoto();
+  env = { ...process.env, ...moto.env, AWS_SECRET_ACCESS_KEY: SECRET };
+  Object.assign(process.env, moto.env);
+  dir = await mkdtemp(join(tmpdir(), 'organisation-'));
+}, 120_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('several accounts through an assumed role', () => {
+  it('scans each account with its own credentials and records them all', async () => {
+    const volumes = {
+      '111111111111': await unattachedVolume((await inAccount('111111111111')).ec2),
+      '222222222222': await unattachedVolume((await inAccount('222222222222')).ec2),
+    };
+    const run = await runner([
+      '--tenant',
+      'multi',
+      '--accounts',
+      '111111111111,222222222222',
+      '--role-name',
+      ROLE,
+      '--regions',
+      'us-east-1',
+      '--checker',
+      'aws.ec2.ebs.unattached.volume',
+      '--out',
+      'multi',
+      '--log-level',
+      'debug',
+    ]);
+    expect(run.stderr).not.toContain('"level":50');
+    expect(run.code).toBe(0);
+    const rows = await query(
+      `SELECT scope.account_id AS account, scope.resource_id AS volume, status FROM read_parquet($glob)
+       WHERE status = 'fail' ORDER BY account`,
+      { glob: parquetGlob(join(dir, 'multi')) },
+    );
+    expect(rows).toEqual([
+      { account: '111111111111', volume: volumes['111111111111'], status: 'fail' },
+      { account: '222222222222', volume: volumes['222222222222'], status: 'fail' },
+    ]);
+    const manifests = await readdir(join(dir, 'multi', '_runs', 'tenant_id=multi'), { recursive: true });
+    const manifest = JSON.parse(
+      await readFile(
+        join(
+          dir,
+          'multi',
+          '_runs',
+          'tenant_id=multi',
+          manifests.find((m) => m.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
+    expect(manifest.accounts).toEqual(['111111111111', '222222222222']);
+    expect(manifest.account_errors).toEqual([]);
+    expect(manifest.checkers[0].coverage).toEqual([
+      { account_id: '111111111111', region: 'us-east-1' },
+      { account_id: '222222222222', region: 'us-east-1' },
+    ]);
+
+    // JSON lines on stderr (not a terminal), each with the run id, and never a credential.
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(lines.map((l) => l.run_id))).toEqual(new Set([manifest.run_id]));
+    expect(run.stderr + run.stdout).not.toContain(SECRET);
+  });
+
+  it('refuses --accounts without --role-name (exit 2)', async () => {
+    const run = await runner(['--tenant', 'multi', '--accounts', '111111111111']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--accounts and --org need --role-name');
+  });
+
+  it('lists the active accounts of the organization with --org', async () => {
+    const org = new OrganizationsClient({ region: 'us-east-1' });
+    await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    const created = await org.send(
+      new CreateAccountCommand({ AccountName: 'member', Email: 'member@example.com' }),
+    );
+    const member = created.CreateAccountStatus!.AccountId!;
+    const volume = await unattachedVolume((await inAccount(member)).ec2);
+    const run = await runner([
+      '--tenant',
+      'org',
+      '--org',
+      '--role-name',
+      ROLE,
+      '--regions',
+      'us-east-1',
+      '--checker',
+      'aws.ec2.ebs.unattached.volume',
+      '--out',
+      'org',
+    ]);
+    expect(run.code).toBe(0);
+    const files = await readdir(join(dir, 'org', '_runs'), { recursive: true });
+    const manifest = JSON.parse(
+      await readFile(
+        join(
+          dir,
+          'org',
+          '_runs',
+          files.find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
+    expect(manifest.accounts).toEqual(['123456789012', member].sort());
+    expect(manifest.checkers[0].coverage.map((c: { account_id: string }) => c.account_id)).toEqual(
+      ['123456789012', member].sort(),
+    );
+    const [found] = await query(
+      `SELECT scope.account_id AS account FROM read_parquet($glob) WHERE scope.resource_id = $volume`,
+      {
+        glob: parquetGlob(join(dir, 'org')),
+        volume,
+      },
+    );
+    expect(found).toEqual({ account: member });
+  });
+});
+
+describe('S3 as the system of record', () => {
+  const s3 = () => new S3Client({ region: 'us-east-1', forcePathStyle: true });
+  const keys = async (bucket: string, prefix = '') =>
+    ((await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? [])
+      .map((o) => o.Key!)
+      .sort();
+
+  it('writes the partition layout to S3, exports from it, and publishes the JSON for a static site', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'finops-lake' }));
+    await s3().send(new CreateBucketCommand({ Bucket: 'finops-site' }));
+    const run = await runner([
+      '--tenant',
+      'acme',
+      '--regions',
+      'us-east-1',
+      '--out',
+      's3://finops-lake/findings',
+      '--export',
+      '--export-dir',
+      's3://finops-site/acme',
+    ]);
+    expect(run.stderr).not.toContain('"level":50');
+    expect(run.code).toBe(0);
+    const lake = await keys('finops-lake');
+    const parts = lake.filter((k) => k.endsWith('.parquet'));
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatch(
+      /^findings\/tenant_id=acme\/run_date=\d{4}-\d{2}-\d{2}\/part-[0-9a-f-]{36}\.parquet$/,
+    );
+    expect(lake.filter((k) => k.includes('/_runs/'))).toHaveLength(1);
+    expect(run.stdout).toContain(`s3://finops-lake/${parts[0]}`);
+
+    // The part in S3 is the typed Parquet a local run writes.
+    const local = join(dir, 'from-s3.parquet');
+    const body = await s3().send(new GetObjectCommand({ Bucket: 'finops-lake', Key: parts[0] }));
+    await import('node:fs/promises').then(async (fs) =>
+      fs.writeFile(local, await body.Body!.transformToByteArray()),
+    );
+    const [typed] = await query(
+      `SELECT count(*)::INTEGER AS n, any_value(typeof(estimated.monthly_savings)) AS money, any_value(typeof(run_ts)) AS ts FROM read_parquet($file)`,
+      { file: local },
+    );
+    expect(typed).toMatchObject({ money: 'DECIMAL(18,6)', ts: 'TIMESTAMP WITH TIME ZONE' });
+
+    const site = await keys('finops-site', 'acme/');
+    expect(site).toEqual(
+      expect.arrayContaining([
+        'acme/findings.json',
+        'acme/summary.json',
+        'acme/runs.json',
+        'acme/index.html',
+      ]),
+    );
+    const head = await s3().send(new HeadObjectCommand({ Bucket: 'finops-site', Key: 'acme/findings.json' }));
+    expect(head.ContentType).toBe('application/json');
+    expect(head.CacheControl).toBe('max-age=60');
+    const published = JSON.parse(
+      await (
+        await s3().send(new GetObjectCommand({ Bucket: 'finops-site', Key: 'acme/findings.json' }))
+      ).Body!.transformToString(),
+    );
+    expect(published).toHaveLength(typed!.n);
+
+    // export from S3 to a local folder fetches the tenant and gives the same rows.
+    const exported = await runner([
+      'export',
+      '--tenant',
+      'acme',
+      '--data',
+      's3://finops-lake/findings',
+      '--out-dir',
+      'acme-local',
+    ]);
+    expect(exported.code).toBe(0);
+    const again = JSON.parse(await readFile(join(dir, 'acme-local', 'findings.json'), 'utf8'));
+    expect(again.map((r: { fingerprint: string }) => r.fingerprint)).toEqual(
+      published.map((r: { fingerprint: string }) => r.fingerprint),
+    );
+
+    const unknown = await runner(['export', '--tenant', 'globex', '--data', 's3://finops-lake/findings']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(
+      'tenant globex has no findings under s3://finops-lake/findings; available tenants: acme',
+    );
+  });
+
+  it('replaces its own files when a run is retried with the same --run-id', async () => {
+    const args = [
+      '--tenant',
+      'retry',
+      '--regions',
+      'us-east-1',
+      '--out',
+      's3://finops-lake/findings',
+      '--run-id',
+      'nightly-20261122',
+      '--checker',
+      'aws.s3.governance.lifecycle.missing',
+    ];
+    expect((await runner(args)).code).toBe(0);
+    const first = (await keys('finops-lake', 'findings/tenant_id=retry/')).filter((k) =>
+      k.endsWith('.parquet'),
+    );
+    const second = await runner(args);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Replaced 1 file(s) of an earlier attempt');
+    const after = (await keys('finops-lake', 'findings/tenant_id=retry/')).filter((k) =>
+      k.endsWith('.parquet'),
+    );
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(first);
+    expect(
+      (await keys('finops-lake', 'findings/_runs/tenant_id=retry/')).filter((k) =>
+        k.endsWith('/nightly-20261122.json'),
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('rejects a run id that cannot name a file (exit 2)', async () => {
+    const run = await runner(['--tenant', 'retry', '--run-id', '../../etc', '--regions', 'us-east-1']);
+    expect(run.code).toBe(2);
+  });
+});
+
+describe('a run stopped by a signal', () => {
+  it('stops cleanly on SIGTERM: complete parts only, and a manifest that says interrupted', async () => {
+    const estate = await seedDemoEstate(moto.endpoint);
+    const child = spawn(
+      TSX,
+      [
+        join(ROOT, 'runner.ts'),
+        '--tenant',
+        'stopped',
+        '--out',
+        'stopped',
+        '--concurrency',
+        '1',
+        '--log-level',
+        'debug',
+        '--run-ts',
+        estate.runTs.toISOString(),
+      ],
+      { cwd: dir, env },
+    );
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        // Stop once a few units have run and more are queued.
+        if ((stderr.match(/"unit started"/g) ?? []).length === 20) {
+          child.kill('SIGTERM');
+          resolve();
+        }
+      });
+    });
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('SIGTERM: stopping');
+    expect(stdout).toContain('The run was interrupted');
+    const root = join(dir, 'stopped');
+    const files = await readdir(root, { recursive: true });
+    const manifest = JSON.parse(
+      await readFile(
+        join(
+          root,
+          files.find((f) => f.startsWith('_runs') && f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    );
+    expect(manifest.status).toBe('interrupted');
+    expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    // Every visible part reads in full, and the manifest lists exactly them.
+    const parts = files.filter((f) => f.endsWith('.parquet'));
+    expect(parts.map((f) => f.replaceAll('\\', '/')).sort()).toEqual(
+      manifest.files.map((f: { path: string }) => f.path).sort(),
+    );
+    for (const part of parts) {
+      const [{ n }] = (await query('SELECT count(*)::INTEGER AS n FROM read_parquet($file)', {
+        file: join(root, part),
+      })) as [{ n: number }];
+      expect(n).toBe(
+        manifest.files.find((f: { path: string }) => part.endsWith(f.path.split('/').pop()!)).rows,
+      );
+    }
+    // An interrupted run resolves nothing: units cut short cover nothing.
+    const covered = manifest.checkers.reduce(
+      (n: number, c: { coverage: unknown[] }) => n + c.coverage.length,
+      0,
+    );
+    const total = manifest.checkers.length * manifest.regions.length;
+    expect(covered).toBeLessThan(total);
+  }, 120_000);
+});
