@@ -57,6 +57,7 @@ export async function runsExport(dataRoot: string, tenant: string): Promise<Runs
     findings: statusTotals(run),
     invalid: run.checkers.reduce((sum, checker) => sum + checker.invalid, 0),
     errors: run.checkers.filter((checker) => checker.error !== null).length,
+    account_errors: run.account_errors ?? [],
     files: run.files.length,
     rows: run.files.reduce((sum, file) => sum + file.rows, 0),
   }));
@@ -79,6 +80,7 @@ export async function runsExport(dataRoot: string, tenant: string): Promise<Runs
     errors: latest.checkers
       .filter((checker) => checker.error !== null)
       .map((checker) => ({ check_id: checker.check_id, error: checker.error })),
+    account_errors: latest.account_errors ?? [],
   };
   return { runs: { tenant_id: tenant, runs }, coverage };
 }

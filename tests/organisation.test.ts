@@ -271,7 +271,7 @@ describe('S3 as the system of record', () => {
         await s3().send(new GetObjectCommand({ Bucket: 'finops-site', Key: 'acme/findings.json' }))
       ).Body!.transformToString(),
     );
-    expect(published).toHaveLength(typed!.n);
+    expect(published).toHaveLength(Number(typed!.n));
 
     // export from S3 to a local folder fetches the tenant and gives the same rows.
     const exported = await runner([

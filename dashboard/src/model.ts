@@ -85,6 +85,7 @@ export interface RunsFile {
     findings: Readonly<Record<string, number>>;
     invalid: number;
     errors: number;
+    account_errors?: readonly { account_id: string; error: string }[];
   }[];
 }
 
@@ -96,6 +97,7 @@ export interface CoverageFile {
   readonly regions: readonly string[];
   readonly checkers: readonly { check_id: string; error: string | null }[];
   readonly errors: readonly { check_id: string; error: string | null }[];
+  readonly account_errors?: readonly { account_id: string; error: string }[];
 }
 
 /** A finding row plus what filtering and sorting need, computed once. */

@@ -141,6 +141,14 @@ export function runsSection(data: DashboardData): HTMLElement | null {
             : null,
         )
       : null,
+    coverage?.account_errors?.length
+      ? h(
+          'p',
+          { id: 'account-errors', class: 'error-text' },
+          `${coverage.account_errors.length} account(s) could not be scanned: `,
+          coverage.account_errors.map((failure) => `${failure.account_id} (${failure.error})`).join('; '),
+        )
+      : null,
     data.runs
       ? h(
           'table',
@@ -180,7 +188,7 @@ export function runsSection(data: DashboardData): HTMLElement | null {
                   h('td', { class: 'num' }, run.regions.length),
                   h('td', { class: 'num' }, run.findings['fail'] ?? 0),
                   h('td', { class: 'num' }, run.findings['pass'] ?? 0),
-                  h('td', { class: 'num' }, run.errors + run.invalid),
+                  h('td', { class: 'num' }, run.errors + run.invalid + (run.account_errors?.length ?? 0)),
                   h('td', { class: 'num' }, `${(run.duration_ms / 1000).toFixed(1)} s`),
                 ),
               ),
