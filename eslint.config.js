@@ -13,6 +13,7 @@ export default tseslint.config(
       'bin/**',
       'dashboard/dist/**',
       'test-artifacts/**',
+      'dist-lambda/**',
     ],
   },
   js.configs.recommended,

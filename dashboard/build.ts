@@ -7,19 +7,21 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
 
 export const DASHBOARD_FILES = ['index.html', 'app.js', 'app.css'] as const;
 export type DashboardFile = (typeof DASHBOARD_FILES)[number];
 
-/** This folder when run from source; `<package>/dashboard` when run from the compiled `dist/dashboard`. */
-function sourceDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [here, join(here, '..', '..', 'dashboard')];
-  const found = candidates.find((dir) => existsSync(join(dir, 'src', 'main.ts')));
-  if (!found) throw new Error(`the dashboard sources are missing (looked in ${candidates.join(', ')})`);
-  return found;
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The sources: this folder when run from source, `<package>/dashboard` when run from `dist/dashboard`. */
+function sourceDir(): string | undefined {
+  return [HERE, join(HERE, '..', '..', 'dashboard')].find((dir) => existsSync(join(dir, 'src', 'main.ts')));
+}
+
+/** Prebuilt files, for a package shipped without the sources (the Lambda zip puts them in `static/`). */
+function prebuiltDir(): string | undefined {
+  return [join(HERE, 'static'), join(HERE, 'dist')].find((dir) => existsSync(join(dir, 'app.js')));
 }
 
 let cached: Promise<ReadonlyMap<DashboardFile, string>> | undefined;
@@ -32,6 +34,15 @@ export function buildDashboard(): Promise<ReadonlyMap<DashboardFile, string>> {
 
 async function buildOnce(): Promise<ReadonlyMap<DashboardFile, string>> {
   const dir = sourceDir();
+  if (!dir) {
+    const prebuilt = prebuiltDir();
+    if (!prebuilt) throw new Error(`the dashboard is missing: no sources or prebuilt files near ${HERE}`);
+    const entries = await Promise.all(
+      DASHBOARD_FILES.map(async (name) => [name, await readFile(join(prebuilt, name), 'utf8')] as const),
+    );
+    return new Map(entries);
+  }
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [join(dir, 'src', 'main.ts')],
     bundle: true,

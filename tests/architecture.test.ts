@@ -82,7 +82,8 @@ describe('dependency boundaries', () => {
 
   it('only cli/aws.ts builds SDK clients', async () => {
     const builders: string[] = [];
-    if (/new\s+\w+Client\s*\(/.test(await readFile(join(ROOT, 'runner.ts'), 'utf8'))) builders.push('runner.ts');
+    if (/new\s+\w+Client\s*\(/.test(await readFile(join(ROOT, 'runner.ts'), 'utf8')))
+      builders.push('runner.ts');
     for (const folder of ['checks', 'contracts', 'pipeline', 'cli', 'dashboard']) {
       for (const file of await sources(folder)) {
         if (/new\s+(S3|STS|EC2|\w+)Client\s*\(/.test(await readFile(file, 'utf8')))

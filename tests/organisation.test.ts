@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../lambda/handler.ts';
 import { seedDemoEstate } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { query } from './helpers/duckdb.ts';
@@ -331,6 +332,48 @@ describe('S3 as the system of record', () => {
   it('rejects a run id that cannot name a file (exit 2)', async () => {
     const run = await runner(['--tenant', 'retry', '--run-id', '../../etc', '--regions', 'us-east-1']);
     expect(run.code).toBe(2);
+  });
+});
+
+describe('the scheduled Lambda handler', () => {
+  const s3 = () => new S3Client({ region: 'us-east-1', forcePathStyle: true });
+
+  it('runs the rule input, and a retried invocation replaces its own run', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'finops-scheduled' }));
+    const event = {
+      tenant: 'sched',
+      out: 's3://finops-scheduled/lake',
+      regions: ['us-east-1'],
+      checkers: ['aws.s3.governance.lifecycle.missing'],
+      log_level: 'error' as const,
+    };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const first = await handler(event, { awsRequestId: 'req-0001' });
+      expect(first).toMatchObject({ exit_code: 0, run_id: 'sched-req-0001' });
+      expect((await handler(event, { awsRequestId: 'req-0001' })).exit_code).toBe(0);
+    } finally {
+      process.env = saved;
+    }
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: 'finops-scheduled' }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    expect(keys.filter((k) => k.endsWith('.parquet'))).toHaveLength(1);
+    expect(keys).toContain(
+      'lake/_runs/tenant_id=sched/run_date=' +
+        keys
+          .find((k) => k.includes('run_date='))!
+          .split('run_date=')[1]!
+          .slice(0, 10) +
+        '/sched-req-0001.json',
+    );
+  });
+
+  it('refuses an input that cannot run in Lambda, saying why', async () => {
+    await expect(handler({ tenant: 'sched', out: 'data/local' })).rejects.toThrow(
+      /out must be s3:\/\/bucket\/prefix in Lambda/,
+    );
+    await expect(handler({ tenant: 'sched', out: 's3://b/p', colour: 'red' })).rejects.toThrow(/colour/);
   });
 });
 
