@@ -2,7 +2,8 @@
 import type { RegisteredChecker } from '../checks/_lib/registry.ts';
 
 /** What the runner itself calls, whatever the checkers. */
-const RUNNER_ACTIONS = ['sts:GetCallerIdentity'];
+/** (`ec2:DescribeRegions`: each account's enabled regions, when --regions is not given.) */
+const RUNNER_ACTIONS = ['ec2:DescribeRegions', 'sts:GetCallerIdentity'];
 
 export function iamPolicy(checkers: readonly RegisteredChecker[]) {
   const actions = new Set(RUNNER_ACTIONS);

@@ -26,7 +26,7 @@ describe('docs/checks.md', () => {
 });
 
 describe('iam-policy', () => {
-  it('grants exactly the actions of the selected checkers, plus the identity call', async () => {
+  it('grants exactly the actions of the selected checkers, plus the identity and region calls', async () => {
     const registry = await discoverCheckers();
     const policy = iamPolicy([
       registry.get('aws.ec2.eip.unassociated'),
@@ -35,6 +35,7 @@ describe('iam-policy', () => {
     expect(policy.Statement[0]!.Action).toEqual([
       'ec2:DescribeAddresses',
       'ec2:DescribeNatGateways',
+      'ec2:DescribeRegions',
       'logs:DescribeLogGroups',
       'sts:GetCallerIdentity',
     ]);
@@ -50,7 +51,7 @@ describe('iam-policy', () => {
         {
           Sid: 'FinOpsFindingsReadOnly',
           Effect: 'Allow',
-          Action: ['rds:DescribeDBSnapshots', 'sts:GetCallerIdentity'],
+          Action: ['ec2:DescribeRegions', 'rds:DescribeDBSnapshots', 'sts:GetCallerIdentity'],
           Resource: '*',
         },
       ],
