@@ -24,7 +24,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { handler } from '../lambda/handler.ts';
+import { createAwsServices, main, type AwsAccess } from '../runner.ts';
 import { seedDemoEstate } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { query } from './helpers/duckdb.ts';
@@ -154,6 +156,73 @@ describe('several accounts through an assumed role', () => {
     expect(lines.length).toBeGreaterThanOrEqual(4);
     expect(new Set(lines.map((l) => l.run_id))).toEqual(new Set([manifest.run_id]));
     expect(run.stderr + run.stdout).not.toContain(SECRET);
+  });
+
+  it('records an account that cannot be scanned and scans the others (exit 3)', async () => {
+    // moto lets every role be assumed; the refusal of one account's trust policy is injected at the client.
+    const volume = await unattachedVolume((await inAccount('444444444444')).ec2);
+    const printed: string[] = [];
+    const out = join(dir, 'one-fails');
+    const access = (region: string): AwsAccess => {
+      const real = createAwsServices(region);
+      return {
+        ...real,
+        assumeRole: (roleArn, options) => {
+          const assumed = real.assumeRole!(roleArn, options);
+          if (!roleArn.includes('333333333333')) return assumed;
+          const denied = Object.assign(new Error(`not authorized to perform: sts:AssumeRole on ${roleArn}`), {
+            name: 'AccessDenied',
+          });
+          return { ...assumed, bootstrap: () => Promise.reject(denied) };
+        },
+      };
+    };
+    const code = await main(
+      [
+        '--tenant',
+        'partial',
+        '--accounts',
+        '333333333333,444444444444',
+        '--role-name',
+        ROLE,
+        '--regions',
+        'us-east-1',
+        '--checker',
+        'aws.ec2.ebs.unattached.volume',
+        '--out',
+        out,
+        '--export',
+        '--export-dir',
+        join(out, 'site'),
+      ],
+      {
+        now: () => new Date(),
+        newId: () => crypto.randomUUID(),
+        print: (text) => printed.push(text),
+        logger: () => pino({ level: 'silent' }),
+        awsServices: access,
+      },
+    );
+    expect(code).toBe(3);
+    const rows = await query(
+      `SELECT scope.account_id AS account, scope.resource_id AS id FROM read_parquet($glob) WHERE status = 'fail'`,
+      {
+        glob: join(out, 'tenant_id=partial', '**', '*.parquet'),
+      },
+    );
+    expect(rows).toEqual([{ account: '444444444444', id: volume }]);
+    const coverage = JSON.parse(await readFile(join(out, 'site', 'coverage.json'), 'utf8'));
+    expect(coverage.accounts).toEqual(['333333333333', '444444444444']);
+    expect(coverage.account_errors).toEqual([
+      {
+        account_id: '333333333333',
+        error: expect.stringContaining(
+          'could not assume arn:aws:iam::333333333333:role/FinOpsAudit: AccessDenied',
+        ),
+      },
+    ]);
+    expect(coverage.checkers[0].accounts).toEqual(['444444444444']);
+    expect(printed.join('\n')).toContain('1 account(s) could not be scanned: 333333333333');
   });
 
   it('refuses --accounts without --role-name (exit 2)', async () => {
