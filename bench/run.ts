@@ -1,0 +1,84 @@
+/**
+ * npm run bench [-- --findings N --json]: measures the pipeline stage by stage and end to end, DuckDB alone
+ * on the same findings, peak RSS at two run sizes, exporting one tenant among 1 and 50, and start-up.
+ * Prints one JSON line per measurement, then (without --json) a table for people.
+ */
+import { cpus, totalmem } from 'node:os';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { benchFindings } from './findings.ts';
+import { duckdbOnly, endToEnd, exportTimes, peakRss, stages, startup, type Measurement } from './stages.ts';
+
+const args = await yargs(hideBin(process.argv))
+  .scriptName('npm run bench --')
+  .option('findings', { type: 'number', default: 100_000, describe: 'Findings for the stage and DuckDB measurements' })
+  .option('rss', { type: 'string', default: '100000,1000000', describe: 'Run sizes for peak RSS, comma-separated ("" to skip)' })
+  .option('tenants', { type: 'string', default: '1,50', describe: 'Tenant counts for the export measurement ("" to skip)' })
+  .option('days', { type: 'number', default: 7, describe: 'Days of partitions per tenant for the export measurement' })
+  .option('export-rows', { type: 'number', default: 2_000, describe: 'Findings per tenant-day partition' })
+  .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
+  .strict()
+  .help()
+  .parseAsync();
+
+const results: Measurement[] = [];
+const emit = (m: Measurement) => {
+  results.push(m);
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+};
+const note = (text: string) => {
+  if (!args.json) process.stderr.write(`${text}\n`);
+};
+
+emit({ measure: 'machine', seconds: 0, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() });
+note(`generating ${args.findings} findings…`);
+const findings = [...benchFindings(args.findings)];
+note('stages…');
+const { measurements, records } = await stages(findings);
+for (const m of measurements) emit(m);
+note('end to end and DuckDB alone…');
+const pipeline = await endToEnd(findings);
+const duck = await duckdbOnly(records);
+emit(duck);
+emit({
+  ...pipeline,
+  duckdb_findings_per_s: duck.findings_per_s,
+  ratio_vs_duckdb: Number(((pipeline.findings_per_s ?? 0) / (duck.findings_per_s ?? 1)).toFixed(3)),
+});
+const sizes = args.rss.split(',').filter(Boolean).map(Number);
+for (const size of sizes) {
+  note(`peak RSS at ${size}…`);
+  emit(await peakRss(size));
+}
+const rss = results.filter((m) => m.measure === 'peak_rss');
+if (rss.length >= 2) {
+  const [small, large] = [rss[0]!, rss[rss.length - 1]!];
+  emit({ measure: 'rss_ratio', seconds: 0, small: small.findings, large: large.findings, ratio: Number(((large['max_rss_mb'] as number) / (small['max_rss_mb'] as number)).toFixed(3)) });
+}
+const tenants = args.tenants.split(',').filter(Boolean).map(Number);
+if (tenants.length > 0) {
+  note(`export with ${tenants.join(' and ')} tenants…`);
+  const exports = await exportTimes(findings.slice(0, args['export-rows']), tenants, args.days);
+  for (const m of exports) emit(m);
+  if (exports.length >= 2) {
+    emit({ measure: 'export_ratio', seconds: 0, ratio: Number((exports[exports.length - 1]!.seconds / exports[0]!.seconds).toFixed(3)) });
+  }
+}
+note('start-up…');
+for (const m of await startup()) emit(m);
+
+if (!args.json) {
+  const rows = results
+    .filter((m) => m.measure !== 'machine')
+    .map((m) => [
+      m.measure + (m['how'] ? ` (${m['how']})` : m['tenants'] ? ` (${m['tenants']} tenants)` : ''),
+      m.findings === undefined ? '' : String(m.findings),
+      m.seconds ? m.seconds.toFixed(3) : '',
+      m.findings_per_s === undefined ? '' : m.findings_per_s.toLocaleString('en-US'),
+      m['max_rss_mb'] !== undefined ? `${m['max_rss_mb']} MB` : m['ratio'] !== undefined ? `ratio ${m['ratio']}` : m['ratio_vs_duckdb'] !== undefined ? `${m['ratio_vs_duckdb']}× DuckDB` : '',
+    ]);
+  const header = ['measure', 'findings', 'seconds', 'findings/s', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  process.stderr.write(`\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
+}
