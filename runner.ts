@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { RunContext } from './checks/_lib/context.ts';
-import { Inventory } from './checks/_lib/inventory.ts';
 import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
@@ -21,22 +20,22 @@ import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
-import { resolveAccounts } from './cli/accounts.ts';
-import { createAwsServices, type AwsAccess } from './cli/aws.ts';
-import { openDestination } from './cli/destination.ts';
-import { exportCommand } from './cli/export_command.ts';
-import { createProgress } from './cli/progress.ts';
-import { DEFAULT_CONCURRENCY, runCheckers, type ScanTarget } from './cli/run.ts';
-import { ExportError } from './pipeline/export.ts';
+import type { AwsAccess } from './cli/aws.ts';
+import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { isS3 } from './pipeline/store.ts';
-import { SuppressionFileError } from './contracts/suppressions.ts';
-import { isDirectory } from './pipeline/history.ts';
-import { goldTenantDir, rebuildKpis } from './pipeline/kpi.ts';
-import { assertSafeTenant, tenantDir, UnsafeTenantError } from './pipeline/layout.ts';
+import { assertSafeTenant, tenantDir } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
-export { createAwsServices };
+/** Checks running at once across accounts and regions. */
+const DEFAULT_CONCURRENCY = 8;
+/** Errors whose message is the whole story for a user: printed without a stack. */
+const KNOWN_ERRORS = new Set(['CliError', 'UnsafeTenantError', 'ExportError', 'SuppressionFileError']);
+
+// Heavy modules (the AWS SDK, parquet-wasm, DuckDB) load only for the commands that use them, so listing
+// the checkers or printing --help starts quickly.
+let aws: typeof import('./cli/aws.ts') | undefined;
+const loadAws = async () => (aws ??= await import('./cli/aws.ts'));
 export type { AwsAccess };
 export const ENGINE_VERSION = readPackageVersion();
 /** The version of the checker catalogue; it moves with the engine until rule packs ship separately. */
@@ -74,7 +73,10 @@ const defaultEffects: RunnerEffects = {
   newId: randomUUID,
   print: (text) => process.stdout.write(`${text}\n`),
   logger: (level) => createLogger(level),
-  awsServices: createAwsServices,
+  awsServices: (region) => {
+    if (!aws) throw new Error('the AWS SDK was not loaded before use');
+    return aws.createAwsServices(region);
+  },
   signals: process,
 };
 
@@ -162,6 +164,15 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
   }
   const runLog = log.child({ run_id: runId });
+  const [{ resolveAccounts }, { openDestination }, { createProgress }, { runCheckers }, { Inventory }] =
+    await Promise.all([
+      import('./cli/accounts.ts'),
+      import('./cli/destination.ts'),
+      import('./cli/progress.ts'),
+      import('./cli/run.ts'),
+      import('./checks/_lib/inventory.ts'),
+      loadAws(),
+    ]);
   const root = effects.awsServices(homeRegion);
   const { scopes, errors: accountErrors } = await resolveAccounts({
     root,
@@ -262,6 +273,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     return EXIT.failure;
   }
   if (args.export) {
+    const { exportCommand } = await import('./cli/export_command.ts');
     await exportCommand(
       {
         tenant: tenantId,
@@ -505,6 +517,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
               'Suppression file (YAML or JSON); default <data>/tenant_id=<t>/suppressions.yaml when present',
           }),
       async (args) => {
+        await loadAws();
+        const { exportCommand } = await import('./cli/export_command.ts');
         exitCode.value = await exportCommand(args, effects);
       },
     )
@@ -532,6 +546,10 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             EXIT.usage,
           );
         }
+        const [{ isDirectory }, { goldTenantDir, rebuildKpis }] = await Promise.all([
+          import('./pipeline/history.ts'),
+          import('./pipeline/kpi.ts'),
+        ]);
         if (!(await isDirectory(tenantDir(args.data, tenant)))) {
           throw new CliError(`tenant ${tenant} has no findings under ${args.data}`, EXIT.failure);
         }
@@ -592,15 +610,11 @@ export async function main(argv: string[], effects: RunnerEffects = defaultEffec
     await buildCli(argv, effects, exitCode).parseAsync();
     return exitCode.value;
   } catch (error) {
-    const known =
-      error instanceof CliError ||
-      error instanceof UnsafeTenantError ||
-      error instanceof ExportError ||
-      error instanceof SuppressionFileError;
+    const known = error instanceof Error && KNOWN_ERRORS.has(error.name);
     const code =
       error instanceof CliError
         ? error.exitCode
-        : error instanceof UnsafeTenantError
+        : error instanceof Error && error.name === 'UnsafeTenantError'
           ? EXIT.usage
           : EXIT.failure;
     process.stderr.write(

@@ -7,7 +7,8 @@ export function duckdbType(type: DataType): string {
   if (DataType.isDecimal(type)) return `DECIMAL(${type.precision},${type.scale})`;
   if (DataType.isTimestamp(type)) return 'TIMESTAMPTZ';
   if (DataType.isDate(type)) return 'DATE';
-  if (DataType.isStruct(type)) return `STRUCT(${type.children.map((f: Field) => `"${f.name}" ${duckdbType(f.type)}`).join(', ')})`;
+  if (DataType.isStruct(type))
+    return `STRUCT(${type.children.map((f: Field) => `"${f.name}" ${duckdbType(f.type)}`).join(', ')})`;
   if (DataType.isList(type)) return `${duckdbType(type.children[0]!.type)}[]`;
   if (DataType.isMap(type)) {
     const [key, value] = type.children[0]!.type.children as Field[];

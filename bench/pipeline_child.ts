@@ -23,7 +23,9 @@ try {
   }
   await writer.close();
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${JSON.stringify({ findings: count, seconds, max_rss_mb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ findings: count, seconds, max_rss_mb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -11,10 +11,26 @@ import { duckdbOnly, endToEnd, exportTimes, peakRss, stages, startup, type Measu
 
 const args = await yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
-  .option('findings', { type: 'number', default: 100_000, describe: 'Findings for the stage and DuckDB measurements' })
-  .option('rss', { type: 'string', default: '100000,1000000', describe: 'Run sizes for peak RSS, comma-separated ("" to skip)' })
-  .option('tenants', { type: 'string', default: '1,50', describe: 'Tenant counts for the export measurement ("" to skip)' })
-  .option('days', { type: 'number', default: 7, describe: 'Days of partitions per tenant for the export measurement' })
+  .option('findings', {
+    type: 'number',
+    default: 100_000,
+    describe: 'Findings for the stage and DuckDB measurements',
+  })
+  .option('rss', {
+    type: 'string',
+    default: '100000,1000000',
+    describe: 'Run sizes for peak RSS, comma-separated ("" to skip)',
+  })
+  .option('tenants', {
+    type: 'string',
+    default: '1,50',
+    describe: 'Tenant counts for the export measurement ("" to skip)',
+  })
+  .option('days', {
+    type: 'number',
+    default: 7,
+    describe: 'Days of partitions per tenant for the export measurement',
+  })
   .option('export-rows', { type: 'number', default: 2_000, describe: 'Findings per tenant-day partition' })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
@@ -30,7 +46,15 @@ const note = (text: string) => {
   if (!args.json) process.stderr.write(`${text}\n`);
 };
 
-emit({ measure: 'machine', seconds: 0, cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() });
+emit({
+  measure: 'machine',
+  seconds: 0,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? '',
+  memory_gb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+});
 note(`generating ${args.findings} findings…`);
 const findings = [...benchFindings(args.findings)];
 note('stages…');
@@ -53,7 +77,13 @@ for (const size of sizes) {
 const rss = results.filter((m) => m.measure === 'peak_rss');
 if (rss.length >= 2) {
   const [small, large] = [rss[0]!, rss[rss.length - 1]!];
-  emit({ measure: 'rss_ratio', seconds: 0, small: small.findings, large: large.findings, ratio: Number(((large['max_rss_mb'] as number) / (small['max_rss_mb'] as number)).toFixed(3)) });
+  emit({
+    measure: 'rss_ratio',
+    seconds: 0,
+    small: small.findings,
+    large: large.findings,
+    ratio: Number(((large['max_rss_mb'] as number) / (small['max_rss_mb'] as number)).toFixed(3)),
+  });
 }
 const tenants = args.tenants.split(',').filter(Boolean).map(Number);
 if (tenants.length > 0) {
@@ -61,7 +91,11 @@ if (tenants.length > 0) {
   const exports = await exportTimes(findings.slice(0, args['export-rows']), tenants, args.days);
   for (const m of exports) emit(m);
   if (exports.length >= 2) {
-    emit({ measure: 'export_ratio', seconds: 0, ratio: Number((exports[exports.length - 1]!.seconds / exports[0]!.seconds).toFixed(3)) });
+    emit({
+      measure: 'export_ratio',
+      seconds: 0,
+      ratio: Number((exports[exports.length - 1]!.seconds / exports[0]!.seconds).toFixed(3)),
+    });
   }
 }
 note('start-up…');
@@ -75,10 +109,22 @@ if (!args.json) {
       m.findings === undefined ? '' : String(m.findings),
       m.seconds ? m.seconds.toFixed(3) : '',
       m.findings_per_s === undefined ? '' : m.findings_per_s.toLocaleString('en-US'),
-      m['max_rss_mb'] !== undefined ? `${m['max_rss_mb']} MB` : m['ratio'] !== undefined ? `ratio ${m['ratio']}` : m['ratio_vs_duckdb'] !== undefined ? `${m['ratio_vs_duckdb']}× DuckDB` : '',
+      m['max_rss_mb'] !== undefined
+        ? `${m['max_rss_mb']} MB`
+        : m['ratio'] !== undefined
+          ? `ratio ${m['ratio']}`
+          : m['ratio_vs_duckdb'] !== undefined
+            ? `${m['ratio_vs_duckdb']}× DuckDB`
+            : '',
     ]);
   const header = ['measure', 'findings', 'seconds', 'findings/s', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stderr.write(`\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  process.stderr.write(
+    `\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`,
+  );
 }

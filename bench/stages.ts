@@ -54,14 +54,21 @@ function stage(measure: string, findings: number, seconds: number): Measurement 
 }
 
 /** Each stage alone, on the same findings, in the order a run goes through them. */
-export async function stages(findings: readonly BenchFinding[]): Promise<{ measurements: Measurement[]; records: FindingRecord[] }> {
+export async function stages(
+  findings: readonly BenchFinding[],
+): Promise<{ measurements: Measurement[]; records: FindingRecord[] }> {
   const n = findings.length;
   const identity = await timed(() => {
     for (const { meta, draft } of findings) {
       const fingerprint = computeFingerprint({
         tenantId: BENCH_RUN.tenantId,
         checkId: meta.id,
-        scope: { cloud: meta.cloud, service: meta.service, resource_type: meta.resource_type, ...draft.scope },
+        scope: {
+          cloud: meta.cloud,
+          service: meta.service,
+          resource_type: meta.resource_type,
+          ...draft.scope,
+        },
         issueKey: draft.issue_key,
       });
       computeFindingId({ tenantId: BENCH_RUN.tenantId, fingerprint, salt: '' });
@@ -138,7 +145,8 @@ export async function duckdbOnly(records: readonly FindingRecord[]): Promise<Mea
       const out = createWriteStream(ndjson);
       out.on('error', reject);
       // DuckDB gets the same values with "" as null (it cannot cast "" to a number or a timestamp).
-      for (const record of records) out.write(`${JSON.stringify(record, (_key, value) => (value === '' ? null : value))}\n`);
+      for (const record of records)
+        out.write(`${JSON.stringify(record, (_key, value) => (value === '' ? null : value))}\n`);
       out.end(resolve);
     });
     const instance = await DuckDBInstance.create(':memory:');
@@ -168,8 +176,18 @@ export async function peakRss(count: number): Promise<Measurement> {
     ['--import', 'tsx', join(ROOT, 'bench', 'pipeline_child.ts'), String(count)],
     { cwd: ROOT, maxBuffer: 1 << 20 },
   );
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as { findings: number; seconds: number; max_rss_mb: number };
-  return { measure: 'peak_rss', findings: count, seconds: result.seconds, findings_per_s: rate(count, result.seconds), max_rss_mb: Math.round(result.max_rss_mb) };
+  const result = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    findings: number;
+    seconds: number;
+    max_rss_mb: number;
+  };
+  return {
+    measure: 'peak_rss',
+    findings: count,
+    seconds: result.seconds,
+    findings_per_s: rate(count, result.seconds),
+    max_rss_mb: Math.round(result.max_rss_mb),
+  };
 }
 
 /** A dataset of `tenants` × `days` partitions, each a copy of one real part (tenant id rewritten by DuckDB). */
@@ -214,12 +232,23 @@ export async function exportTimes(
         let best = Infinity;
         for (let i = 0; i < 3; i += 1) {
           const { seconds } = await timed(() =>
-            exportTenant({ dataRoot: root, tenantId: 'tenant-0', outDir: out, now: () => new Date('2026-11-23T00:00:00Z') }),
+            exportTenant({
+              dataRoot: root,
+              tenantId: 'tenant-0',
+              outDir: out,
+              now: () => new Date('2026-11-23T00:00:00Z'),
+            }),
           );
           best = Math.min(best, seconds);
         }
         const files = (await readdir(root)).length;
-        measurements.push({ measure: 'export_one_tenant', tenants: files, days, rows_per_partition: template.length, seconds: best });
+        measurements.push({
+          measure: 'export_one_tenant',
+          tenants: files,
+          days,
+          rows_per_partition: template.length,
+          seconds: best,
+        });
       }
     } finally {
       connection.closeSync();
@@ -242,7 +271,9 @@ export async function startup(): Promise<Measurement[]> {
     }
     return { measure: 'startup_list_checkers', how: label, seconds: best };
   };
-  const results = [await measure('tsx runner.ts', ['--import', 'tsx', join(ROOT, 'runner.ts'), '--list-checkers', '--json'])];
+  const results = [
+    await measure('tsx runner.ts', ['--import', 'tsx', join(ROOT, 'runner.ts'), '--list-checkers', '--json']),
+  ];
   const compiled = join(ROOT, 'dist', 'runner.js');
   if (await stat(compiled).catch(() => undefined)) {
     results.push(await measure('node dist/runner.js', [compiled, '--list-checkers', '--json']));

@@ -2,40 +2,20 @@
  * The run's shared inventory: every AWS listing a checker needs, fetched once per account and region and
  * shared by all checkers (memoized promises), paginated everywhere.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { paginateDescribeLogGroups, type LogGroup } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  DescribeAddressesCommand,
-  paginateDescribeImages,
-  paginateDescribeInstances,
-  paginateDescribeNatGateways,
-  paginateDescribeSnapshots,
-  paginateDescribeVolumes,
-  type Address,
-  type Image,
-  type Instance,
-  type NatGateway,
-  type Snapshot,
-  type Volume,
-} from '@aws-sdk/client-ec2';
-import {
-  DescribeTargetHealthCommand,
-  paginateDescribeLoadBalancers,
-  paginateDescribeTargetGroups,
-  type LoadBalancer,
-  type TargetGroup,
-  type TargetHealthDescription,
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { LogGroup } from '@aws-sdk/client-cloudwatch-logs';
+import type { Address, Image, Instance, NatGateway, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type {
+  LoadBalancer,
+  TargetGroup,
+  TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import {
-  paginateDescribeDBInstances,
-  paginateDescribeDBSnapshots,
-  type DBInstance,
-  type DBSnapshot,
-} from '@aws-sdk/client-rds';
+import type { DBInstance, DBSnapshot } from '@aws-sdk/client-rds';
 import pLimit from 'p-limit';
 import type { AwsServices } from './context.ts';
 import { collect } from './paging.ts';
 import { bucketVersioning, s3Buckets, type BucketFacts, type VersioningState } from './s3_inventory.ts';
+import * as sdk from './sdk.ts';
 
 export interface InventoryOptions {
   /** Page size for listings (smaller pages in tests prove pagination); undefined is the API default. */
@@ -82,9 +62,12 @@ export class Inventory {
   }
 
   volumes(region: string): Promise<Volume[]> {
-    return this.memo(`ec2:volumes:${region}`, () =>
+    return this.memo(`ec2:volumes:${region}`, async () =>
       collect(
-        paginateDescribeVolumes({ client: this.services.ec2(region), ...this.paging() }, {}),
+        (await sdk.ec2()).paginateDescribeVolumes(
+          { client: this.services.ec2(region), ...this.paging() },
+          {},
+        ),
         (p) => p.Volumes,
       ),
     );
@@ -92,9 +75,9 @@ export class Inventory {
 
   /** Snapshots this account owns. */
   snapshots(region: string): Promise<Snapshot[]> {
-    return this.memo(`ec2:snapshots:${region}`, () =>
+    return this.memo(`ec2:snapshots:${region}`, async () =>
       collect(
-        paginateDescribeSnapshots(
+        (await sdk.ec2()).paginateDescribeSnapshots(
           { client: this.services.ec2(region), ...this.paging() },
           { OwnerIds: ['self'] },
         ),
@@ -105,18 +88,25 @@ export class Inventory {
 
   /** AMIs this account owns. */
   images(region: string): Promise<Image[]> {
-    return this.memo(`ec2:images:${region}`, () =>
+    return this.memo(`ec2:images:${region}`, async () =>
       collect(
-        paginateDescribeImages({ client: this.services.ec2(region), ...this.paging() }, { Owners: ['self'] }),
+        (await sdk.ec2()).paginateDescribeImages(
+          { client: this.services.ec2(region), ...this.paging() },
+          { Owners: ['self'] },
+        ),
         (p) => p.Images,
       ),
     );
   }
 
   instances(region: string): Promise<Instance[]> {
-    return this.memo(`ec2:instances:${region}`, () =>
-      collect(paginateDescribeInstances({ client: this.services.ec2(region), ...this.paging() }, {}), (p) =>
-        (p.Reservations ?? []).flatMap((r) => r.Instances ?? []),
+    return this.memo(`ec2:instances:${region}`, async () =>
+      collect(
+        (await sdk.ec2()).paginateDescribeInstances(
+          { client: this.services.ec2(region), ...this.paging() },
+          {},
+        ),
+        (p) => (p.Reservations ?? []).flatMap((r) => r.Instances ?? []),
       ),
     );
   }
@@ -124,33 +114,42 @@ export class Inventory {
   /** Elastic IPs (DescribeAddresses is not paginated). */
   addresses(region: string): Promise<Address[]> {
     return this.memo(`ec2:addresses:${region}`, async () => {
-      const out = await this.services.ec2(region).send(new DescribeAddressesCommand({}));
+      const out = await this.services.ec2(region).send(new (await sdk.ec2()).DescribeAddressesCommand({}));
       return out.Addresses ?? [];
     });
   }
 
   natGateways(region: string): Promise<NatGateway[]> {
-    return this.memo(`ec2:nat:${region}`, () =>
+    return this.memo(`ec2:nat:${region}`, async () =>
       collect(
-        paginateDescribeNatGateways({ client: this.services.ec2(region), ...this.paging() }, {}),
+        (await sdk.ec2()).paginateDescribeNatGateways(
+          { client: this.services.ec2(region), ...this.paging() },
+          {},
+        ),
         (p) => p.NatGateways,
       ),
     );
   }
 
   loadBalancers(region: string): Promise<LoadBalancer[]> {
-    return this.memo(`elbv2:lbs:${region}`, () =>
+    return this.memo(`elbv2:lbs:${region}`, async () =>
       collect(
-        paginateDescribeLoadBalancers({ client: this.services.elbv2(region), ...this.paging(1) }, {}),
+        (await sdk.elbv2()).paginateDescribeLoadBalancers(
+          { client: this.services.elbv2(region), ...this.paging(1) },
+          {},
+        ),
         (p) => p.LoadBalancers,
       ),
     );
   }
 
   targetGroups(region: string): Promise<TargetGroup[]> {
-    return this.memo(`elbv2:tgs:${region}`, () =>
+    return this.memo(`elbv2:tgs:${region}`, async () =>
       collect(
-        paginateDescribeTargetGroups({ client: this.services.elbv2(region), ...this.paging(1) }, {}),
+        (await sdk.elbv2()).paginateDescribeTargetGroups(
+          { client: this.services.elbv2(region), ...this.paging(1) },
+          {},
+        ),
         (p) => p.TargetGroups,
       ),
     );
@@ -160,24 +159,30 @@ export class Inventory {
     return this.memo(`elbv2:health:${region}:${targetGroupArn}`, async () => {
       const out = await this.services
         .elbv2(region)
-        .send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
+        .send(new (await sdk.elbv2()).DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
       return out.TargetHealthDescriptions ?? [];
     });
   }
 
   logGroups(region: string): Promise<LogGroup[]> {
-    return this.memo(`logs:groups:${region}`, () =>
+    return this.memo(`logs:groups:${region}`, async () =>
       collect(
-        paginateDescribeLogGroups({ client: this.services.logs(region), ...this.paging(1) }, {}),
+        (await sdk.logs()).paginateDescribeLogGroups(
+          { client: this.services.logs(region), ...this.paging(1) },
+          {},
+        ),
         (p) => p.logGroups,
       ),
     );
   }
 
   dbInstances(region: string): Promise<DBInstance[]> {
-    return this.memo(`rds:instances:${region}`, () =>
+    return this.memo(`rds:instances:${region}`, async () =>
       collect(
-        paginateDescribeDBInstances({ client: this.services.rds(region), ...this.paging(20) }, {}),
+        (await sdk.rds()).paginateDescribeDBInstances(
+          { client: this.services.rds(region), ...this.paging(20) },
+          {},
+        ),
         (p) => p.DBInstances,
       ),
     );
@@ -185,9 +190,9 @@ export class Inventory {
 
   /** Manual DB snapshots. */
   dbSnapshots(region: string): Promise<DBSnapshot[]> {
-    return this.memo(`rds:snapshots:${region}`, () =>
+    return this.memo(`rds:snapshots:${region}`, async () =>
       collect(
-        paginateDescribeDBSnapshots(
+        (await sdk.rds()).paginateDescribeDBSnapshots(
           { client: this.services.rds(region), ...this.paging(20) },
           { SnapshotType: 'manual' },
         ),
@@ -237,7 +242,7 @@ export class Inventory {
             let NextToken: string | undefined;
             do {
               const out = await this.services.cloudwatch(region).send(
-                new GetMetricDataCommand({
+                new (await sdk.cloudwatch()).GetMetricDataCommand({
                   MetricDataQueries: queries,
                   StartTime: start,
                   EndTime: request.end,

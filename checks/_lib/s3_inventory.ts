@@ -1,15 +1,9 @@
 /** S3 facts for the inventory: buckets are listed once, each attributed to its own region. */
-import {
-  GetBucketLifecycleConfigurationCommand,
-  GetBucketLocationCommand,
-  GetBucketTaggingCommand,
-  GetBucketVersioningCommand,
-  paginateListBuckets,
-  type LifecycleRule,
-} from '@aws-sdk/client-s3';
+import type { LifecycleRule } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { errorName, isAccessDenied } from './aws.ts';
 import type { AwsServices } from './context.ts';
+import * as sdk from './sdk.ts';
 
 /** Buckets are looked at this many at a time: enough to be quick, few enough not to be throttled. */
 const BUCKET_CONCURRENCY = 8;
@@ -40,7 +34,7 @@ const denied = (error: unknown): LifecycleState => ({
 export async function s3Buckets(services: AwsServices, home: string): Promise<BucketFacts[]> {
   const limit = pLimit(BUCKET_CONCURRENCY);
   const names: string[] = [];
-  for await (const page of paginateListBuckets({ client: services.s3(home) }, {})) {
+  for await (const page of (await sdk.s3()).paginateListBuckets({ client: services.s3(home) }, {})) {
     names.push(...(page.Buckets ?? []).flatMap((b) => (b.Name ? [b.Name] : [])));
   }
   return Promise.all(names.map((name) => limit(() => bucketFacts(services, home, name))));
@@ -50,7 +44,9 @@ async function bucketFacts(services: AwsServices, home: string, name: string): P
   let region = home;
   let lifecycle: LifecycleState;
   try {
-    const location = await services.s3(home).send(new GetBucketLocationCommand({ Bucket: name }));
+    const location = await services
+      .s3(home)
+      .send(new (await sdk.s3()).GetBucketLocationCommand({ Bucket: name }));
     region = bucketRegion(location.LocationConstraint);
     lifecycle = await lifecycleOf(services, region, name);
   } catch (error) {
@@ -64,7 +60,7 @@ async function lifecycleOf(services: AwsServices, region: string, bucket: string
   try {
     const out = await services
       .s3(region)
-      .send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+      .send(new (await sdk.s3()).GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
     const rules = out.Rules ?? [];
     return rules.length > 0 ? { kind: 'configured', rules } : { kind: 'missing' };
   } catch (error) {
@@ -80,7 +76,9 @@ async function tagsOf(
   bucket: string,
 ): Promise<Record<string, string>> {
   try {
-    const out = await services.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
+    const out = await services
+      .s3(region)
+      .send(new (await sdk.s3()).GetBucketTaggingCommand({ Bucket: bucket }));
     return Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
   } catch (error) {
     if (errorName(error) === 'NoSuchTagSet' || isAccessDenied(error)) return {};
@@ -94,7 +92,7 @@ export async function bucketVersioning(services: AwsServices, bucket: BucketFact
   try {
     const out = await services
       .s3(bucket.region)
-      .send(new GetBucketVersioningCommand({ Bucket: bucket.name }));
+      .send(new (await sdk.s3()).GetBucketVersioningCommand({ Bucket: bucket.name }));
     return out.Status === 'Enabled' || out.Status === 'Suspended' ? out.Status : 'Disabled';
   } catch (error) {
     if (!isAccessDenied(error)) throw error;

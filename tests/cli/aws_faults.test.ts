@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsServices, main, type RunnerEffects } from '../../runner.ts';
+import { createAwsServices } from '../../cli/aws.ts';
+import { main, type RunnerEffects } from '../../runner.ts';
 import { query } from '../helpers/duckdb.ts';
 
 type Answer = { status: number; body: string };
