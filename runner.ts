@@ -20,6 +20,7 @@ import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
+import type * as AwsModule from './cli/aws.ts';
 import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
@@ -34,7 +35,7 @@ const KNOWN_ERRORS = new Set(['CliError', 'UnsafeTenantError', 'ExportError', 'S
 
 // Heavy modules (the AWS SDK, parquet-wasm, DuckDB) load only for the commands that use them, so listing
 // the checkers or printing --help starts quickly.
-let aws: typeof import('./cli/aws.ts') | undefined;
+let aws: typeof AwsModule | undefined;
 const loadAws = async () => (aws ??= await import('./cli/aws.ts'));
 export type { AwsAccess };
 export const ENGINE_VERSION = readPackageVersion();
