@@ -1,67 +1,220 @@
-/** Storage rows → an Arrow RecordBatch of the finding schema. */
-import {
-  DataType,
-  RecordBatch,
-  Struct,
-  makeBuilder,
-  makeData,
-  type Builder,
-  type Schema,
-} from 'apache-arrow';
+/**
+ * Storage rows → an Arrow RecordBatch of the finding schema, column by column into plain typed arrays.
+ * Apache Arrow's generic builders resize and re-encode value by value; here each column keeps its values
+ * in a JS array and lays out Arrow's buffers (validity bitmap, offsets, data) once per batch: strings are
+ * encoded in one call, numbers copied into one typed array. One builder per Arrow type, composed for
+ * structs, lists and maps.
+ */
+import { DataType, makeData, RecordBatch, Struct, type Data, type Field, type Schema } from 'apache-arrow';
 import type { StorageRow, StorageValue } from '../contracts/storage_cast.ts';
 
-type ToArrow = (value: StorageValue) => unknown;
-
-const identity: ToArrow = (v) => v;
-
-/** Two's-complement little-endian 32-bit words, the layout of an Arrow Decimal128 value. */
-function decimalWords(value: bigint): Uint32Array {
-  const words = new Uint32Array(4);
-  let rest = BigInt.asUintN(128, value);
-  for (let i = 0; i < 4; i++) {
-    words[i] = Number(rest & 0xffffffffn);
-    rest >>= 32n;
-  }
-  return words;
+interface ColumnBuilder {
+  append(value: StorageValue | undefined): void;
+  /** The values appended since the last finish, as Arrow data; the builder starts empty again. */
+  finish(): Data;
 }
 
-// Arrow's builders take most storage values as they are; decimals need their word layout.
-function converter(type: DataType): ToArrow {
-  if (DataType.isDecimal(type)) return (v) => (v === null ? null : decimalWords(v as bigint));
-  if (DataType.isStruct(type)) {
-    const fields = type.children.map((f) => [f.name, converter(f.type)] as const);
-    if (fields.every(([, c]) => c === identity)) return identity;
-    return (v) => {
-      if (v === null) return null;
-      const source = v as Record<string, StorageValue>;
-      return Object.fromEntries(fields.map(([name, c]) => [name, c(source[name] ?? null)]));
-    };
+const TWO_32 = 4294967296;
+
+/** The validity bitmap of a column (or undefined when nothing is null), and its null count. */
+function validity(valid: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  let nullCount = 0;
+  for (const v of valid) if (!v) nullCount += 1;
+  if (nullCount === 0) return { nullBitmap: undefined, nullCount };
+  const bitmap = new Uint8Array(Math.ceil(valid.length / 8));
+  for (let i = 0; i < valid.length; i += 1) if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
+  return { nullBitmap: bitmap, nullCount };
+}
+
+function props(type: DataType, valid: readonly boolean[]) {
+  const { nullBitmap, nullCount } = validity(valid);
+  return { type, length: valid.length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
+}
+
+class Utf8Builder implements ColumnBuilder {
+  private values: string[] = [];
+  private valid: boolean[] = [];
+  constructor(private readonly type: DataType) {}
+
+  append(value: StorageValue | undefined): void {
+    const present = typeof value === 'string';
+    this.values.push(present ? value : '');
+    this.valid.push(present);
   }
-  if (DataType.isList(type)) {
-    const item = converter(type.children[0]!.type);
-    return item === identity ? identity : (v) => (v === null ? null : (v as StorageValue[]).map(item));
+
+  finish(): Data {
+    const offsets = new Int32Array(this.values.length + 1);
+    let end = 0;
+    for (let i = 0; i < this.values.length; i += 1) {
+      end += Buffer.byteLength(this.values[i]!, 'utf8');
+      offsets[i + 1] = end;
+    }
+    // One encoding call for the whole column.
+    const data = Buffer.from(this.values.join(''), 'utf8');
+    const result = makeData({ ...props(this.type, this.valid), valueOffsets: offsets, data } as never);
+    this.values = [];
+    this.valid = [];
+    return result;
   }
-  if (DataType.isMap(type)) {
-    const value = converter(type.children[0]!.type.children[1]!.type);
-    if (value === identity) return identity;
-    return (v) =>
-      v === null ? null : new Map([...(v as Map<string, StorageValue>)].map(([k, x]) => [k, value(x)]));
+}
+
+/** Int32, DateDay (epoch ms → days) and millisecond timestamps (Int64 as two 32-bit words). */
+class NumberBuilder implements ColumnBuilder {
+  private values: number[] = [];
+  private valid: boolean[] = [];
+  constructor(
+    private readonly type: DataType,
+    private readonly kind: 'int32' | 'date' | 'timestamp',
+  ) {}
+
+  append(value: StorageValue | undefined): void {
+    const present = typeof value === 'number';
+    this.values.push(present ? value : 0);
+    this.valid.push(present);
   }
-  return identity;
+
+  finish(): Data {
+    const n = this.values.length;
+    let data: Int32Array | BigInt64Array;
+    if (this.kind === 'timestamp') {
+      const words = new Int32Array(n * 2);
+      for (let i = 0; i < n; i += 1) {
+        const ms = this.values[i]!;
+        const hi = Math.floor(ms / TWO_32);
+        words[2 * i] = ms - hi * TWO_32;
+        words[2 * i + 1] = hi;
+      }
+      data = new BigInt64Array(words.buffer);
+    } else if (this.kind === 'date') {
+      data = Int32Array.from(this.values, (ms) => Math.floor(ms / 86_400_000));
+    } else {
+      data = Int32Array.from(this.values);
+    }
+    const result = makeData({ ...props(this.type, this.valid), data } as never);
+    this.values = [];
+    this.valid = [];
+    return result;
+  }
+}
+
+/** Decimal128: scaled bigints as four little-endian two's-complement 32-bit words. */
+class DecimalBuilder implements ColumnBuilder {
+  private values: bigint[] = [];
+  private valid: boolean[] = [];
+  constructor(private readonly type: DataType) {}
+
+  append(value: StorageValue | undefined): void {
+    const present = typeof value === 'bigint';
+    this.values.push(present ? value : 0n);
+    this.valid.push(present);
+  }
+
+  finish(): Data {
+    const words = new Uint32Array(this.values.length * 4);
+    for (let i = 0; i < this.values.length; i += 1) {
+      const value = this.values[i]!;
+      if (value >= 0n && value <= 9007199254740991n) {
+        // The common case (below $9 billion at 6 decimals) in plain number arithmetic.
+        const n = Number(value);
+        const hi = Math.floor(n / TWO_32);
+        words[4 * i] = n - hi * TWO_32;
+        words[4 * i + 1] = hi;
+      } else {
+        let rest = BigInt.asUintN(128, value);
+        for (let w = 0; w < 4; w += 1) {
+          words[4 * i + w] = Number(rest & 0xffffffffn);
+          rest >>= 32n;
+        }
+      }
+    }
+    const result = makeData({ ...props(this.type, this.valid), data: words } as never);
+    this.values = [];
+    this.valid = [];
+    return result;
+  }
+}
+
+class StructBuilder implements ColumnBuilder {
+  private valid: boolean[] = [];
+  private readonly children: { name: string; builder: ColumnBuilder }[];
+  constructor(private readonly type: DataType) {
+    this.children = (type.children as Field[]).map((f) => ({ name: f.name, builder: builderFor(f.type) }));
+  }
+
+  append(value: StorageValue | undefined): void {
+    const present = value !== null && value !== undefined && typeof value === 'object';
+    this.valid.push(present);
+    const source = present ? (value as Record<string, StorageValue>) : undefined;
+    for (const child of this.children) child.builder.append(source ? source[child.name] : undefined);
+  }
+
+  finish(): Data {
+    const result = makeData({
+      ...props(this.type, this.valid),
+      children: this.children.map((c) => c.builder.finish()),
+    } as never);
+    this.valid = [];
+    return result;
+  }
+}
+
+/** Lists (arrays) and maps (`Map`s, as lists of key/value structs). */
+class ListBuilder implements ColumnBuilder {
+  private valid: boolean[] = [];
+  private offsets: number[] = [0];
+  private readonly child: ColumnBuilder;
+  constructor(
+    private readonly type: DataType,
+    private readonly map: boolean,
+  ) {
+    this.child = builderFor((type.children[0] as Field).type);
+  }
+
+  append(value: StorageValue | undefined): void {
+    let count = 0;
+    if (this.map && value instanceof Map) {
+      for (const [key, item] of value) this.child.append({ key, value: item });
+      count = value.size;
+    } else if (!this.map && Array.isArray(value)) {
+      for (const item of value) this.child.append(item);
+      count = value.length;
+    }
+    this.valid.push(this.map ? value instanceof Map : Array.isArray(value));
+    this.offsets.push(this.offsets[this.offsets.length - 1]! + count);
+  }
+
+  finish(): Data {
+    const result = makeData({
+      ...props(this.type, this.valid),
+      valueOffsets: Int32Array.from(this.offsets),
+      child: this.child.finish(),
+    } as never);
+    this.valid = [];
+    this.offsets = [0];
+    return result;
+  }
+}
+
+function builderFor(type: DataType): ColumnBuilder {
+  if (DataType.isUtf8(type)) return new Utf8Builder(type);
+  if (DataType.isInt(type)) return new NumberBuilder(type, 'int32');
+  if (DataType.isDate(type)) return new NumberBuilder(type, 'date');
+  if (DataType.isTimestamp(type)) return new NumberBuilder(type, 'timestamp');
+  if (DataType.isDecimal(type)) return new DecimalBuilder(type);
+  if (DataType.isStruct(type)) return new StructBuilder(type);
+  if (DataType.isMap(type)) return new ListBuilder(type, true);
+  if (DataType.isList(type)) return new ListBuilder(type, false);
+  throw new Error(`no Arrow column builder for ${String(type)}`);
 }
 
 export class BatchBuilder {
   private readonly schema: Schema;
-  private readonly columns: { name: string; convert: ToArrow; builder: Builder }[];
+  private readonly columns: { name: string; builder: ColumnBuilder }[];
   private rows = 0;
 
   constructor(schema: Schema) {
     this.schema = schema;
-    this.columns = schema.fields.map((f) => ({
-      name: f.name,
-      convert: converter(f.type),
-      builder: makeBuilder({ type: f.type, nullValues: [null, undefined] }),
-    }));
+    this.columns = schema.fields.map((f) => ({ name: f.name, builder: builderFor(f.type) }));
   }
 
   get length(): number {
@@ -69,13 +222,13 @@ export class BatchBuilder {
   }
 
   append(row: StorageRow): void {
-    for (const column of this.columns) column.builder.append(column.convert(row[column.name] ?? null));
+    for (const column of this.columns) column.builder.append(row[column.name]);
     this.rows += 1;
   }
 
   /** Returns the rows appended so far as one batch and starts a new one. */
   flush(): RecordBatch {
-    const children = this.columns.map((c) => c.builder.flush());
+    const children = this.columns.map((c) => c.builder.finish());
     const data = makeData({
       type: new Struct(this.schema.fields),
       length: this.rows,

@@ -104,6 +104,59 @@ describe('DatasetWriter', () => {
     });
   });
 
+  it('keeps edge values exact: negative and very large money, nulls, empty maps, non-ASCII text', async () => {
+    const writer = new DatasetWriter({ root, tenantId: 'acme', runDate: '2026-11-22', newId: ids() });
+    const edge = (id: string, overrides: Partial<typeof DRAFT>) =>
+      storageCast(validRecord({ ...DRAFT, scope: { ...DRAFT.scope, resource_id: id }, ...overrides }));
+    await writer.append(
+      edge('big', {
+        title: 'Ünïcödé ✓ 💸 naïve',
+        estimated: {
+          monthly_cost: '999999999999.999999',
+          monthly_savings: '-12.345678',
+          confidence: 0,
+          notes: '',
+        },
+        tags: {},
+        metrics: { delta: '-0.000001', huge: '123456789012.5' },
+      }),
+    );
+    await writer.append(edge('none', { estimated: undefined, tags: { ключ: 'значение' }, metrics: {} }));
+    await writer.close();
+    const rows = await query(`
+      SELECT scope.resource_id AS id, title, estimated.monthly_cost::VARCHAR AS cost,
+             estimated.monthly_savings::VARCHAR AS savings, estimated IS NULL AS no_estimate,
+             cardinality(tags)::INTEGER AS tags, tags['ключ'] AS ru, metrics['delta']::VARCHAR AS delta,
+             metrics['huge']::VARCHAR AS huge, cardinality(metrics)::INTEGER AS metrics
+      FROM read_parquet('${glob()}') ORDER BY id`);
+    expect(rows).toEqual([
+      {
+        id: 'big',
+        title: 'Ünïcödé ✓ 💸 naïve',
+        cost: '999999999999.999999',
+        savings: '-12.345678',
+        no_estimate: false,
+        tags: 0,
+        ru: null,
+        delta: '-0.000001',
+        huge: '123456789012.500000',
+        metrics: 2,
+      },
+      {
+        id: 'none',
+        title: 'Volume vol-0abc is unattached',
+        cost: null,
+        savings: null,
+        no_estimate: true,
+        tags: 1,
+        ru: 'значение',
+        delta: null,
+        huge: null,
+        metrics: 0,
+      },
+    ]);
+  });
+
   it('bounds row groups and rows per file, and compresses with zstd', async () => {
     const parts = await writeRows(25, { rowGroupRows: 5, rowsPerFile: 10 });
     expect(parts.map((p) => p.rows)).toEqual([10, 10, 5]);
