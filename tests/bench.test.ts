@@ -1,0 +1,49 @@
+/** The benchmark runs and reports what BENCHMARKS.md records (a smoke test at a tiny size; no timing asserted). */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('npm run bench', () => {
+  it('prints one JSON line per measurement, with the end-to-end ratio against DuckDB', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'bench', 'run.ts'),
+        '--findings',
+        '2000',
+        '--rss',
+        '1000,3000',
+        '--tenants',
+        '1,3',
+        '--days',
+        '1',
+        '--export-rows',
+        '200',
+        '--json',
+      ],
+      { cwd: ROOT },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const by = (measure: string) => lines.filter((line) => line.measure === measure);
+    for (const measure of ['identity', 'validate', 'storage_cast', 'arrow', 'arrow_parquet', 'duckdb_only']) {
+      expect(by(measure)[0], measure).toMatchObject({ findings: 2000, findings_per_s: expect.any(Number) });
+    }
+    const [e2e] = by('end_to_end');
+    expect(e2e.findings_per_s).toBeGreaterThan(0);
+    expect(e2e.duckdb_findings_per_s).toBe(by('duckdb_only')[0].findings_per_s);
+    expect(e2e.ratio_vs_duckdb).toBeCloseTo(e2e.findings_per_s / e2e.duckdb_findings_per_s, 2);
+    expect(by('peak_rss').map((line) => line.findings)).toEqual([1000, 3000]);
+    expect(by('rss_ratio')[0].ratio).toBeGreaterThan(0);
+    expect(by('export_one_tenant').map((line) => line.tenants)).toEqual([1, 3]);
+    expect(by('startup_list_checkers')[0].seconds).toBeGreaterThan(0);
+  }, 240_000);
+});
