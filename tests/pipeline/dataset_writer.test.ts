@@ -106,8 +106,11 @@ describe('DatasetWriter', () => {
 
   it('keeps edge values exact: negative and very large money, nulls, empty maps, non-ASCII text', async () => {
     const writer = new DatasetWriter({ root, tenantId: 'acme', runDate: '2026-11-22', newId: ids() });
+    const { estimated: _estimated, ...withoutEstimate } = DRAFT;
     const edge = (id: string, overrides: Partial<typeof DRAFT>) =>
-      storageCast(validRecord({ ...DRAFT, scope: { ...DRAFT.scope, resource_id: id }, ...overrides }));
+      storageCast(
+        validRecord({ ...withoutEstimate, scope: { ...DRAFT.scope, resource_id: id }, ...overrides }),
+      );
     await writer.append(
       edge('big', {
         title: 'Ünïcödé ✓ 💸 naïve',
@@ -121,7 +124,7 @@ describe('DatasetWriter', () => {
         metrics: { delta: '-0.000001', huge: '123456789012.5' },
       }),
     );
-    await writer.append(edge('none', { estimated: undefined, tags: { ключ: 'значение' }, metrics: {} }));
+    await writer.append(edge('none', { tags: { ключ: 'значение' }, metrics: {} }));
     await writer.close();
     const rows = await query(`
       SELECT scope.resource_id AS id, title, estimated.monthly_cost::VARCHAR AS cost,
