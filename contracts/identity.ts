@@ -2,7 +2,7 @@
  * Finding identity, byte-compatible with the reference engine
  * (see ../shared/fixtures/identity_vectors.json and ARCHITECTURE.md).
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export type IssueKeyValue = string | number | boolean | null | undefined;
 export type IssueKey = Readonly<Record<string, IssueKeyValue>>;
@@ -39,7 +39,13 @@ const PY_WHITESPACE =
 const LEADING_WS = new RegExp(`^[${PY_WHITESPACE}]+`);
 const TRAILING_WS = new RegExp(`[${PY_WHITESPACE}]+$`);
 
+/** Printable ASCII other than space: never stripped. */
+const isPlain = (code: number): boolean => code > 0x20 && code < 0x7f;
+
 export function pyStrip(value: string): string {
+  // Most values (ids, regions, names) start and end with a plain character: nothing to strip.
+  if (value.length > 0 && isPlain(value.charCodeAt(0)) && isPlain(value.charCodeAt(value.length - 1)))
+    return value;
   return value.replace(LEADING_WS, '').replace(TRAILING_WS, '');
 }
 
@@ -66,15 +72,23 @@ function issueKey(issue: IssueKey | null | undefined): Record<string, string> {
   return key;
 }
 
-/** Compares by Unicode code point, as Python sorts str (JavaScript's default sorts UTF-16 code units). */
-function byCodePoint(a: string, b: string): number {
-  const left = Array.from(a);
-  const right = Array.from(b);
-  for (let i = 0; i < Math.min(left.length, right.length); i++) {
-    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!;
-    if (diff !== 0) return diff;
+/**
+ * Compares by Unicode code point, as Python sorts str. JavaScript's default compares UTF-16 code units, which
+ * agrees except where a surrogate (part of a code point above U+FFFF) meets a BMP character at or above
+ * U+E000: the surrogate's code point is the larger one.
+ */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xSurrogate = x >= 0xd800 && x <= 0xdfff;
+    const ySurrogate = y >= 0xd800 && y <= 0xdfff;
+    if (xSurrogate === ySurrogate) return x - y;
+    return xSurrogate ? 1 : -1;
   }
-  return left.length - right.length;
+  return a.length - b.length;
 }
 
 type Canonical = string | { readonly [key: string]: Canonical };
@@ -86,7 +100,11 @@ export function canonicalJson(value: Canonical): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
 
-const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
+// crypto.hash (Node 20.12+) is a one-shot digest, cheaper than a Hash object for short inputs.
+const sha256Hex: (data: string) => string =
+  typeof crypto.hash === 'function'
+    ? (data) => crypto.hash('sha256', data, 'hex')
+    : (data) => crypto.createHash('sha256').update(data, 'utf8').digest('hex');
 
 export interface FingerprintInput {
   readonly tenantId: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  byCodePoint,
   canonicalJson,
   computeFindingId,
   computeFingerprint,
@@ -77,5 +78,20 @@ describe('identity helpers', () => {
     expect(findingIdSalt('stable', 'run-1', runTs)).toBe('');
     expect(findingIdSalt('per_run', 'run-1', runTs)).toBe('run-1');
     expect(findingIdSalt('per_day', 'run-1', runTs)).toBe('2026-11-22');
+  });
+});
+
+describe('byCodePoint', () => {
+  it('sorts as Python sorts str: by code point, not by UTF-16 code unit', () => {
+    // U+FFFF is below U+1F600, but its single code unit (0xFFFF) is above the emoji's first (0xD83D).
+    expect(['😀', '\uffff', 'a', '\ue000', 'ab', ''].sort(byCodePoint)).toEqual([
+      '',
+      'a',
+      'ab',
+      '\ue000',
+      '\uffff',
+      '😀',
+    ]);
+    expect(['😀', '😁', '\ud7ff'].sort(byCodePoint)).toEqual(['\ud7ff', '😀', '😁']);
   });
 });
