@@ -345,8 +345,9 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
   const cli = yargs(argv)
     .scriptName('finops-findings')
     .usage(
-      '$0 --tenant <id> [options]\n\nRuns the cost checkers against the current AWS account and appends typed findings to\n' +
-        '<out>/tenant_id=<tenant>/run_date=<YYYY-MM-DD>/part-<uuid>.parquet',
+      '$0 --tenant <id> [options]\n\nRuns the cost checkers against the current AWS account (or, with --accounts/--org\n' +
+        'and --role-name, the accounts of an organisation) and appends typed findings to\n' +
+        '<out>/tenant_id=<tenant>/run_date=<YYYY-MM-DD>/part-<uuid>.parquet (a directory or s3://bucket/prefix)',
     )
     .command(
       '$0',
@@ -462,7 +463,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           .option('export-dir', {
             type: 'string',
             default: DEFAULT_EXPORT_DIR,
-            describe: 'Where --export writes the JSON',
+            describe: 'Where --export writes the JSON: a directory, or s3://bucket/prefix',
           })
           .option('dashboard', {
             type: 'boolean',
@@ -586,10 +587,15 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .example('$0 --tenant acme --export', 'scan the current account, write Parquet and the dashboard JSON')
     .example('$0 --tenant acme --checker aws.s3.governance.lifecycle.missing', 'run one checker')
+    .example(
+      '$0 --tenant acme --org --role-name FinOpsAudit --out s3://finops-lake/findings',
+      'every active account of the organization, into S3',
+    )
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .epilogue(
-      'Exit codes: 0 success, 1 failure, 2 bad usage, 3 finished with checker errors.\n' +
+      'Exit codes: 0 success; 1 failure (no account scanned, interrupted, invalid drafts); 2 bad usage;\n' +
+        '3 finished with checker or account errors (what is valid is written; the run manifest says what failed).\n' +
         'AWS configuration: AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL are honoured.',
     )
     .version(ENGINE_VERSION)
