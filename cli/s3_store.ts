@@ -19,7 +19,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { ObjectStore, PutOptions } from '../pipeline/store.ts';
 
-const PART_SIZE = 8 * 1024 * 1024;
+/** Files above this go up as multipart uploads, in parts of this size (S3's minimum part is 5 MiB). */
+export const PART_SIZE = 8 * 1024 * 1024;
 const DELETE_BATCH = 1000;
 
 export class S3Store implements ObjectStore {
@@ -29,6 +30,7 @@ export class S3Store implements ObjectStore {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly prefix: string,
+    private readonly partSize = PART_SIZE,
   ) {
     this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
   }
@@ -46,7 +48,7 @@ export class S3Store implements ObjectStore {
         Body: createReadStream(localPath),
         ...headers(options),
       },
-      partSize: PART_SIZE,
+      partSize: this.partSize,
       queueSize: 2,
       leavePartsOnError: false,
     });

@@ -4,7 +4,8 @@
  * interrupted run, and JSON logs carrying the run id.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +20,14 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
+import { S3Store } from '../cli/s3_store.ts';
 import { handler } from '../lambda/handler.ts';
 import { createAwsServices } from '../cli/aws.ts';
 import { main, type AwsAccess } from '../runner.ts';
@@ -365,6 +368,29 @@ describe('S3 as the system of record', () => {
     expect(unknown.stderr).toContain(
       'tenant globex has no findings under s3://finops-lake/findings; available tenants: acme',
     );
+  });
+
+  it('uploads a large part as a multipart upload, byte for byte, leaving no upload open', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'finops-multipart' }));
+    const file = join(dir, 'large.bin');
+    const bytes = randomBytes(12 * 1024 * 1024 + 123);
+    await writeFile(file, bytes);
+    const store = new S3Store(s3(), 'finops-multipart', 'lake', 5 * 1024 * 1024);
+    await store.putFile('tenant_id=x/run_date=2026-11-22/part-large.parquet', file);
+    const object = await s3().send(
+      new GetObjectCommand({
+        Bucket: 'finops-multipart',
+        Key: 'lake/tenant_id=x/run_date=2026-11-22/part-large.parquet',
+      }),
+    );
+    // A multipart object's ETag ends with the number of its parts.
+    expect(object.ETag).toMatch(/-3"$/);
+    const received = Buffer.from(await object.Body!.transformToByteArray());
+    expect(createHash('sha256').update(received).digest('hex')).toBe(
+      createHash('sha256').update(bytes).digest('hex'),
+    );
+    const open = await s3().send(new ListMultipartUploadsCommand({ Bucket: 'finops-multipart' }));
+    expect(open.Uploads ?? []).toEqual([]);
   });
 
   it('replaces its own files when a run is retried with the same --run-id', async () => {
