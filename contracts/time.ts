@@ -9,6 +9,18 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
  */
 export function parseTimestamp(value: string | Date): number | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+  // Every finding of a run carries the same run_ts and ingested_ts: the last answers are remembered.
+  if (recent.has(value)) return recent.get(value);
+  const parsed = parseIso(value);
+  if (recent.size >= RECENT_TIMESTAMPS) recent.delete(recent.keys().next().value!);
+  recent.set(value, parsed);
+  return parsed;
+}
+
+const RECENT_TIMESTAMPS = 32;
+const recent = new Map<string, number | undefined>();
+
+function parseIso(value: string): number | undefined {
   const m = ISO_TIMESTAMP.exec(value.trim());
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
