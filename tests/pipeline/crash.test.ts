@@ -18,7 +18,10 @@ afterAll(async () => {
 
 describe('a writer killed in the middle of a part', () => {
   it('leaves readers of **/*.parquet only complete parts', async () => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [
+    // node itself, not the tsx wrapper: SIGKILL must hit the process that writes.
+    const child = spawn(process.execPath, [
+      '--import',
+      'tsx',
       join(ROOT, 'tests', 'helpers', 'crash_writer.ts'),
       dir,
     ]);
