@@ -226,10 +226,18 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   };
   const destination = await openDestination(args.out, root, homeRegion);
   const stop = new AbortController();
-  const onSignal = (signal: string) => {
-    if (stop.signal.aborted) return;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      // A second signal means now: the default action ends the process; a part being written stays a hidden
+      // temporary file that no reader of *.parquet sees, and the manifest still says running.
+      runLog.warn(`${signal} again: quitting now`);
+      effects.signals?.off('SIGINT', onSignal);
+      effects.signals?.off('SIGTERM', onSignal);
+      if (effects.signals === process) process.kill(process.pid, signal);
+      return;
+    }
     runLog.warn(
-      `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted`,
+      `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted (again to quit now)`,
     );
     stop.abort();
   };
