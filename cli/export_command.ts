@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
 import { writeDashboard } from '../dashboard/build.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
-import { exportTenant, ExportError } from '../pipeline/export.ts';
+import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
 import { assertSafeTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
@@ -32,7 +32,6 @@ export interface ExportEffects {
 
 /** Dashboards poll: a minute of caching keeps them cheap and fresh enough. */
 export const EXPORT_CACHE_CONTROL = 'max-age=60';
-const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   json: 'application/json',
   html: 'text/html; charset=utf-8',

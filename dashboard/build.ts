@@ -4,7 +4,7 @@
  * can serve them without a build step in between.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
@@ -66,7 +66,6 @@ async function buildOnce(): Promise<ReadonlyMap<DashboardFile, string>> {
 /** Writes the dashboard into a folder (atomically, file by file); returns the paths written. */
 export async function writeDashboard(outDir: string): Promise<string[]> {
   const files = await buildDashboard();
-  await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   for (const [name, content] of files) {
     const target = join(outDir, name);

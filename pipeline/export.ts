@@ -19,7 +19,8 @@ export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
 export const RESOLVED_WINDOW_DAYS = 30;
 export const TREND_DAYS = 90;
-const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
+/** Names a suppression file may have, in the tenant's folder or at the dataset root. */
+export const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
 
 export class ExportError extends Error {
   override name = 'ExportError';

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { cp, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZipFile } from 'yazl';
@@ -44,7 +44,6 @@ zip.end();
 await new Promise<void>((resolve, reject) => {
   zip.outputStream.pipe(createWriteStream(ZIP)).on('close', resolve).on('error', reject);
 });
-await mkdir(OUT, { recursive: true });
 const size = (await stat(ZIP)).size;
 console.log(
   `${ZIP}: ${files} files, ${(size / 1024 / 1024).toFixed(1)} MiB. Handler: lambda/handler.handler`,
