@@ -29,6 +29,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { S3Store } from '../cli/s3_store.ts';
 import { handler } from '../lambda/handler.ts';
+import type { RunManifest } from '../pipeline/manifest.ts';
+import { readManifests } from '../pipeline/runs_export.ts';
 import { createAwsServices } from '../cli/aws.ts';
 import { main, type AwsAccess } from '../runner.ts';
 import { seedDemoEstate } from '../scripts/demo_estate.ts';
@@ -88,6 +90,13 @@ async function unattachedVolume(ec2: EC2Client): Promise<string> {
 
 const parquetGlob = (root: string) => join(root, '**', '*.parquet');
 
+/** The manifest of the one run a dataset holds. */
+async function onlyManifest(root: string, tenant: string): Promise<RunManifest> {
+  const manifests = await readManifests(root, tenant);
+  expect(manifests).toHaveLength(1);
+  return manifests[0]!;
+}
+
 beforeAll(async () => {
   moto = await startMoto();
   env = { ...process.env, ...moto.env, AWS_SECRET_ACCESS_KEY: SECRET };
@@ -133,22 +142,10 @@ describe('several accounts through an assumed role', () => {
       { account: '111111111111', volume: volumes['111111111111'], status: 'fail' },
       { account: '222222222222', volume: volumes['222222222222'], status: 'fail' },
     ]);
-    const manifests = await readdir(join(dir, 'multi', '_runs', 'tenant_id=multi'), { recursive: true });
-    const manifest = JSON.parse(
-      await readFile(
-        join(
-          dir,
-          'multi',
-          '_runs',
-          'tenant_id=multi',
-          manifests.find((m) => m.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    );
+    const manifest = await onlyManifest(join(dir, 'multi'), 'multi');
     expect(manifest.accounts).toEqual(['111111111111', '222222222222']);
     expect(manifest.account_errors).toEqual([]);
-    expect(manifest.checkers[0].coverage).toEqual([
+    expect(manifest.checkers[0]!.coverage).toEqual([
       { account_id: '111111111111', region: 'us-east-1' },
       { account_id: '222222222222', region: 'us-east-1' },
     ]);
@@ -259,22 +256,9 @@ describe('several accounts through an assumed role', () => {
       'org',
     ]);
     expect(run.code).toBe(0);
-    const files = await readdir(join(dir, 'org', '_runs'), { recursive: true });
-    const manifest = JSON.parse(
-      await readFile(
-        join(
-          dir,
-          'org',
-          '_runs',
-          files.find((f) => f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    );
+    const manifest = await onlyManifest(join(dir, 'org'), 'org');
     expect(manifest.accounts).toEqual(['123456789012', member].sort());
-    expect(manifest.checkers[0].coverage.map((c: { account_id: string }) => c.account_id)).toEqual(
-      ['123456789012', member].sort(),
-    );
+    expect(manifest.checkers[0]!.coverage.map((c) => c.account_id)).toEqual(['123456789012', member].sort());
     const [found] = await query(
       `SELECT scope.account_id AS account FROM read_parquet($glob) WHERE scope.resource_id = $volume`,
       {
@@ -518,35 +502,22 @@ describe('a run stopped by a signal', () => {
     expect(stdout).toContain('The run was interrupted');
     const root = join(dir, 'stopped');
     const files = await readdir(root, { recursive: true });
-    const manifest = JSON.parse(
-      await readFile(
-        join(
-          root,
-          files.find((f) => f.startsWith('_runs') && f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    );
+    const manifest = await onlyManifest(root, 'stopped');
     expect(manifest.status).toBe('interrupted');
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     // Every visible part reads in full, and the manifest lists exactly them.
     const parts = files.filter((f) => f.endsWith('.parquet'));
     expect(parts.map((f) => f.replaceAll('\\', '/')).sort()).toEqual(
-      manifest.files.map((f: { path: string }) => f.path).sort(),
+      manifest.files.map((f) => f.path).sort(),
     );
     for (const part of parts) {
       const [{ n }] = (await query('SELECT count(*)::INTEGER AS n FROM read_parquet($file)', {
         file: join(root, part),
       })) as [{ n: number }];
-      expect(n).toBe(
-        manifest.files.find((f: { path: string }) => part.endsWith(f.path.split('/').pop()!)).rows,
-      );
+      expect(n).toBe(manifest.files.find((f) => part.endsWith(f.path.split('/').pop()!))!.rows);
     }
     // An interrupted run resolves nothing: units cut short cover nothing.
-    const covered = manifest.checkers.reduce(
-      (n: number, c: { coverage: unknown[] }) => n + c.coverage.length,
-      0,
-    );
+    const covered = manifest.checkers.reduce((n, c) => n + c.coverage.length, 0);
     const total = manifest.checkers.length * manifest.regions.length;
     expect(covered).toBeLessThan(total);
   }, 120_000);

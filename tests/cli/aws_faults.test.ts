@@ -3,13 +3,14 @@
  * (retried by the SDK's adaptive mode with bounded attempts) and access denied, through real SDK clients.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsServices } from '../../cli/aws.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
+import { readManifests } from '../../pipeline/runs_export.ts';
 import { query } from '../helpers/duckdb.ts';
 
 type Answer = { status: number; body: string };
@@ -122,7 +123,7 @@ const effects: RunnerEffects = {
   awsServices: createAwsServices,
 };
 
-const runEip = (out: string) =>
+const runEip = (out: string, extra: string[] = [], withEffects: RunnerEffects = effects) =>
   main(
     [
       '--tenant',
@@ -133,8 +134,9 @@ const runEip = (out: string) =>
       'us-east-1',
       '--out',
       join(dir, out),
+      ...extra,
     ],
-    effects,
+    withEffects,
   );
 
 describe('AWS faults', () => {
@@ -183,23 +185,9 @@ describe('AWS faults', () => {
     const printed: string[] = [];
     const logged: string[] = [];
     const out = join(dir, 'accounts');
-    const code = await main(
-      [
-        '--tenant',
-        'acme',
-        '--checker',
-        'aws.ec2.eip.unassociated',
-        '--regions',
-        'us-east-1',
-        '--out',
-        out,
-        '--accounts',
-        '111111111111,222222222222',
-        '--role-name',
-        'FinOpsAudit',
-        '--external-id',
-        'ext-123',
-      ],
+    const code = await runEip(
+      'accounts',
+      ['--accounts', '111111111111,222222222222', '--role-name', 'FinOpsAudit', '--external-id', 'ext-123'],
       {
         ...effects,
         print: (text) => printed.push(text),
@@ -216,10 +204,9 @@ describe('AWS faults', () => {
       },
     );
     expect(rows).toEqual([{ account: '111111111111', id: 'eipalloc-1', status: 'fail' }]);
-    const manifests = (await readdir(join(out, '_runs'), { recursive: true })).filter((f) =>
-      f.endsWith('.json'),
-    );
-    const manifest = JSON.parse(await readFile(join(out, '_runs', manifests[0]!), 'utf8'));
+    const manifests = await readManifests(out, 'acme');
+    expect(manifests).toHaveLength(1);
+    const manifest = manifests[0]!;
     expect(manifest.status).toBe('completed_with_errors');
     expect(manifest.accounts).toEqual(['111111111111', '222222222222']);
     expect(manifest.account_errors).toEqual([
@@ -230,7 +217,7 @@ describe('AWS faults', () => {
         ),
       },
     ]);
-    expect(manifest.checkers[0].coverage).toEqual([{ account_id: '111111111111', region: 'us-east-1' }]);
+    expect(manifest.checkers[0]!.coverage).toEqual([{ account_id: '111111111111', region: 'us-east-1' }]);
     expect(printed.join('\n')).toContain('1 account(s) could not be scanned: 222222222222');
     // Neither the caller's nor the assumed credentials are ever logged.
     expect(logged.join('')).not.toMatch(/assumed-secret-9876|assumed-token-9876|ext-123/);
@@ -239,21 +226,10 @@ describe('AWS faults', () => {
   it('fails with exit 1 when no account can be scanned', async () => {
     deniedAccounts = ['222222222222'];
     const printed: string[] = [];
-    const code = await main(
-      [
-        '--tenant',
-        'acme',
-        '--regions',
-        'us-east-1',
-        '--out',
-        join(dir, 'none'),
-        '--accounts',
-        '222222222222',
-        '--role-name',
-        'R',
-      ],
-      { ...effects, print: (text) => printed.push(text) },
-    );
+    const code = await runEip('none', ['--accounts', '222222222222', '--role-name', 'R'], {
+      ...effects,
+      print: (text) => printed.push(text),
+    });
     expect(code).toBe(1);
     expect(printed.join('\n')).toContain('No account could be scanned');
   });
