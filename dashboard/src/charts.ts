@@ -42,6 +42,15 @@ const STATUS_COLOURS: Readonly<Record<string, string>> = {
 };
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 
+/** Axis ticks in whole dollars (the exact figures are in the tooltips). */
+const DOLLAR_TICKS = { callback: (value: string | number) => `$${Number(value).toLocaleString('en-US')}` };
+
+/** No legend (one series), and a tooltip with the exact figure of the point under the pointer. */
+const exactTooltip = (label: (index: number) => string) => ({
+  legend: { display: false },
+  tooltip: { callbacks: { label: (item: { dataIndex: number }) => label(item.dataIndex) } },
+});
+
 /** A card holding a canvas, with a text alternative listing the same figures for screen readers and print. */
 function chartCard(title: string, description: string): { card: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = h('canvas', { role: 'img', 'aria-label': `${title}: ${description}` });
@@ -91,18 +100,11 @@ export function savingsChart(title: string, groups: readonly Group[]): HTMLEleme
     options: {
       indexAxis: 'y',
       maintainAspectRatio: false,
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          callbacks: {
-            label: (item) => {
-              const bar = bars[item.dataIndex];
-              return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
-            },
-          },
-        },
-      },
-      scales: { x: { ticks: { callback: (value) => `$${Number(value).toLocaleString('en-US')}` } } },
+      plugins: exactTooltip((index) => {
+        const bar = bars[index];
+        return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
+      }),
+      scales: { x: { ticks: DOLLAR_TICKS } },
     },
   });
   return card;
@@ -141,11 +143,11 @@ export function severityStatusChart(summary: Summary): HTMLElement {
 /** Open savings per day, when trends.json has days. */
 export function trendChart(trends: Trends): HTMLElement {
   const days = trends.days;
-  const first = days[0];
-  const last = days[days.length - 1];
+  const savings = days.map((day) => parseMoney(day.open_monthly_savings) ?? 0n);
+  const last = days.length - 1;
   const description =
-    first && last
-      ? `from ${first.date} (${formatMoney(parseMoney(first.open_monthly_savings) ?? 0n)}) to ${last.date} (${formatMoney(parseMoney(last.open_monthly_savings) ?? 0n)})`
+    last >= 0
+      ? `from ${days[0]!.date} (${formatMoney(savings[0]!)}) to ${days[last]!.date} (${formatMoney(savings[last]!)})`
       : 'no days';
   const { card, canvas } = chartCard('Open monthly savings over time', description);
   new Chart(canvas, {
@@ -155,7 +157,7 @@ export function trendChart(trends: Trends): HTMLElement {
       datasets: [
         {
           label: 'Open monthly savings',
-          data: days.map((day) => moneyToNumber(parseMoney(day.open_monthly_savings) ?? 0n)),
+          data: savings.map(moneyToNumber),
           borderColor: BLUE,
           backgroundColor: BLUE,
           pointRadius: days.length > 31 ? 0 : 3,
@@ -164,22 +166,11 @@ export function trendChart(trends: Trends): HTMLElement {
     },
     options: {
       maintainAspectRatio: false,
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          callbacks: {
-            label: (item) => {
-              const day = days[item.dataIndex];
-              return day
-                ? `${formatMoney(parseMoney(day.open_monthly_savings) ?? 0n)}, ${day.open_findings} open findings`
-                : '';
-            },
-          },
-        },
-      },
-      scales: {
-        y: { beginAtZero: true, ticks: { callback: (value) => `$${Number(value).toLocaleString('en-US')}` } },
-      },
+      plugins: exactTooltip((index) => {
+        const day = days[index];
+        return day ? `${formatMoney(savings[index]!)}, ${day.open_findings} open findings` : '';
+      }),
+      scales: { y: { beginAtZero: true, ticks: DOLLAR_TICKS } },
     },
   });
   return card;

@@ -50,26 +50,18 @@ export function headline(data: DashboardData): HTMLElement {
   );
 }
 
+const SAVINGS_BREAKDOWNS: readonly (readonly [string, (row: Row) => string | null])[] = [
+  ['Savings by check', (row) => row.check_id],
+  ['Savings by service', (row) => row.service],
+  ['Savings by account', (row) => row.account_id],
+  ['Savings by region', (row) => row.region],
+];
+
 export function charts(data: DashboardData, rows: readonly Row[]): HTMLElement {
   return h(
     'div',
     { class: 'charts' },
-    savingsChart(
-      'Savings by check',
-      savingsBy(rows, (row) => row.check_id),
-    ),
-    savingsChart(
-      'Savings by service',
-      savingsBy(rows, (row) => row.service),
-    ),
-    savingsChart(
-      'Savings by account',
-      savingsBy(rows, (row) => row.account_id),
-    ),
-    savingsChart(
-      'Savings by region',
-      savingsBy(rows, (row) => row.region),
-    ),
+    ...SAVINGS_BREAKDOWNS.map(([title, key]) => savingsChart(title, savingsBy(rows, key))),
     severityStatusChart(data.summary),
     data.trends && data.trends.days.length > 0 ? trendChart(data.trends) : null,
   );
