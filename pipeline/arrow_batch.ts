@@ -31,88 +31,89 @@ function props(type: DataType, valid: readonly boolean[]) {
   return { type, length: valid.length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
 }
 
-class Utf8Builder implements ColumnBuilder {
-  private values: string[] = [];
+/**
+ * A column of one primitive type: values (a placeholder where null) and their validity are gathered, and
+ * `buffers` lays them out as Arrow's data buffers once per batch.
+ */
+abstract class ValueBuilder<T extends StorageValue> implements ColumnBuilder {
+  private values: T[] = [];
   private valid: boolean[] = [];
-  constructor(private readonly type: DataType) {}
+  constructor(
+    private readonly type: DataType,
+    private readonly isValue: (value: StorageValue | undefined) => value is T,
+    private readonly placeholder: T,
+  ) {}
 
   append(value: StorageValue | undefined): void {
-    const present = typeof value === 'string';
-    this.values.push(present ? value : '');
+    const present = this.isValue(value);
+    this.values.push(present ? value : this.placeholder);
     this.valid.push(present);
   }
 
   finish(): Data {
-    const offsets = new Int32Array(this.values.length + 1);
-    let end = 0;
-    for (let i = 0; i < this.values.length; i += 1) {
-      end += Buffer.byteLength(this.values[i]!, 'utf8');
-      offsets[i + 1] = end;
-    }
-    // One encoding call for the whole column.
-    const data = Buffer.from(this.values.join(''), 'utf8');
-    const result = makeData({ ...props(this.type, this.valid), valueOffsets: offsets, data } as never);
+    const result = makeData({ ...props(this.type, this.valid), ...this.buffers(this.values) } as never);
     this.values = [];
     this.valid = [];
     return result;
+  }
+
+  protected abstract buffers(values: readonly T[]): Record<string, ArrayBufferView>;
+}
+
+const isString = (v: StorageValue | undefined): v is string => typeof v === 'string';
+const isNumber = (v: StorageValue | undefined): v is number => typeof v === 'number';
+const isBigint = (v: StorageValue | undefined): v is bigint => typeof v === 'bigint';
+
+class Utf8Builder extends ValueBuilder<string> {
+  constructor(type: DataType) {
+    super(type, isString, '');
+  }
+
+  protected buffers(values: readonly string[]) {
+    const valueOffsets = new Int32Array(values.length + 1);
+    let end = 0;
+    for (let i = 0; i < values.length; i += 1) {
+      end += Buffer.byteLength(values[i]!, 'utf8');
+      valueOffsets[i + 1] = end;
+    }
+    // One encoding call for the whole column.
+    return { valueOffsets, data: Buffer.from(values.join(''), 'utf8') };
   }
 }
 
 /** Int32, DateDay (epoch ms → days) and millisecond timestamps (Int64 as two 32-bit words). */
-class NumberBuilder implements ColumnBuilder {
-  private values: number[] = [];
-  private valid: boolean[] = [];
+class NumberBuilder extends ValueBuilder<number> {
   constructor(
-    private readonly type: DataType,
+    type: DataType,
     private readonly kind: 'int32' | 'date' | 'timestamp',
-  ) {}
-
-  append(value: StorageValue | undefined): void {
-    const present = typeof value === 'number';
-    this.values.push(present ? value : 0);
-    this.valid.push(present);
+  ) {
+    super(type, isNumber, 0);
   }
 
-  finish(): Data {
-    const n = this.values.length;
-    let data: Int32Array | BigInt64Array;
-    if (this.kind === 'timestamp') {
-      const words = new Int32Array(n * 2);
-      for (let i = 0; i < n; i += 1) {
-        const ms = this.values[i]!;
-        const hi = Math.floor(ms / TWO_32);
-        words[2 * i] = ms - hi * TWO_32;
-        words[2 * i + 1] = hi;
-      }
-      data = new BigInt64Array(words.buffer);
-    } else if (this.kind === 'date') {
-      data = Int32Array.from(this.values, (ms) => Math.floor(ms / 86_400_000));
-    } else {
-      data = Int32Array.from(this.values);
+  protected buffers(values: readonly number[]) {
+    if (this.kind === 'date') return { data: Int32Array.from(values, (ms) => Math.floor(ms / 86_400_000)) };
+    if (this.kind === 'int32') return { data: Int32Array.from(values) };
+    const words = new Int32Array(values.length * 2);
+    for (let i = 0; i < values.length; i += 1) {
+      const ms = values[i]!;
+      const hi = Math.floor(ms / TWO_32);
+      words[2 * i] = ms - hi * TWO_32;
+      words[2 * i + 1] = hi;
     }
-    const result = makeData({ ...props(this.type, this.valid), data } as never);
-    this.values = [];
-    this.valid = [];
-    return result;
+    return { data: new BigInt64Array(words.buffer) };
   }
 }
 
 /** Decimal128: scaled bigints as four little-endian two's-complement 32-bit words. */
-class DecimalBuilder implements ColumnBuilder {
-  private values: bigint[] = [];
-  private valid: boolean[] = [];
-  constructor(private readonly type: DataType) {}
-
-  append(value: StorageValue | undefined): void {
-    const present = typeof value === 'bigint';
-    this.values.push(present ? value : 0n);
-    this.valid.push(present);
+class DecimalBuilder extends ValueBuilder<bigint> {
+  constructor(type: DataType) {
+    super(type, isBigint, 0n);
   }
 
-  finish(): Data {
-    const words = new Uint32Array(this.values.length * 4);
-    for (let i = 0; i < this.values.length; i += 1) {
-      const value = this.values[i]!;
+  protected buffers(values: readonly bigint[]) {
+    const words = new Uint32Array(values.length * 4);
+    for (let i = 0; i < values.length; i += 1) {
+      const value = values[i]!;
       if (value >= 0n && value <= 9007199254740991n) {
         // The common case (below $9 billion at 6 decimals) in plain number arithmetic.
         const n = Number(value);
@@ -127,10 +128,7 @@ class DecimalBuilder implements ColumnBuilder {
         }
       }
     }
-    const result = makeData({ ...props(this.type, this.valid), data: words } as never);
-    this.values = [];
-    this.valid = [];
-    return result;
+    return { data: words };
   }
 }
 
