@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
-import { writeDashboard } from '../dashboard/build.ts';
+import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
 import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
 import { assertSafeTenant } from '../pipeline/layout.ts';
@@ -32,12 +32,10 @@ export interface ExportEffects {
 
 /** Dashboards poll: a minute of caching keeps them cheap and fresh enough. */
 export const EXPORT_CACHE_CONTROL = 'max-age=60';
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  json: 'application/json',
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
+const contentType = (name: string): string =>
+  name.endsWith('.json')
+    ? 'application/json'
+    : (DASHBOARD_CONTENT_TYPES[name as DashboardFile] ?? 'application/octet-stream');
 const DOWNLOADS = 8;
 
 export async function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
@@ -75,7 +73,7 @@ export async function exportCommand(args: ExportArgs, effects: ExportEffects): P
         files.map(async (file) => {
           const name = basename(file);
           await store.putFile(name, file, {
-            contentType: CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream',
+            contentType: contentType(name),
             cacheControl: EXPORT_CACHE_CONTROL,
           });
           return `${store.location}/${name}`;

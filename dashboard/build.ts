@@ -12,6 +12,13 @@ import { writeFileAtomic } from '../pipeline/atomic.ts';
 export const DASHBOARD_FILES = ['index.html', 'app.js', 'app.css'] as const;
 export type DashboardFile = (typeof DASHBOARD_FILES)[number];
 
+/** How each file is served (by the local server, and when an export goes up to S3). */
+export const DASHBOARD_CONTENT_TYPES: Readonly<Record<DashboardFile, string>> = {
+  'index.html': 'text/html; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+};
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** The sources: this folder when run from source, `<package>/dashboard` when run from `dist/dashboard`. */

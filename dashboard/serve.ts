@@ -5,13 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
-import { buildDashboard, type DashboardFile } from './build.ts';
-
-const CONTENT_TYPES: Readonly<Record<DashboardFile, string>> = {
-  'index.html': 'text/html; charset=utf-8',
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-};
+import { buildDashboard, DASHBOARD_CONTENT_TYPES, type DashboardFile } from './build.ts';
 
 export interface DashboardServer {
   readonly url: string;
@@ -30,7 +24,7 @@ export async function serveDashboard(options: {
     const name = (path === '/' ? 'index.html' : path.slice(1)) as DashboardFile;
     const asset = assets.get(name);
     if (asset !== undefined) {
-      response.writeHead(200, { 'content-type': CONTENT_TYPES[name], 'cache-control': 'no-store' });
+      response.writeHead(200, { 'content-type': DASHBOARD_CONTENT_TYPES[name], 'cache-control': 'no-store' });
       response.end(asset);
       return;
     }
