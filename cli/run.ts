@@ -89,7 +89,8 @@ export interface RunInput {
   readonly log: Logger;
   readonly now: () => Date;
   readonly newId?: () => string;
-  readonly concurrency?: number;
+  /** Units running at once (the runner's --concurrency). */
+  readonly concurrency: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: Progress) => void;
   /** The command-line arguments, recorded in the run manifest. */
@@ -108,8 +109,6 @@ interface UnitResult {
   /** Regions where the checker could not look (access denied, region not enabled). */
   readonly unreadable: ReadonlySet<string>;
 }
-
-export const DEFAULT_CONCURRENCY = 8;
 
 export async function runCheckers(input: RunInput): Promise<RunReport> {
   const started = input.now().getTime();
@@ -190,7 +189,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
         : [{ target, checker, regions: target.context.regions }],
     ),
   );
-  const limit = pLimit(Math.max(1, input.concurrency ?? DEFAULT_CONCURRENCY));
+  const limit = pLimit(Math.max(1, input.concurrency));
   let done = 0;
   let interrupted = false;
   try {
