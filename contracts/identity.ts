@@ -58,11 +58,21 @@ function text(value: IssueKeyValue): string {
 
 const logical = (value: IssueKeyValue): string => text(value).toLowerCase();
 
-function scopeKey(scope: IdentityScope): Record<string, string> {
-  const key: Record<string, string> = {};
-  for (const field of LOGICAL_SCOPE_FIELDS) key[field] = logical(scope[field]);
-  for (const field of CASED_SCOPE_FIELDS) key[field] = text(scope[field]);
-  return key;
+/** The scope's identity fields in canonical (code point) order, each with how it is normalised. */
+const SCOPE_FIELDS = [
+  ...LOGICAL_SCOPE_FIELDS.map((field) => ({ field, normalise: logical })),
+  ...CASED_SCOPE_FIELDS.map((field) => ({ field, normalise: text })),
+]
+  .sort((a, b) => byCodePoint(a.field, b.field))
+  .map(({ field, normalise }) => ({ field, normalise, prefix: `${JSON.stringify(field)}:` }));
+
+/** The scope's canonical JSON; its keys are fixed, so they are laid out in an order worked out once. */
+function scopeJson(scope: IdentityScope): string {
+  let members = '';
+  for (const { field, normalise, prefix } of SCOPE_FIELDS) {
+    members += `${members ? ',' : ''}${prefix}${JSON.stringify(normalise(scope[field]))}`;
+  }
+  return `{${members}}`;
 }
 
 function issueKey(issue: IssueKey | null | undefined): Record<string, string> {
@@ -114,12 +124,13 @@ export interface FingerprintInput {
 }
 
 export function fingerprintCanonicalJson(input: FingerprintInput): string {
-  return canonicalJson({
-    tenant_id: logical(input.tenantId),
-    check_id: logical(input.checkId),
-    scope: scopeKey(input.scope),
-    issue: issueKey(input.issueKey),
-  });
+  // canonicalJson({ tenant_id, check_id, scope, issue }), its keys written in their sorted order.
+  return (
+    `{"check_id":${JSON.stringify(logical(input.checkId))},` +
+    `"issue":${canonicalJson(issueKey(input.issueKey))},` +
+    `"scope":${scopeJson(input.scope)},` +
+    `"tenant_id":${JSON.stringify(logical(input.tenantId))}}`
+  );
 }
 
 export function computeFingerprint(input: FingerprintInput): string {
@@ -133,8 +144,11 @@ export interface FindingIdInput {
 }
 
 export function computeFindingId({ tenantId, fingerprint, salt }: FindingIdInput): string {
+  // canonicalJson({ tenant_id, fingerprint, salt }), its keys written in their sorted order.
   return sha256Hex(
-    canonicalJson({ tenant_id: logical(tenantId), fingerprint: text(fingerprint), salt: text(salt) }),
+    `{"fingerprint":${JSON.stringify(text(fingerprint))},` +
+      `"salt":${JSON.stringify(text(salt))},` +
+      `"tenant_id":${JSON.stringify(logical(tenantId))}}`,
   );
 }
 

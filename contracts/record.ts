@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { parseDecimal } from './decimal.ts';
 import { issuesFromZod, type ValidationIssue } from './issues.ts';
+import { isCommonValidRecord } from './record_precheck.ts';
+import { crossFieldProblems } from './record_rules.ts';
 import { parseDate, parseTimestamp } from './time.ts';
 import { ATTRIBUTION_METHODS, COST_MODELS, LIFECYCLE_STATUSES, SEVERITIES, STATUSES } from './vocabulary.ts';
 
@@ -174,39 +176,16 @@ export const findingRecordSchema = z
     source: z.object({ source_type: text, source_ref: text, schema_version: requiredIntIn(1, 65535) }),
   })
   .superRefine((record, ctx) => {
-    const actual = record.actual;
-    const costs = actual && [
-      actual.cost_7d,
-      actual.cost_30d,
-      actual.cost_mtd,
-      actual.cost_prev_month,
-      actual.savings_7d,
-      actual.savings_30d,
-    ];
-    if (costs?.some((c) => !isBlank(c)) && isBlank(actual?.model?.currency)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['actual', 'model', 'currency'],
-        message: 'is required when actual costs are present',
-      });
-    }
-    const lifecycle = record.lifecycle?.status;
-    if (
-      (record.status === 'pass' || record.status === 'info') &&
-      (lifecycle === 'open' || lifecycle === 'acknowledged')
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lifecycle', 'status'],
-        message: `a ${record.status} finding cannot be ${lifecycle}`,
-      });
-    }
+    for (const { path, message } of crossFieldProblems(record))
+      ctx.addIssue({ code: 'custom', path: [...path], message });
   });
 
 export type FindingRecord = z.input<typeof findingRecordSchema>;
 
 /** Validates a record completely and returns every problem found (an empty list when it is valid). */
 export function validateRecord(record: unknown): ValidationIssue[] {
+  // The schema is the authority; most records of a run are plainly valid and are recognised in one pass.
+  if (isCommonValidRecord(record)) return [];
   const result = findingRecordSchema.safeParse(record);
   return result.success ? [] : issuesFromZod(result.error);
 }
