@@ -92,17 +92,20 @@ function compile(type: DataType, path: string): Caster {
     return (v, problems) => {
       if (blank(v)) return null;
       if (typeof v !== 'object' || Array.isArray(v)) return fail(problems, v, 'is not a map');
-      const entries = v instanceof Map ? [...v.entries()] : Object.entries(v as object);
-      return new Map(
-        entries.map(([k, x]) => {
-          const found: CastProblem[] = [];
-          const cast = value(x, found);
-          // Name the entry in the path: metrics.size_gib rather than metrics{}.
-          for (const p of found)
-            problems.push({ ...p, path: p.path.replace(`${path}{}`, `${path}.${String(k)}`) });
-          return [String(k), cast];
-        }),
-      );
+      const entries = v instanceof Map ? v.entries() : Object.entries(v as object);
+      const map = new Map<string, StorageValue>();
+      for (const [k, x] of entries) {
+        const found = problems.length;
+        map.set(String(k), value(x, problems));
+        // Name the entry in the path: metrics.size_gib rather than metrics{}.
+        for (let i = found; i < problems.length; i += 1) {
+          problems[i] = {
+            ...problems[i]!,
+            path: problems[i]!.path.replace(`${path}{}`, `${path}.${String(k)}`),
+          };
+        }
+      }
+      return map;
     };
   }
   throw new Error(`storage_cast has no rule for ${String(type)} at ${path}`);

@@ -156,36 +156,72 @@ class StructBuilder implements ColumnBuilder {
   }
 }
 
-/** Lists (arrays) and maps (`Map`s, as lists of key/value structs). */
+/** Lists: arrays of one item type. */
 class ListBuilder implements ColumnBuilder {
   private valid: boolean[] = [];
   private offsets: number[] = [0];
-  private readonly child: ColumnBuilder;
-  constructor(
-    private readonly type: DataType,
-    private readonly map: boolean,
-  ) {
-    this.child = builderFor((type.children[0] as Field).type);
+  private readonly items: ColumnBuilder;
+  constructor(private readonly type: DataType) {
+    this.items = builderFor((type.children[0] as Field).type);
   }
 
   append(value: StorageValue | undefined): void {
-    let count = 0;
-    if (this.map && value instanceof Map) {
-      for (const [key, item] of value) this.child.append({ key, value: item });
-      count = value.size;
-    } else if (!this.map && Array.isArray(value)) {
-      for (const item of value) this.child.append(item);
-      count = value.length;
-    }
-    this.valid.push(this.map ? value instanceof Map : Array.isArray(value));
-    this.offsets.push(this.offsets[this.offsets.length - 1]! + count);
+    const present = Array.isArray(value);
+    if (present) for (const item of value) this.items.append(item);
+    this.valid.push(present);
+    this.offsets.push(this.offsets[this.offsets.length - 1]! + (present ? value.length : 0));
   }
 
   finish(): Data {
     const result = makeData({
       ...props(this.type, this.valid),
       valueOffsets: Int32Array.from(this.offsets),
-      child: this.child.finish(),
+      child: this.items.finish(),
+    } as never);
+    this.valid = [];
+    this.offsets = [0];
+    return result;
+  }
+}
+
+/** Maps (`Map`s): a list of key/value entries, the keys and values appended straight to their columns. */
+class MapBuilder implements ColumnBuilder {
+  private valid: boolean[] = [];
+  private offsets: number[] = [0];
+  private readonly entries: Field;
+  private readonly keys: ColumnBuilder;
+  private readonly values: ColumnBuilder;
+  constructor(private readonly type: DataType) {
+    this.entries = type.children[0] as Field;
+    const [key, value] = this.entries.type.children as Field[];
+    this.keys = builderFor(key!.type);
+    this.values = builderFor(value!.type);
+  }
+
+  append(value: StorageValue | undefined): void {
+    const present = value instanceof Map;
+    if (present) {
+      for (const [k, v] of value) {
+        this.keys.append(k);
+        this.values.append(v);
+      }
+    }
+    this.valid.push(present);
+    this.offsets.push(this.offsets[this.offsets.length - 1]! + (present ? value.size : 0));
+  }
+
+  finish(): Data {
+    const count = this.offsets[this.offsets.length - 1]!;
+    const entries = makeData({
+      type: this.entries.type,
+      length: count,
+      nullCount: 0,
+      children: [this.keys.finish(), this.values.finish()],
+    } as never);
+    const result = makeData({
+      ...props(this.type, this.valid),
+      valueOffsets: Int32Array.from(this.offsets),
+      child: entries,
     } as never);
     this.valid = [];
     this.offsets = [0];
@@ -200,8 +236,8 @@ function builderFor(type: DataType): ColumnBuilder {
   if (DataType.isTimestamp(type)) return new NumberBuilder(type, 'timestamp');
   if (DataType.isDecimal(type)) return new DecimalBuilder(type);
   if (DataType.isStruct(type)) return new StructBuilder(type);
-  if (DataType.isMap(type)) return new ListBuilder(type, true);
-  if (DataType.isList(type)) return new ListBuilder(type, false);
+  if (DataType.isMap(type)) return new MapBuilder(type);
+  if (DataType.isList(type)) return new ListBuilder(type);
   throw new Error(`no Arrow column builder for ${String(type)}`);
 }
 
