@@ -115,6 +115,9 @@ function compileStruct(fields: readonly Field[], prefix: string): Caster {
   const casters = fields.map(
     (f) => [f.name, compile(f.type, prefix ? `${prefix}.${f.name}` : f.name)] as const,
   );
+  // A row starts as a copy of a template holding every field: V8 keeps such objects in its fast layout, where
+  // fields added one by one under computed names turn an object into a hash table past sixteen of them.
+  const template: StorageRow = Object.fromEntries(fields.map((f) => [f.name, null]));
   return (v, problems) => {
     if (blank(v)) return null;
     if (typeof v !== 'object') {
@@ -122,7 +125,7 @@ function compileStruct(fields: readonly Field[], prefix: string): Caster {
       return null;
     }
     const source = v as Record<string, unknown>;
-    const out: StorageRow = {};
+    const out: StorageRow = { ...template };
     for (const [name, cast] of casters) out[name] = cast(source[name], problems);
     return out;
   };

@@ -32,67 +32,52 @@ function props(type: DataType, valid: readonly boolean[]) {
 }
 
 /**
- * A column of one primitive type: values (a placeholder where null) and their validity are gathered, and
- * `buffers` lays them out as Arrow's data buffers once per batch.
+ * How one primitive Arrow type is laid out: the `typeof` of a present value (anything else is null), the
+ * placeholder stored where a value is null, and Arrow's data buffers built from a batch of values.
  */
-abstract class ValueBuilder<T extends StorageValue> implements ColumnBuilder {
-  private values: T[] = [];
-  private valid: boolean[] = [];
-  constructor(
-    private readonly type: DataType,
-    private readonly isValue: (value: StorageValue | undefined) => value is T,
-    private readonly placeholder: T,
-  ) {}
-
-  append(value: StorageValue | undefined): void {
-    const present = this.isValue(value);
-    this.values.push(present ? value : this.placeholder);
-    this.valid.push(present);
-  }
-
-  finish(): Data {
-    const result = makeData({ ...props(this.type, this.valid), ...this.buffers(this.values) } as never);
-    this.values = [];
-    this.valid = [];
-    return result;
-  }
-
-  protected abstract buffers(values: readonly T[]): Record<string, ArrayBufferView>;
+interface Layout<T extends StorageValue> {
+  readonly jsType: 'string' | 'number' | 'bigint';
+  readonly placeholder: T;
+  buffers(values: readonly T[]): Record<string, ArrayBufferView>;
 }
 
-const isString = (v: StorageValue | undefined): v is string => typeof v === 'string';
-const isNumber = (v: StorageValue | undefined): v is number => typeof v === 'number';
-const isBigint = (v: StorageValue | undefined): v is bigint => typeof v === 'bigint';
-
-class Utf8Builder extends ValueBuilder<string> {
-  constructor(type: DataType) {
-    super(type, isString, '');
-  }
-
-  protected buffers(values: readonly string[]) {
+const utf8: Layout<string> = {
+  jsType: 'string',
+  placeholder: '',
+  buffers(values) {
+    const text = values.join('');
+    // One encoding call for the whole column.
+    const data = Buffer.from(text, 'utf8');
+    // As many bytes as characters means every character is ASCII: then each value's bytes are its characters.
+    const ascii = data.length === text.length;
     const valueOffsets = new Int32Array(values.length + 1);
     let end = 0;
     for (let i = 0; i < values.length; i += 1) {
-      end += Buffer.byteLength(values[i]!, 'utf8');
+      end += ascii ? values[i]!.length : Buffer.byteLength(values[i]!, 'utf8');
       valueOffsets[i + 1] = end;
     }
-    // One encoding call for the whole column.
-    return { valueOffsets, data: Buffer.from(values.join(''), 'utf8') };
-  }
-}
+    return { valueOffsets, data };
+  },
+};
 
-/** Int32, DateDay (epoch ms → days) and millisecond timestamps (Int64 as two 32-bit words). */
-class NumberBuilder extends ValueBuilder<number> {
-  constructor(
-    type: DataType,
-    private readonly kind: 'int32' | 'date' | 'timestamp',
-  ) {
-    super(type, isNumber, 0);
-  }
+const int32: Layout<number> = {
+  jsType: 'number',
+  placeholder: 0,
+  buffers: (values) => ({ data: Int32Array.from(values) }),
+};
 
-  protected buffers(values: readonly number[]) {
-    if (this.kind === 'date') return { data: Int32Array.from(values, (ms) => Math.floor(ms / 86_400_000)) };
-    if (this.kind === 'int32') return { data: Int32Array.from(values) };
+/** DateDay: epoch milliseconds → days. */
+const dateDay: Layout<number> = {
+  jsType: 'number',
+  placeholder: 0,
+  buffers: (values) => ({ data: Int32Array.from(values, (ms) => Math.floor(ms / 86_400_000)) }),
+};
+
+/** Millisecond timestamps: Int64, written as two 32-bit words. */
+const timestampMs: Layout<number> = {
+  jsType: 'number',
+  placeholder: 0,
+  buffers(values) {
     const words = new Int32Array(values.length * 2);
     for (let i = 0; i < values.length; i += 1) {
       const ms = values[i]!;
@@ -101,16 +86,14 @@ class NumberBuilder extends ValueBuilder<number> {
       words[2 * i + 1] = hi;
     }
     return { data: new BigInt64Array(words.buffer) };
-  }
-}
+  },
+};
 
 /** Decimal128: scaled bigints as four little-endian two's-complement 32-bit words. */
-class DecimalBuilder extends ValueBuilder<bigint> {
-  constructor(type: DataType) {
-    super(type, isBigint, 0n);
-  }
-
-  protected buffers(values: readonly bigint[]) {
+const decimal128: Layout<bigint> = {
+  jsType: 'bigint',
+  placeholder: 0n,
+  buffers(values) {
     const words = new Uint32Array(values.length * 4);
     for (let i = 0; i < values.length; i += 1) {
       const value = values[i]!;
@@ -129,6 +112,38 @@ class DecimalBuilder extends ValueBuilder<bigint> {
       }
     }
     return { data: words };
+  },
+};
+
+/**
+ * A column of one primitive type: values (the placeholder where null) and their validity are gathered, and
+ * the type's layout turns them into Arrow's buffers once per batch. One class for every primitive type, so
+ * the per-value calls of the struct and batch builders meet few shapes and V8 can inline them.
+ */
+class ValueBuilder<T extends StorageValue> implements ColumnBuilder {
+  // Kept from batch to batch and overwritten in place: arrays regrown for every batch cost more in GC.
+  private readonly values: T[] = [];
+  private readonly valid: boolean[] = [];
+  private count = 0;
+  constructor(
+    private readonly type: DataType,
+    private readonly layout: Layout<T>,
+  ) {}
+
+  append(value: StorageValue | undefined): void {
+    const present = typeof value === this.layout.jsType;
+    this.values[this.count] = present ? (value as T) : this.layout.placeholder;
+    this.valid[this.count] = present;
+    this.count += 1;
+  }
+
+  finish(): Data {
+    this.values.length = this.count;
+    this.valid.length = this.count;
+    const buffers = this.layout.buffers(this.values);
+    const result = makeData({ ...props(this.type, this.valid), ...buffers } as never);
+    this.count = 0;
+    return result;
   }
 }
 
@@ -230,11 +245,11 @@ class MapBuilder implements ColumnBuilder {
 }
 
 function builderFor(type: DataType): ColumnBuilder {
-  if (DataType.isUtf8(type)) return new Utf8Builder(type);
-  if (DataType.isInt(type)) return new NumberBuilder(type, 'int32');
-  if (DataType.isDate(type)) return new NumberBuilder(type, 'date');
-  if (DataType.isTimestamp(type)) return new NumberBuilder(type, 'timestamp');
-  if (DataType.isDecimal(type)) return new DecimalBuilder(type);
+  if (DataType.isUtf8(type)) return new ValueBuilder(type, utf8);
+  if (DataType.isInt(type)) return new ValueBuilder(type, int32);
+  if (DataType.isDate(type)) return new ValueBuilder(type, dateDay);
+  if (DataType.isTimestamp(type)) return new ValueBuilder(type, timestampMs);
+  if (DataType.isDecimal(type)) return new ValueBuilder(type, decimal128);
   if (DataType.isStruct(type)) return new StructBuilder(type);
   if (DataType.isMap(type)) return new MapBuilder(type);
   if (DataType.isList(type)) return new ListBuilder(type);
