@@ -136,3 +136,10 @@ export const findingSchema = new Schema([
     ),
   ),
 ]);
+
+/**
+ * Top-level columns whose values are unique per finding: a Parquet dictionary only adds work and bytes to
+ * them, so they are written without one. (Resource ids and ARNs would qualify too, but parquet-wasm sets
+ * column properties by top-level name only.)
+ */
+export const UNIQUE_VALUE_COLUMNS: readonly string[] = ['finding_id', 'fingerprint'];

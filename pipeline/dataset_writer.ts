@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { findingSchema } from '../contracts/schema.ts';
+import { findingSchema, UNIQUE_VALUE_COLUMNS } from '../contracts/schema.ts';
 import type { StorageRow } from '../contracts/storage_cast.ts';
 import { BatchBuilder } from './arrow_batch.ts';
 import { partFileName, partitionDir, tempPartFileName } from './layout.ts';
@@ -38,6 +38,7 @@ export class DatasetWriter {
   private readonly rowGroupRows: number;
   private readonly rowsPerFile: number;
   private readonly createdBy: string;
+  private readonly withoutDictionary: readonly string[];
   private readonly newId: () => string;
   private readonly batch: BatchBuilder;
   private part: ParquetPart | undefined;
@@ -51,7 +52,9 @@ export class DatasetWriter {
     this.rowsPerFile = Math.max(options.rowsPerFile ?? DEFAULT_ROWS_PER_FILE, this.rowGroupRows);
     this.createdBy = options.createdBy ?? 'finops-findings';
     this.newId = options.newId ?? randomUUID;
-    this.batch = new BatchBuilder(options.schema ?? findingSchema);
+    const schema = options.schema ?? findingSchema;
+    this.batch = new BatchBuilder(schema);
+    this.withoutDictionary = schema === findingSchema ? UNIQUE_VALUE_COLUMNS : [];
     this.onPart = options.onPart;
   }
 
@@ -102,6 +105,7 @@ export class DatasetWriter {
     return ParquetPart.open(join(this.dir, partFileName(id)), join(this.dir, tempPartFileName(id)), first, {
       rowGroupRows: this.rowGroupRows,
       createdBy: this.createdBy,
+      withoutDictionary: this.withoutDictionary,
     });
   }
 

@@ -14,15 +14,19 @@ import * as parquet from 'parquet-wasm/node';
 export interface PartOptions {
   readonly rowGroupRows: number;
   readonly createdBy: string;
+  /** Column paths (`scope.resource_id`) written without a dictionary: their values hardly repeat. */
+  readonly withoutDictionary?: readonly string[];
 }
 
 function writerProperties(options: PartOptions): parquet.WriterProperties {
-  return new parquet.WriterPropertiesBuilder()
+  let builder = new parquet.WriterPropertiesBuilder()
     .setCompression(parquet.Compression.ZSTD)
     .setStatisticsEnabled(parquet.EnabledStatistics.Page)
     .setMaxRowGroupSize(options.rowGroupRows)
-    .setCreatedBy(options.createdBy)
-    .build();
+    .setCreatedBy(options.createdBy);
+  for (const column of options.withoutDictionary ?? [])
+    builder = builder.setColumnDictionaryEnabled(column, false);
+  return builder.build();
 }
 
 function enqueue(controller: ReadableStreamDefaultController<parquet.RecordBatch>, batch: RecordBatch): void {

@@ -176,6 +176,26 @@ describe('DatasetWriter', () => {
     expect(stats).toEqual([{ lo: 'vol-0', hi: 'vol-4' }]);
   });
 
+  it('writes the ids unique per finding without a dictionary, the other columns with one', async () => {
+    const parts = await writeRows(20);
+    const encodings = await query(
+      `SELECT path_in_schema AS path, encodings FROM parquet_metadata('${parts[0]!.path}')
+       WHERE row_group_id = 0 AND path_in_schema IN ('finding_id', 'fingerprint', 'scope, resource_id', 'scope, resource_arn', 'check_id', 'tenant_id')
+       ORDER BY path`,
+    );
+    const dictionary = Object.fromEntries(
+      encodings.map((e) => [String(e.path), /DICTIONARY/.test(String(e.encodings))]),
+    );
+    expect(dictionary).toEqual({
+      check_id: true,
+      finding_id: false,
+      fingerprint: false,
+      'scope, resource_arn': true,
+      'scope, resource_id': true,
+      tenant_id: true,
+    });
+  });
+
   it('leaves no file a *.parquet reader would pick up when aborted mid-part', async () => {
     const writer = new DatasetWriter({
       root,
