@@ -32,6 +32,11 @@ const args = await yargs(hideBin(process.argv))
     describe: 'Days of partitions per tenant for the export measurement',
   })
   .option('export-rows', { type: 'number', default: 2_000, describe: 'Findings per tenant-day partition' })
+  .option('repeat', {
+    type: 'number',
+    default: 3,
+    describe: 'Runs of the end-to-end and DuckDB measurements, taken in turn; the fastest of each counts',
+  })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
   .help()
@@ -61,8 +66,19 @@ note('stages…');
 const { measurements, records } = await stages(findings);
 for (const m of measurements) emit(m);
 note('end to end and DuckDB alone…');
-const pipeline = await endToEnd(findings);
-const duck = await duckdbOnly(records);
+// In turn, so both see the same moments of a shared machine; the fastest run of each is the one least disturbed.
+const pipelines: Measurement[] = [];
+const ducks: Measurement[] = [];
+for (let i = 0; i < Math.max(1, args.repeat); i += 1) {
+  pipelines.push(await endToEnd(findings));
+  ducks.push(await duckdbOnly(records));
+}
+const fastest = (runs: readonly Measurement[]): Measurement => ({
+  ...runs.reduce((best, run) => (run.seconds < best.seconds ? run : best)),
+  runs_findings_per_s: runs.map((run) => run.findings_per_s),
+});
+const pipeline = fastest(pipelines);
+const duck = fastest(ducks);
 emit(duck);
 emit({
   ...pipeline,
