@@ -23,6 +23,20 @@ describe('parseDecimal', () => {
     expect(ok(input)).toBe(expected);
   });
 
+  it('reads plain decimal text the same way as the general path', () => {
+    // An exponent ("e0") sends the same number through the general path.
+    const samples = ['0', '-0', '007', '-12', '1.5', '-0.000001', '123456789012', '999999999999.999999'];
+    for (let i = 0; i < 500; i += 1) {
+      const whole = String(Math.floor(Math.random() * 10 ** (1 + (i % 12))));
+      const fraction = String(Math.floor(Math.random() * 10 ** 6)).slice(0, 1 + (i % 6));
+      samples.push(`${i % 3 === 0 ? '-' : ''}${whole}${i % 4 === 0 ? '' : `.${fraction}`}`);
+    }
+    for (const text of samples) {
+      expect(parseDecimal(text), text).toEqual(parseDecimal(`${text}e0`));
+      expect(parseDecimal(text).ok, text).toBe(true);
+    }
+  });
+
   it.each([
     ['1.2345678', 'more than 6 decimals'],
     ['1e-7', 'more than 6 decimals'],
