@@ -1,15 +1,14 @@
 /**
- * One Parquet part written as a stream of row groups: each Arrow batch is handed to parquet-wasm
- * as it comes, and the bytes go to a temporary file that is renamed into place only when complete.
+ * One Parquet part written as a stream of row groups. Encoding (parquet-wasm, zstd) runs on a thread of its
+ * own, so the main thread builds the next batch while the last one is encoded: each Arrow batch crosses as IPC
+ * bytes (moved, not copied), the encoder thread writes them to a temporary file, and the part is renamed into
+ * place here only when complete.
  */
-import { createWriteStream } from 'node:fs';
 import { link, mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { pipeline } from 'node:stream/promises';
+import { dirname, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
-import * as parquet from 'parquet-wasm/node';
 
 export interface PartOptions {
   readonly rowGroupRows: number;
@@ -18,27 +17,101 @@ export interface PartOptions {
   readonly withoutDictionary?: readonly string[];
 }
 
-function writerProperties(options: PartOptions): parquet.WriterProperties {
-  let builder = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setStatisticsEnabled(parquet.EnabledStatistics.Page)
-    .setMaxRowGroupSize(options.rowGroupRows)
-    .setCreatedBy(options.createdBy);
-  for (const column of options.withoutDictionary ?? [])
-    builder = builder.setColumnDictionaryEnabled(column, false);
-  return builder.build();
+/** What a part asks of the encoder thread (see parquet_encoder_worker.ts). */
+export type EncoderJob = { readonly part: number } & (
+  | {
+      readonly kind: 'open';
+      readonly tempPath: string;
+      readonly options: PartOptions;
+      readonly ipc: Uint8Array;
+    }
+  | { readonly kind: 'batch'; readonly ipc: Uint8Array }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'abort' }
+);
+/** A job with the id its one reply carries. */
+export type EncoderRequest = EncoderJob & { readonly id: number };
+export interface EncoderReply {
+  readonly id: number;
+  readonly error?: string;
 }
 
-function enqueue(controller: ReadableStreamDefaultController<parquet.RecordBatch>, batch: RecordBatch): void {
-  const table = parquet.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream'));
-  for (const wasmBatch of table.recordBatches()) controller.enqueue(wasmBatch);
-  table.free();
+const HERE = fileURLToPath(import.meta.url);
+/** The thread's module lies beside this one: `.ts` when run from source, `.js` when compiled. */
+const WORKER_FILE = new URL(`./parquet_encoder_worker${extname(HERE)}`, import.meta.url);
+
+/**
+ * Compiled, the thread runs its module directly. From source it needs TypeScript, and Node 20 does not hand a
+ * worker its parent's module loader: a two-line bootstrap loads the module through tsx's API. The thread takes
+ * the process's Node options, except `--input-type`, which applies to code given as text only.
+ */
+function startWorker(): Worker {
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  if (extname(HERE) !== '.ts') return new Worker(WORKER_FILE, { execArgv });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) =>
+    tsImport(${JSON.stringify(WORKER_FILE.href)}, ${JSON.stringify(import.meta.url)}))`;
+  return new Worker(bootstrap, { eval: true, execArgv });
 }
 
-/** Lets the writer wait until the encoder pulls the next batch. */
-interface Flow {
-  wake: () => void;
+/** The encoder thread, started on first use and shared by every part the process writes. */
+class EncoderThread {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private nextRequest = 1;
+  private nextPart = 1;
+
+  newPart(): number {
+    return this.nextPart++;
+  }
+
+  request(job: EncoderJob): Promise<void> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextRequest++;
+    const ipc = 'ipc' in job ? job.ipc : undefined;
+    // Move the bytes when the array owns its buffer; a view into a larger buffer is copied.
+    const transfer =
+      ipc && ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength ? [ipc.buffer] : [];
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // The thread keeps the process alive only while something waits for it.
+      worker.ref();
+      worker.postMessage({ ...job, id } satisfies EncoderRequest, transfer as ArrayBuffer[]);
+    });
+  }
+
+  private start(): Worker {
+    const worker = startWorker();
+    worker.on('message', (reply: EncoderReply) => this.settle(reply));
+    worker.on('error', (error: Error) => this.fail(worker, error));
+    worker.on('exit', (code) =>
+      this.fail(worker, new Error(`the Parquet encoder thread stopped (exit code ${code})`)),
+    );
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle({ id, error }: EncoderReply): void {
+    const waiter = this.waiting.get(id);
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.worker?.unref();
+    if (error === undefined) waiter?.resolve();
+    else waiter?.reject(new Error(error));
+  }
+
+  /** A dead thread fails whatever waits on it; the next part starts a new one. */
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
 }
+
+const encoder = new EncoderThread();
+
+const ipcOf = (batch: RecordBatch): Uint8Array => tableToIPC(new Table([batch]), 'stream');
 
 export class ParquetPart {
   rows = 0;
@@ -46,9 +119,7 @@ export class ParquetPart {
   private constructor(
     private readonly finalPath: string,
     private readonly tempPath: string,
-    private readonly controller: ReadableStreamDefaultController<parquet.RecordBatch>,
-    private readonly flow: Flow,
-    private readonly written: Promise<void>,
+    private readonly id: number,
   ) {}
 
   /** Opens a part with its first batch (the encoder reads the schema from it before it starts). */
@@ -59,37 +130,19 @@ export class ParquetPart {
     options: PartOptions,
   ): Promise<ParquetPart> {
     await mkdir(dirname(finalPath), { recursive: true });
-    const flow: Flow = { wake: () => undefined };
-    let controller!: ReadableStreamDefaultController<parquet.RecordBatch>;
-    const batches = new ReadableStream<parquet.RecordBatch>(
-      { start: (c) => void (controller = c), pull: () => flow.wake() },
-      { highWaterMark: 1 },
-    );
-    enqueue(controller, first);
-    const bytes = await parquet.transformParquetStream(batches, writerProperties(options));
-    const written = pipeline(
-      Readable.fromWeb(bytes as NodeReadableStream<Uint8Array>),
-      createWriteStream(tempPath, { flags: 'wx' }),
-    );
-    // A failed write surfaces from write() or close(), not as an unhandled rejection in between.
-    written.catch(() => undefined);
-    const part = new ParquetPart(finalPath, tempPath, controller, flow, written);
+    const part = new ParquetPart(finalPath, tempPath, encoder.newPart());
     part.rows = first.numRows;
-    await part.drained();
+    await encoder.request({ kind: 'open', part: part.id, tempPath, options, ipc: ipcOf(first) });
     return part;
   }
 
-  /** Hands one batch to the encoder and waits until it asks for more, so memory stays bounded. */
+  /**
+   * Hands one batch to the encoder; resolves as soon as the encoder has room for it (one batch waits while
+   * another is encoded), so the next batch is built meanwhile and memory stays bounded.
+   */
   async write(batch: RecordBatch): Promise<void> {
-    enqueue(this.controller, batch);
     this.rows += batch.numRows;
-    await this.drained();
-  }
-
-  private async drained(): Promise<void> {
-    while ((this.controller.desiredSize ?? 1) <= 0) {
-      await Promise.race([new Promise<void>((resolve) => (this.flow.wake = resolve)), this.written]);
-    }
+    await encoder.request({ kind: 'batch', part: this.id, ipc: ipcOf(batch) });
   }
 
   /**
@@ -97,9 +150,8 @@ export class ParquetPart {
    * rename, fails when the name exists, so a part is never replaced (the dataset is append-only).
    */
   async close(): Promise<string> {
-    this.controller.close();
     try {
-      await this.written;
+      await encoder.request({ kind: 'close', part: this.id });
       await link(this.tempPath, this.finalPath);
     } finally {
       await rm(this.tempPath, { force: true });
@@ -109,12 +161,7 @@ export class ParquetPart {
 
   /** Drops the part: nothing of it stays on disk. */
   async abort(): Promise<void> {
-    try {
-      this.controller.error(new Error('part aborted'));
-    } catch {
-      // already closed or errored
-    }
-    await this.written.catch(() => undefined);
+    await encoder.request({ kind: 'abort', part: this.id }).catch(() => undefined);
     await rm(this.tempPath, { force: true });
   }
 }
