@@ -41,17 +41,19 @@ const HERE = fileURLToPath(import.meta.url);
 const WORKER_FILE = new URL(`./parquet_encoder_worker${extname(HERE)}`, import.meta.url);
 
 /**
- * Compiled, the thread runs its module directly. From source it needs TypeScript, and Node 20 does not hand a
- * worker its parent's module loader: a two-line bootstrap loads the module through tsx's API. The thread takes
- * the process's Node options, except `--input-type`, which applies to code given as text only.
+ * The thread starts from a line of code that imports its module, not from the file itself: text is the one
+ * kind of entry every inherited Node option accepts (`--input-type` refuses a file, and V8 options such as
+ * `--max-old-space-size` may not be passed to a worker explicitly). From source the module is TypeScript, and
+ * Node 20 does not hand a worker its parent's module loader: it is imported through tsx's API.
  */
 function startWorker(): Worker {
-  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
-  if (extname(HERE) !== '.ts') return new Worker(WORKER_FILE, { execArgv });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ tsImport }) =>
-    tsImport(${JSON.stringify(WORKER_FILE.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(bootstrap, { eval: true, execArgv });
+  const module = JSON.stringify(WORKER_FILE.href);
+  const load =
+    extname(HERE) === '.ts'
+      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) =>
+          tsImport(${module}, ${JSON.stringify(import.meta.url)}))`
+      : `import(${module})`;
+  return new Worker(load, { eval: true });
 }
 
 /** The encoder thread, started on first use and shared by every part the process writes. */

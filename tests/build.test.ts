@@ -43,10 +43,20 @@ describe('compiled build', () => {
         }
         const parts = await writer.close();
         console.log(JSON.stringify(parts.map((p) => p.rows)));`;
-      const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', script], {
-        cwd: ROOT,
-        timeout: 60_000,
-      });
+      const { stdout } = await run(
+        process.execPath,
+        [
+          // Options a worker may not be given explicitly, which the encoder thread must still start under.
+          '--max-old-space-size=1024',
+          '--input-type=module',
+          '--eval',
+          script,
+        ],
+        {
+          cwd: ROOT,
+          timeout: 60_000,
+        },
+      );
       expect(JSON.parse(stdout)).toEqual([250]);
       const [read] = await query(
         `SELECT count(*)::INTEGER AS n, min(finding_id) AS lo, max(run_ts) AS ts FROM read_parquet($glob)`,
