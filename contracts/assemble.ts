@@ -24,6 +24,27 @@ export type Assembled =
   | { readonly ok: true; readonly record: FindingRecord }
   | { readonly ok: false; readonly record: FindingRecord; readonly issues: readonly ValidationIssue[] };
 
+/** What every finding of a run repeats: its instants as text and its finding-id salt, worked out once a run. */
+interface RunText {
+  readonly runTs: string;
+  readonly ingestedTs: string;
+  readonly salt: string;
+}
+const runTexts = new WeakMap<RunFacts, RunText>();
+
+function runText(run: RunFacts): RunText {
+  let text = runTexts.get(run);
+  if (!text) {
+    text = {
+      runTs: run.runTs.toISOString(),
+      ingestedTs: run.ingestedTs.toISOString(),
+      salt: findingIdSalt(run.findingIdMode, run.runId, run.runTs),
+    };
+    runTexts.set(run, text);
+  }
+  return text;
+}
+
 export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: RunFacts): Assembled {
   const scope = {
     cloud: meta.cloud,
@@ -37,7 +58,7 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     scope,
     issueKey: draft.issue_key,
   });
-  const runTs = run.runTs.toISOString();
+  const { runTs, ingestedTs, salt } = runText(run);
   const failing = draft.status === 'fail' || draft.status === 'unknown';
   const level = draft.severity?.level ?? meta.severity;
   const record: FindingRecord = {
@@ -46,12 +67,12 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     finding_id: computeFindingId({
       tenantId: run.tenantId,
       fingerprint,
-      salt: findingIdSalt(run.findingIdMode, run.runId, run.runTs),
+      salt,
     }),
     fingerprint,
     run_id: run.runId,
     run_ts: runTs,
-    ingested_ts: run.ingestedTs.toISOString(),
+    ingested_ts: ingestedTs,
     engine_name: run.engineName,
     engine_version: run.engineVersion,
     rulepack_version: run.rulepackVersion,
