@@ -11,7 +11,11 @@ import { crossFieldProblems } from './record_rules.ts';
 import { parseDate, parseTimestamp } from './time.ts';
 import { ATTRIBUTION_METHODS, COST_MODELS, LIFECYCLE_STATUSES, SEVERITIES, STATUSES } from './vocabulary.ts';
 
-type Check = (value: unknown) => boolean;
+/** A check of one value; object and list checks also carry what they look inside (see `checkedFields`). */
+type Check = ((value: unknown) => boolean) & {
+  readonly fields?: Readonly<Record<string, Check>>;
+  readonly item?: Check;
+};
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
 const blank = (v: unknown): boolean => absent(v) || v === '';
@@ -45,25 +49,25 @@ const oneOf = (values: readonly string[]): Check => {
 
 function object(fields: Readonly<Record<string, Check>>): Check {
   const checks = Object.entries(fields);
-  return (v) => {
+  const check = (v: unknown) => {
     if (!isPlainObject(v)) return false;
-    for (const [name, check] of checks) if (!check(v[name])) return false;
+    for (const [name, field] of checks) if (!field(v[name])) return false;
     return true;
   };
+  return Object.assign(check, { fields });
 }
-const nullish =
-  (check: Check): Check =>
-  (v) =>
-    absent(v) || check(v);
-const listOf =
-  (item: Check): Check =>
-  (v) => {
-    if (absent(v)) return true;
-    if (!Array.isArray(v)) return false;
-    // By index, not every(): a hole in a sparse array is an undefined item, as the schema sees it.
-    for (let i = 0; i < v.length; i += 1) if (!item(v[i])) return false;
-    return true;
-  };
+const nullish = (inner: Check): Check => Object.assign((v: unknown) => absent(v) || inner(v), inner);
+const listOf = (item: Check): Check =>
+  Object.assign(
+    (v: unknown) => {
+      if (absent(v)) return true;
+      if (!Array.isArray(v)) return false;
+      // By index, not every(): a hole in a sparse array is an undefined item, as the schema sees it.
+      for (let i = 0; i < v.length; i += 1) if (!item(v[i])) return false;
+      return true;
+    },
+    { item },
+  );
 const mapOf =
   (value: Check): Check =>
   (v) => {
@@ -164,6 +168,19 @@ const fields = object({
   metadata_json: text,
   source: object({ source_type: text, source_ref: text, schema_version: integerIn(1, 65535) }),
 });
+
+/** Field names nested as in the record: `true` for a value, an object for a struct, `[item]` for a list. */
+export type FieldTree = true | readonly [FieldTree] | { readonly [name: string]: FieldTree };
+
+/** The fields this check looks at, so a test can hold them to the schema's: a field it skipped would pass. */
+export function checkedFields(check: Check = fields): FieldTree {
+  if (check.fields) {
+    return Object.fromEntries(
+      Object.entries(check.fields).map(([name, field]) => [name, checkedFields(field)]),
+    );
+  }
+  return check.item ? [checkedFields(check.item)] : true;
+}
 
 /** True only for a record the schema certainly accepts; false means "ask the schema". */
 export function isCommonValidRecord(record: unknown): boolean {
