@@ -16,19 +16,56 @@ interface ColumnBuilder {
 
 const TWO_32 = 4294967296;
 
-/** The validity bitmap of a column (or undefined when nothing is null), and its null count. */
-function validity(valid: readonly boolean[]): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-  let nullCount = 0;
-  for (const v of valid) if (!v) nullCount += 1;
-  if (nullCount === 0) return { nullBitmap: undefined, nullCount };
-  const bitmap = new Uint8Array(Math.ceil(valid.length / 8));
-  for (let i = 0; i < valid.length; i += 1) if (valid[i]) bitmap[i >> 3]! |= 1 << (i & 7);
-  return { nullBitmap: bitmap, nullCount };
+/**
+ * Which values of a column are present. Its array is kept from batch to batch and overwritten in place: arrays
+ * regrown for every batch cost more in garbage collection than their values.
+ */
+class Validity {
+  private readonly flags: boolean[] = [];
+  private nulls = 0;
+  length = 0;
+
+  push(present: boolean): void {
+    this.flags[this.length] = present;
+    this.length += 1;
+    if (!present) this.nulls += 1;
+  }
+
+  /** Arrow's length, null count and validity bitmap (none when nothing is null) for the batch; starts over. */
+  take(type: DataType) {
+    const { length, nulls } = this;
+    let nullBitmap: Uint8Array | undefined;
+    if (nulls > 0) {
+      nullBitmap = new Uint8Array(Math.ceil(length / 8));
+      for (let i = 0; i < length; i += 1) if (this.flags[i]) nullBitmap[i >> 3]! |= 1 << (i & 7);
+    }
+    this.length = 0;
+    this.nulls = 0;
+    return { type, length, nullCount: nulls, ...(nullBitmap ? { nullBitmap } : {}) };
+  }
 }
 
-function props(type: DataType, valid: readonly boolean[]) {
-  const { nullBitmap, nullCount } = validity(valid);
-  return { type, length: valid.length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
+/** Where each list's items end in its child column: kept from batch to batch like `Validity`. */
+class Offsets {
+  private readonly ends: number[] = [0];
+  private count = 0;
+
+  /** Items so far in this batch. */
+  get last(): number {
+    return this.ends[this.count]!;
+  }
+
+  push(items: number): void {
+    this.ends[this.count + 1] = this.last + items;
+    this.count += 1;
+  }
+
+  /** Arrow's value offsets for the batch; starts over. */
+  take(): Int32Array {
+    const offsets = Int32Array.from({ length: this.count + 1 }, (_, i) => this.ends[i]!);
+    this.count = 0;
+    return offsets;
+  }
 }
 
 /**
@@ -121,10 +158,9 @@ const decimal128: Layout<bigint> = {
  * the per-value calls of the struct and batch builders meet few shapes and V8 can inline them.
  */
 class ValueBuilder<T extends StorageValue> implements ColumnBuilder {
-  // Kept from batch to batch and overwritten in place: arrays regrown for every batch cost more in GC.
+  // Kept from batch to batch and overwritten in place, like the validity.
   private readonly values: T[] = [];
-  private readonly valid: boolean[] = [];
-  private count = 0;
+  private readonly valid = new Validity();
   constructor(
     private readonly type: DataType,
     private readonly layout: Layout<T>,
@@ -132,23 +168,19 @@ class ValueBuilder<T extends StorageValue> implements ColumnBuilder {
 
   append(value: StorageValue | undefined): void {
     const present = typeof value === this.layout.jsType;
-    this.values[this.count] = present ? (value as T) : this.layout.placeholder;
-    this.valid[this.count] = present;
-    this.count += 1;
+    this.values[this.valid.length] = present ? (value as T) : this.layout.placeholder;
+    this.valid.push(present);
   }
 
   finish(): Data {
-    this.values.length = this.count;
-    this.valid.length = this.count;
+    this.values.length = this.valid.length;
     const buffers = this.layout.buffers(this.values);
-    const result = makeData({ ...props(this.type, this.valid), ...buffers } as never);
-    this.count = 0;
-    return result;
+    return makeData({ ...this.valid.take(this.type), ...buffers } as never);
   }
 }
 
 class StructBuilder implements ColumnBuilder {
-  private valid: boolean[] = [];
+  private readonly valid = new Validity();
   private readonly children: { name: string; builder: ColumnBuilder }[];
   constructor(private readonly type: DataType) {
     this.children = (type.children as Field[]).map((f) => ({ name: f.name, builder: builderFor(f.type) }));
@@ -162,19 +194,17 @@ class StructBuilder implements ColumnBuilder {
   }
 
   finish(): Data {
-    const result = makeData({
-      ...props(this.type, this.valid),
+    return makeData({
+      ...this.valid.take(this.type),
       children: this.children.map((c) => c.builder.finish()),
     } as never);
-    this.valid = [];
-    return result;
   }
 }
 
 /** Lists: arrays of one item type. */
 class ListBuilder implements ColumnBuilder {
-  private valid: boolean[] = [];
-  private offsets: number[] = [0];
+  private readonly valid = new Validity();
+  private readonly offsets = new Offsets();
   private readonly items: ColumnBuilder;
   constructor(private readonly type: DataType) {
     this.items = builderFor((type.children[0] as Field).type);
@@ -184,25 +214,22 @@ class ListBuilder implements ColumnBuilder {
     const present = Array.isArray(value);
     if (present) for (const item of value) this.items.append(item);
     this.valid.push(present);
-    this.offsets.push(this.offsets[this.offsets.length - 1]! + (present ? value.length : 0));
+    this.offsets.push(present ? value.length : 0);
   }
 
   finish(): Data {
-    const result = makeData({
-      ...props(this.type, this.valid),
-      valueOffsets: Int32Array.from(this.offsets),
+    return makeData({
+      ...this.valid.take(this.type),
+      valueOffsets: this.offsets.take(),
       child: this.items.finish(),
     } as never);
-    this.valid = [];
-    this.offsets = [0];
-    return result;
   }
 }
 
 /** Maps (`Map`s): a list of key/value entries, the keys and values appended straight to their columns. */
 class MapBuilder implements ColumnBuilder {
-  private valid: boolean[] = [];
-  private offsets: number[] = [0];
+  private readonly valid = new Validity();
+  private readonly offsets = new Offsets();
   private readonly entries: Field;
   private readonly keys: ColumnBuilder;
   private readonly values: ColumnBuilder;
@@ -216,31 +243,27 @@ class MapBuilder implements ColumnBuilder {
   append(value: StorageValue | undefined): void {
     const present = value instanceof Map;
     if (present) {
-      for (const [k, v] of value) {
-        this.keys.append(k);
-        this.values.append(v);
-      }
+      value.forEach((item, key) => {
+        this.keys.append(key);
+        this.values.append(item);
+      });
     }
     this.valid.push(present);
-    this.offsets.push(this.offsets[this.offsets.length - 1]! + (present ? value.size : 0));
+    this.offsets.push(present ? value.size : 0);
   }
 
   finish(): Data {
-    const count = this.offsets[this.offsets.length - 1]!;
     const entries = makeData({
       type: this.entries.type,
-      length: count,
+      length: this.offsets.last,
       nullCount: 0,
       children: [this.keys.finish(), this.values.finish()],
     } as never);
-    const result = makeData({
-      ...props(this.type, this.valid),
-      valueOffsets: Int32Array.from(this.offsets),
+    return makeData({
+      ...this.valid.take(this.type),
+      valueOffsets: this.offsets.take(),
       child: entries,
     } as never);
-    this.valid = [];
-    this.offsets = [0];
-    return result;
   }
 }
 
