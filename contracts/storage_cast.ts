@@ -92,8 +92,9 @@ function compile(type: DataType, path: string): Caster {
     return (v, problems) => {
       if (blank(v)) return null;
       if (typeof v !== 'object' || Array.isArray(v)) return fail(problems, v, 'is not a map');
+      const entries = v instanceof Map ? v.entries() : Object.entries(v as object);
       const map = new Map<string, StorageValue>();
-      const put = (x: unknown, k: unknown) => {
+      for (const [k, x] of entries) {
         const found = problems.length;
         map.set(String(k), value(x, problems));
         // Name the entry in the path: metrics.size_gib rather than metrics{}.
@@ -103,12 +104,6 @@ function compile(type: DataType, path: string): Caster {
             path: problems[i]!.path.replace(`${path}{}`, `${path}.${String(k)}`),
           };
         }
-      };
-      if (v instanceof Map) {
-        v.forEach(put);
-      } else {
-        const source = v as Record<string, unknown>;
-        for (const k of Object.keys(source)) put(source[k], k);
       }
       return map;
     };
