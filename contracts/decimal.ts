@@ -9,14 +9,19 @@ const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 export type DecimalResult = { ok: true; value: bigint } | { ok: false; reason: string };
 
-// Plain digits with at most twelve before and six after the point: always in range, and the common spelling.
 const PLAIN_DECIMAL = /^-?\d{1,12}(?:\.\d{1,6})?$/;
+
+/**
+ * Plain digits, at most twelve before and six after the point: always in range, the common spelling of money,
+ * read without the general path.
+ */
+export const isPlainDecimal = (text: string): boolean => PLAIN_DECIMAL.test(text);
 
 /** Parses a decimal string or finite number into an integer scaled by 10^6. */
 export function parseDecimal(input: string | number): DecimalResult {
   const source = typeof input === 'number' ? numberText(input) : input.trim();
   if (source === undefined) return { ok: false, reason: 'is not a finite number' };
-  if (PLAIN_DECIMAL.test(source)) {
+  if (isPlainDecimal(source)) {
     const point = source.indexOf('.');
     const digits =
       point < 0 ? `${source}000000` : source.slice(0, point) + source.slice(point + 1).padEnd(6, '0');

@@ -5,7 +5,8 @@ export interface CrossFieldProblem {
   readonly message: string;
 }
 
-const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
+/** No value: absent, or "" (the wire form's empty optional value). */
+export const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
 
 interface RuleInput {
   readonly status?: unknown;

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { benchFindings } from '../../bench/findings.ts';
 import { BENCH_RUN } from '../../bench/stages.ts';
 import { assembleFinding } from '../../contracts/assemble.ts';
-import { findingRecordSchema, validateRecord, type FindingRecord } from '../../contracts/record.ts';
-import { checkedFields, isCommonValidRecord, type FieldTree } from '../../contracts/record_precheck.ts';
+import {
+  findingRecordSchema,
+  isCommonValidRecord,
+  validateRecord,
+  type FindingRecord,
+} from '../../contracts/record.ts';
+import { compileCommonCase, withCommonCase } from '../../contracts/record_precheck.ts';
 import { validRecord } from '../helpers/records.ts';
 
 /** A record with every optional part present, so every field can be altered. */
@@ -94,26 +99,26 @@ function withValue(record: unknown, path: readonly (string | number)[], value: u
   return copy;
 }
 
-/** The schema's fields nested as in the record, in the same form as `checkedFields`. */
-function schemaFields(schema: z.ZodType): FieldTree {
-  const def = schema._zod.def as { type: string; innerType?: z.ZodType; shape?: object; element?: z.ZodType };
-  if (def.type === 'optional' || def.type === 'nullable') return schemaFields(def.innerType!);
-  if (def.type === 'object') {
-    return Object.fromEntries(
-      Object.entries(def.shape as Record<string, z.ZodType>).map(([name, field]) => [
-        name,
-        schemaFields(field),
-      ]),
-    );
-  }
-  return def.type === 'array' ? [schemaFields(def.element!)] : true;
-}
-
 describe('the common-case record check', () => {
-  it('looks at every field the schema defines, at every level (a field it skipped would pass unchecked)', () => {
-    const schema = schemaFields(findingRecordSchema);
-    expect(schema).toMatchObject({ scope: { account_id: true }, links: [{ url: true }] });
-    expect(checkedFields()).toEqual(schema);
+  it('will not compile a schema with a refined leaf that declares no common-case check, naming its path', () => {
+    const declared = withCommonCase(
+      z.string().refine((s) => s !== 'x'),
+      (v) => v === 'ok',
+    );
+    expect(() => compileCommonCase(z.object({ a: z.object({ b: declared }) }))).not.toThrow();
+    expect(() =>
+      compileCommonCase(z.object({ a: z.object({ b: z.string().refine((s) => s !== 'x') }) })),
+    ).toThrow(/^\(record\)\.a\.b: a refined schema/);
+    expect(() => compileCommonCase(z.object({ n: z.array(z.number()) }))).toThrow(
+      /^\(record\)\.n\[\]: a number schema/,
+    );
+    const check = compileCommonCase(z.object({ a: z.object({ b: declared }).nullish() }));
+    expect([check({ a: { b: 'ok' } }), check({ a: null }), check({}), check({ a: { b: 'no' } })]).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('recognises the records a run assembles, so the fast path is the one taken', () => {
