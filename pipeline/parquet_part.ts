@@ -13,7 +13,10 @@ import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
 export interface PartOptions {
   readonly rowGroupRows: number;
   readonly createdBy: string;
-  /** Column paths (`scope.resource_id`) written without a dictionary: their values hardly repeat. */
+  /**
+   * Top-level column names written without a dictionary, their values hardly repeating (parquet-wasm sets
+   * column properties by top-level name only; a nested path would be ignored).
+   */
   readonly withoutDictionary?: readonly string[];
 }
 
