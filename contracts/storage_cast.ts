@@ -6,6 +6,7 @@
  */
 import { DataType, type Field, type Schema } from 'apache-arrow';
 import { parseDecimal } from './decimal.ts';
+import { isBlank } from './record_rules.ts';
 import { findingSchema } from './schema.ts';
 import { parseDate, parseTimestamp } from './time.ts';
 
@@ -37,7 +38,6 @@ export type StorageRow = { [field: string]: StorageValue };
 type Caster = (value: unknown, problems: CastProblem[]) => StorageValue;
 
 const absent = (v: unknown): boolean => v === undefined || v === null;
-const blank = (v: unknown): boolean => absent(v) || v === '';
 
 function compile(type: DataType, path: string): Caster {
   const fail = (problems: CastProblem[], value: unknown, message: string) => {
@@ -50,7 +50,7 @@ function compile(type: DataType, path: string): Caster {
   }
   if (DataType.isInt(type)) {
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       const n = typeof v === 'string' ? Number(v.trim()) : v;
       return typeof n === 'number' && Number.isSafeInteger(n) && Math.abs(n) <= 2 ** 31 - 1
         ? n
@@ -59,7 +59,7 @@ function compile(type: DataType, path: string): Caster {
   }
   if (DataType.isDecimal(type)) {
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       if (typeof v !== 'string' && typeof v !== 'number') return fail(problems, v, 'is not a decimal');
       const parsed = parseDecimal(v);
       return parsed.ok ? parsed.value : fail(problems, v, parsed.reason);
@@ -67,14 +67,14 @@ function compile(type: DataType, path: string): Caster {
   }
   if (DataType.isTimestamp(type)) {
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       const ms = typeof v === 'string' || v instanceof Date ? parseTimestamp(v) : undefined;
       return ms ?? fail(problems, v, 'is not an ISO timestamp');
     };
   }
   if (DataType.isDate(type)) {
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       const days = typeof v === 'string' ? parseDate(v) : undefined;
       return days === undefined ? fail(problems, v, 'is not a date (YYYY-MM-DD)') : days * 86_400_000;
     };
@@ -83,14 +83,14 @@ function compile(type: DataType, path: string): Caster {
   if (DataType.isList(type)) {
     const item = compile(type.children[0]!.type, `${path}[]`);
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       return Array.isArray(v) ? v.map((x) => item(x, problems)) : fail(problems, v, 'is not a list');
     };
   }
   if (DataType.isMap(type)) {
     const value = compile(type.children[0]!.type.children[1]!.type, `${path}{}`);
     return (v, problems) => {
-      if (blank(v)) return null;
+      if (isBlank(v)) return null;
       if (typeof v !== 'object' || Array.isArray(v)) return fail(problems, v, 'is not a map');
       const entries = v instanceof Map ? v.entries() : Object.entries(v as object);
       const map = new Map<string, StorageValue>();
@@ -119,7 +119,7 @@ function compileStruct(fields: readonly Field[], prefix: string): Caster {
   // fields added one by one under computed names turn an object into a hash table past sixteen of them.
   const template: StorageRow = Object.fromEntries(fields.map((f) => [f.name, null]));
   return (v, problems) => {
-    if (blank(v)) return null;
+    if (isBlank(v)) return null;
     if (typeof v !== 'object') {
       problems.push({ path: prefix || '(record)', value: v, message: 'is not an object' });
       return null;
