@@ -1,7 +1,13 @@
 /** Draft + checker metadata + run facts → a full wire record with its identity, then validation. */
 import type { CheckerMeta } from './checker_meta.ts';
 import type { FindingDraft } from './draft.ts';
-import { computeFindingId, computeFingerprint, findingIdSalt, type FindingIdMode } from './identity.ts';
+import {
+  computeFindingId,
+  computeFingerprint,
+  findingIdSalt,
+  IdentityError,
+  type FindingIdMode,
+} from './identity.ts';
 import type { ValidationIssue } from './issues.ts';
 import { validateRecord, type FindingRecord } from './record.ts';
 import { SEVERITY_SCORES } from './vocabulary.ts';
@@ -52,24 +58,15 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     resource_type: meta.resource_type,
     ...draft.scope,
   };
-  const fingerprint = computeFingerprint({
-    tenantId: run.tenantId,
-    checkId: meta.id,
-    scope,
-    issueKey: draft.issue_key,
-  });
   const { runTs, ingestedTs, salt } = runText(run);
+  const identity = identify(draft, meta, run, scope, salt);
   const failing = draft.status === 'fail' || draft.status === 'unknown';
   const level = draft.severity?.level ?? meta.severity;
   const record: FindingRecord = {
     tenant_id: run.tenantId,
     workspace_id: run.workspaceId,
-    finding_id: computeFindingId({
-      tenantId: run.tenantId,
-      fingerprint,
-      salt,
-    }),
-    fingerprint,
+    finding_id: identity.findingId,
+    fingerprint: identity.fingerprint,
     run_id: run.runId,
     run_ts: runTs,
     ingested_ts: ingestedTs,
@@ -113,6 +110,42 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     metadata_json: draft.metadata ? JSON.stringify(draft.metadata) : '',
     source: { source_type: 'checker', source_ref: meta.id, schema_version: SCHEMA_VERSION },
   };
+  if (identity.problem) {
+    // The record has no ids to check: report why, with whatever else is wrong with it.
+    const others = validateRecord(record).filter((i) => i.path !== 'fingerprint' && i.path !== 'finding_id');
+    return { ok: false, record, issues: [identity.problem, ...others] };
+  }
   const issues = validateRecord(record);
   return issues.length === 0 ? { ok: true, record } : { ok: false, record, issues };
+}
+
+interface Identity {
+  readonly fingerprint: string;
+  readonly findingId: string;
+  readonly problem?: ValidationIssue;
+}
+
+function identify(
+  draft: FindingDraft,
+  meta: CheckerMeta,
+  run: RunFacts,
+  scope: FindingDraft['scope'],
+  salt: string,
+): Identity {
+  try {
+    const fingerprint = computeFingerprint({
+      tenantId: run.tenantId,
+      checkId: meta.id,
+      scope,
+      issueKey: draft.issue_key,
+    });
+    return { fingerprint, findingId: computeFindingId({ tenantId: run.tenantId, fingerprint, salt }) };
+  } catch (error) {
+    if (!(error instanceof IdentityError)) throw error;
+    return {
+      fingerprint: '',
+      findingId: '',
+      problem: { path: error.path, code: 'identity', message: error.problem },
+    };
+  }
 }

@@ -1,10 +1,21 @@
 /**
  * Finding identity, byte-compatible with the reference engine
- * (see ../shared/fixtures/identity_vectors.json and ARCHITECTURE.md).
+ * (see tests/fixtures/reference_engine/README.md and ARCHITECTURE.md).
  */
 import * as crypto from 'node:crypto';
+import { IdentityError, pyStr } from './py_text.ts';
 
-export type IssueKeyValue = string | number | boolean | null | undefined;
+export { IdentityError };
+
+/** An issue-key value: any JSON value. Strings, integers, booleans and null are the usual ones. */
+export type IssueKeyValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | readonly IssueKeyValue[]
+  | { readonly [key: string]: IssueKeyValue };
 export type IssueKey = Readonly<Record<string, IssueKeyValue>>;
 
 export interface IdentityScope {
@@ -49,14 +60,13 @@ export function pyStrip(value: string): string {
   return value.replace(LEADING_WS, '').replace(TRAILING_WS, '');
 }
 
-function text(value: IssueKeyValue): string {
+/** normalize(v) of the reference: "" for null, else Python's str(v), stripped. Throws an IdentityError naming `path`. */
+function text(value: unknown, path: string): string {
   if (value === null || value === undefined) return '';
-  // The reference engine spells booleans the Python way.
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return pyStrip(String(value));
+  return pyStrip(pyStr(value, path));
 }
 
-const logical = (value: IssueKeyValue): string => text(value).toLowerCase();
+const logical = (value: unknown, path: string): string => text(value, path).toLowerCase();
 
 /** The scope's identity fields in canonical (code point) order, each with how it is normalised. */
 const SCOPE_FIELDS = [
@@ -64,13 +74,18 @@ const SCOPE_FIELDS = [
   ...CASED_SCOPE_FIELDS.map((field) => ({ field, normalise: text })),
 ]
   .sort((a, b) => byCodePoint(a.field, b.field))
-  .map(({ field, normalise }) => ({ field, normalise, prefix: `${JSON.stringify(field)}:` }));
+  .map(({ field, normalise }) => ({
+    field,
+    normalise,
+    path: `scope.${field}`,
+    prefix: `${JSON.stringify(field)}:`,
+  }));
 
 /** The scope's canonical JSON; its keys are fixed, so they are laid out in an order worked out once. */
 function scopeJson(scope: IdentityScope): string {
   let members = '';
-  for (const { field, normalise, prefix } of SCOPE_FIELDS) {
-    members += `${members ? ',' : ''}${prefix}${JSON.stringify(normalise(scope[field]))}`;
+  for (const { field, normalise, path, prefix } of SCOPE_FIELDS) {
+    members += `${members ? ',' : ''}${prefix}${JSON.stringify(normalise(scope[field], path))}`;
   }
   return `{${members}}`;
 }
@@ -78,7 +93,10 @@ function scopeJson(scope: IdentityScope): string {
 function issueKey(issue: IssueKey | null | undefined): Record<string, string> {
   const key: Record<string, string> = {};
   // Later names win when two collide after lower-casing, as in the reference engine.
-  for (const [name, value] of Object.entries(issue ?? {})) key[logical(name)] = text(value);
+  for (const [name, value] of Object.entries(issue ?? {})) {
+    const path = `issue_key.${name}`;
+    key[logical(name, path)] = text(value, path);
+  }
   return key;
 }
 
@@ -123,16 +141,20 @@ export interface FingerprintInput {
   readonly issueKey?: IssueKey | null | undefined;
 }
 
+/**
+ * canonicalJson({ tenant_id, check_id, scope, issue }), its keys written in their sorted order. Throws an
+ * IdentityError naming the field when a value has no identity the reference engine could compute too.
+ */
 export function fingerprintCanonicalJson(input: FingerprintInput): string {
-  // canonicalJson({ tenant_id, check_id, scope, issue }), its keys written in their sorted order.
   return (
-    `{"check_id":${JSON.stringify(logical(input.checkId))},` +
+    `{"check_id":${JSON.stringify(logical(input.checkId, 'check_id'))},` +
     `"issue":${canonicalJson(issueKey(input.issueKey))},` +
     `"scope":${scopeJson(input.scope)},` +
-    `"tenant_id":${JSON.stringify(logical(input.tenantId))}}`
+    `"tenant_id":${JSON.stringify(logical(input.tenantId, 'tenant_id'))}}`
   );
 }
 
+/** The fingerprint; throws an IdentityError naming the field a value cannot be hashed for. */
 export function computeFingerprint(input: FingerprintInput): string {
   return sha256Hex(fingerprintCanonicalJson(input));
 }
@@ -146,9 +168,9 @@ export interface FindingIdInput {
 export function computeFindingId({ tenantId, fingerprint, salt }: FindingIdInput): string {
   // canonicalJson({ tenant_id, fingerprint, salt }), its keys written in their sorted order.
   return sha256Hex(
-    `{"fingerprint":${JSON.stringify(text(fingerprint))},` +
-      `"salt":${JSON.stringify(text(salt))},` +
-      `"tenant_id":${JSON.stringify(logical(tenantId))}}`,
+    `{"fingerprint":${JSON.stringify(text(fingerprint, 'fingerprint'))},` +
+      `"salt":${JSON.stringify(text(salt, 'run_id'))},` +
+      `"tenant_id":${JSON.stringify(logical(tenantId, 'tenant_id'))}}`,
   );
 }
 
