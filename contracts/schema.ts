@@ -1,42 +1,47 @@
 /**
- * The storage schema: the Arrow (and so Parquet) types of a finding record.
- * Money is DECIMAL(18,6), instants are millisecond UTC timestamps, calendar days are dates.
+ * The storage schema: the Arrow (and so Parquet) types of a finding record, those of the reference engine's
+ * schema (tests/fixtures/reference_engine), so one table reads both engines' partitions. Money is
+ * DECIMAL(18,6), instants are millisecond UTC timestamps, calendar days are dates, scores and versions are
+ * unsigned 16-bit, confidences unsigned 8-bit. Every column is nullable, as in the reference: the contract,
+ * not the storage type, says which fields a finding must have. Lists name their item `element` and maps
+ * their entries `key_value`, as the Parquet spec (and pyarrow) do.
  */
 import {
   DateDay,
   Decimal,
   Field,
-  Int32,
   List,
   Map_,
   Schema,
   Struct,
   TimestampMillisecond,
+  Uint16,
+  Uint8,
   Utf8,
   type DataType,
 } from 'apache-arrow';
 import { MONEY_PRECISION, MONEY_SCALE } from './decimal.ts';
 
 const utf8 = () => new Utf8();
-const int32 = () => new Int32();
+const uint16 = () => new Uint16();
+const uint8 = () => new Uint8();
 const money = () => new Decimal(MONEY_SCALE, MONEY_PRECISION, 128);
 const timestamp = () => new TimestampMillisecond('UTC');
 const date = () => new DateDay();
 
 const optional = (name: string, type: DataType) => new Field(name, type, true);
-const required = (name: string, type: DataType) => new Field(name, type, false);
 const struct = (...fields: Field[]) => new Struct(fields);
-const listOf = (type: DataType) => new List(new Field('item', type, true));
+const listOf = (type: DataType) => new List(new Field('element', type, true));
 const mapOf = (value: DataType) =>
-  new Map_(new Field('entries', struct(required('key', utf8()), optional('value', value)), false));
+  new Map_(new Field('key_value', struct(new Field('key', utf8(), false), optional('value', value)), false));
 
 export const findingSchema = new Schema([
-  required('tenant_id', utf8()),
+  optional('tenant_id', utf8()),
   optional('workspace_id', utf8()),
-  required('finding_id', utf8()),
-  required('fingerprint', utf8()),
-  required('run_id', utf8()),
-  required('run_ts', timestamp()),
+  optional('finding_id', utf8()),
+  optional('fingerprint', utf8()),
+  optional('run_id', utf8()),
+  optional('run_ts', timestamp()),
   optional('ingested_ts', timestamp()),
   optional('engine_name', utf8()),
   optional('engine_version', utf8()),
@@ -59,14 +64,14 @@ export const findingSchema = new Schema([
       ].map((name) => optional(name, utf8())),
     ),
   ),
-  required('check_id', utf8()),
+  optional('check_id', utf8()),
   optional('check_name', utf8()),
   optional('category', utf8()),
   optional('sub_category', utf8()),
   optional('frameworks', listOf(utf8())),
-  required('status', utf8()),
-  optional('severity', struct(optional('level', utf8()), optional('score', int32()))),
-  optional('priority', int32()),
+  optional('status', utf8()),
+  optional('severity', struct(optional('level', utf8()), optional('score', uint16()))),
+  optional('priority', uint16()),
   optional('title', utf8()),
   optional('message', utf8()),
   optional('advice', utf8()),
@@ -79,7 +84,7 @@ export const findingSchema = new Schema([
       optional('monthly_savings', money()),
       optional('monthly_cost', money()),
       optional('one_time_savings', money()),
-      optional('confidence', int32()),
+      optional('confidence', uint8()),
       optional('notes', utf8()),
     ),
   ),
@@ -106,7 +111,7 @@ export const findingSchema = new Schema([
         'attribution',
         struct(
           optional('method', utf8()),
-          optional('confidence', int32()),
+          optional('confidence', uint8()),
           optional('matched_keys', listOf(utf8())),
         ),
       ),
@@ -132,7 +137,7 @@ export const findingSchema = new Schema([
     struct(
       optional('source_type', utf8()),
       optional('source_ref', utf8()),
-      optional('schema_version', int32()),
+      optional('schema_version', uint16()),
     ),
   ),
 ]);

@@ -4,7 +4,7 @@
  * maps `Map`s. "" is null for every non-string field; fields the schema does not know are ignored.
  * Nothing is rounded: a value that does not fit is a CastError naming the field path and the value.
  */
-import { DataType, type Field, type Schema } from 'apache-arrow';
+import { DataType, type Field, type Int, type Schema } from 'apache-arrow';
 import { parseDecimal } from './decimal.ts';
 import { isBlank } from './record_rules.ts';
 import { findingSchema } from './schema.ts';
@@ -49,12 +49,16 @@ function compile(type: DataType, path: string): Caster {
       absent(v) ? null : typeof v === 'string' ? v : fail(problems, v, 'is not a string');
   }
   if (DataType.isInt(type)) {
+    const { bitWidth, isSigned } = type as Int;
+    const min = isSigned ? -(2 ** (bitWidth - 1)) : 0;
+    const max = isSigned ? 2 ** (bitWidth - 1) - 1 : 2 ** bitWidth - 1;
+    const kind = `${isSigned ? '' : 'an unsigned '}${bitWidth}-bit integer`;
     return (v, problems) => {
       if (isBlank(v)) return null;
       const n = typeof v === 'string' ? Number(v.trim()) : v;
-      return typeof n === 'number' && Number.isSafeInteger(n) && Math.abs(n) <= 2 ** 31 - 1
+      return typeof n === 'number' && Number.isSafeInteger(n) && n >= min && n <= max
         ? n
-        : fail(problems, v, 'is not a 32-bit integer');
+        : fail(problems, v, `is not ${isSigned ? 'a ' : ''}${kind} (${min} to ${max})`);
     };
   }
   if (DataType.isDecimal(type)) {

@@ -5,7 +5,16 @@
  * encoded in one call, numbers copied into one typed array. One builder per Arrow type, composed for
  * structs, lists and maps.
  */
-import { DataType, makeData, RecordBatch, Struct, type Data, type Field, type Schema } from 'apache-arrow';
+import {
+  DataType,
+  makeData,
+  RecordBatch,
+  Struct,
+  type Data,
+  type Field,
+  type Int,
+  type Schema,
+} from 'apache-arrow';
 import type { StorageRow, StorageValue } from '../contracts/storage_cast.ts';
 
 interface ColumnBuilder {
@@ -97,11 +106,12 @@ const utf8: Layout<string> = {
   },
 };
 
-const int32: Layout<number> = {
-  jsType: 'number',
-  placeholder: 0,
-  buffers: (values) => ({ data: Int32Array.from(values) }),
-};
+/** Integers up to 32 bits, signed or not: copied into the type's own typed array (Uint16Array, Int32Array, ...). */
+function integer(type: Int): Layout<number> {
+  if (type.bitWidth > 32) throw new Error(`no Arrow column builder for ${String(type)}`);
+  const ArrayType = type.ArrayType as Int32ArrayConstructor;
+  return { jsType: 'number', placeholder: 0, buffers: (values) => ({ data: ArrayType.from(values) }) };
+}
 
 /** DateDay: epoch milliseconds → days. */
 const dateDay: Layout<number> = {
@@ -269,7 +279,7 @@ class MapBuilder implements ColumnBuilder {
 
 function builderFor(type: DataType): ColumnBuilder {
   if (DataType.isUtf8(type)) return new ValueBuilder(type, utf8);
-  if (DataType.isInt(type)) return new ValueBuilder(type, int32);
+  if (DataType.isInt(type)) return new ValueBuilder(type, integer(type));
   if (DataType.isDate(type)) return new ValueBuilder(type, dateDay);
   if (DataType.isTimestamp(type)) return new ValueBuilder(type, timestampMs);
   if (DataType.isDecimal(type)) return new ValueBuilder(type, decimal128);

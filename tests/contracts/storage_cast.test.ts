@@ -81,4 +81,21 @@ describe('storage_cast', () => {
       ['metrics.big', '1e13'],
     ]);
   });
+
+  it('keeps integers within the unsigned widths of the reference schema', () => {
+    const record = validRecord();
+    const row = storageCast({ ...record, priority: 65535, severity: { level: 'low', score: 0 } });
+    expect([row.priority, (row.severity as { score: number }).score]).toEqual([65535, 0]);
+    const error = castError({
+      ...record,
+      priority: 65536,
+      severity: { level: 'low', score: -1 },
+      estimated: { confidence: 256 },
+    });
+    expect(error.problems.map((p) => [p.path, p.message])).toEqual([
+      ['severity.score', 'is not an unsigned 16-bit integer (0 to 65535)'],
+      ['priority', 'is not an unsigned 16-bit integer (0 to 65535)'],
+      ['estimated.confidence', 'is not an unsigned 8-bit integer (0 to 255)'],
+    ]);
+  });
 });
