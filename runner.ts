@@ -25,7 +25,7 @@ import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { isS3 } from './pipeline/store.ts';
-import { assertSafeTenant, tenantDir } from './pipeline/layout.ts';
+import { normaliseTenant, tenantDir } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
 /** Checks running at once across accounts and regions. */
@@ -143,7 +143,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     return EXIT.ok;
   }
   if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
-  const tenantId = assertSafeTenant(args.tenant);
+  const tenantId = normaliseTenant(args.tenant);
   const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
   const params = parseCheckerParams(args.set, registry);
   if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
@@ -364,7 +364,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         commonOptions(y)
           .option('tenant', {
             type: 'string',
-            describe: 'Tenant id; names the dataset partition (letters, digits, - _ .)',
+            describe:
+              'Tenant id; names the dataset partition (letters, digits, - _ .), lower-cased: Acme is acme',
           })
           .option('workspace', {
             type: 'string',
@@ -549,7 +550,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe: 'Last day (YYYY-MM-DD); default the last day with runs',
           }),
       async (args) => {
-        const tenant = assertSafeTenant(args.tenant);
+        const tenant = normaliseTenant(args.tenant);
         if (isS3(args.data)) {
           throw new CliError(
             'kpi rebuild works on a local dataset; sync the tenant from S3 first',

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
 import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
-import { assertSafeTenant } from '../pipeline/layout.ts';
+import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { EXIT } from './errors.ts';
@@ -39,7 +39,7 @@ const contentType = (name: string): string =>
 const DOWNLOADS = 8;
 
 export async function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
-  const tenant = assertSafeTenant(args.tenant);
+  const tenant = normaliseTenant(args.tenant);
   const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   const source = parseLocation(args.data);
   const target = parseLocation(args['out-dir']);
@@ -102,7 +102,7 @@ async function fetchTenant(store: ObjectStore, tenant: string, local: string): P
     throw new ExportError(
       tenants.length === 0
         ? `no findings dataset at ${store.location}: run the checkers with --out ${store.location} first`
-        : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}`,
+        : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}${caseHint(tenant, tenants)}`,
     );
   }
   const manifests = await store.list(`_runs/tenant_id=${tenant}/`);

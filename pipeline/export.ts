@@ -12,7 +12,7 @@ import { utcDate } from '../contracts/time.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
 import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
-import { assertSafeTenant, tenantDir } from './layout.ts';
+import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import { runsExport } from './runs_export.ts';
 
 export { listTenants };
@@ -70,7 +70,7 @@ const ORDER =
 const OPEN_FAILING = "status = 'fail' AND lifecycle_status = 'open'";
 
 export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
-  const tenant = assertSafeTenant(options.tenantId);
+  const tenant = normaliseTenant(options.tenantId);
   await assertTenantExists(options.dataRoot, tenant);
   const now = (options.now ?? (() => new Date()))();
   const rules = await loadSuppressions(options.dataRoot, tenant, options.suppressions);
@@ -118,7 +118,7 @@ async function assertTenantExists(dataRoot: string, tenant: string): Promise<voi
   throw new ExportError(
     tenants.length === 0
       ? `no findings dataset at ${dataRoot}: run the checkers first, or pass --data`
-      : `tenant ${tenant} has no findings under ${dataRoot}; available tenants: ${tenants.join(', ')}`,
+      : `tenant ${tenant} has no findings under ${dataRoot}; available tenants: ${tenants.join(', ')}${caseHint(tenant, tenants)}`,
   );
 }
 

@@ -13,7 +13,7 @@ import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal
 import { parseDate } from '../contracts/time.ts';
 import { BatchBuilder } from './arrow_batch.ts';
 import { isDirectory, loadHistory } from './history.ts';
-import { assertSafeTenant } from './layout.ts';
+import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
 
 export const kpiSchema = new Schema([
@@ -29,7 +29,7 @@ export const kpiSchema = new Schema([
 /** The gold dataset sits beside the findings dataset: data/finops_findings → data/finops_kpi_gold. */
 export const goldRoot = (dataRoot: string): string => join(dirname(dataRoot), 'finops_kpi_gold');
 export const goldTenantDir = (dataRoot: string, tenant: string): string =>
-  join(goldRoot(dataRoot), `tenant_id=${assertSafeTenant(tenant)}`);
+  join(goldRoot(dataRoot), `tenant_id=${normaliseTenant(tenant)}`);
 
 const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
 
@@ -88,7 +88,7 @@ export async function rebuildKpis(options: {
   from?: string | undefined;
   to?: string | undefined;
 }): Promise<RebuildResult> {
-  const tenant = assertSafeTenant(options.tenantId);
+  const tenant = normaliseTenant(options.tenantId);
   for (const [name, value] of [
     ['--from', options.from],
     ['--to', options.to],

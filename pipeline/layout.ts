@@ -1,7 +1,8 @@
 /** Where a dataset keeps its files: `<root>/tenant_id=<t>/run_date=<YYYY-MM-DD>/part-<uuid>.parquet`. */
 import { join } from 'node:path';
+import { pyStrip } from '../contracts/identity.ts';
 
-const SAFE_TENANT = /^[A-Za-z0-9._-]+$/;
+const SAFE_TENANT = /^[a-z0-9._-]+$/;
 
 export class UnsafeTenantError extends Error {
   constructor(tenant: string) {
@@ -12,13 +13,27 @@ export class UnsafeTenantError extends Error {
   }
 }
 
-export function assertSafeTenant(tenant: string): string {
-  if (!SAFE_TENANT.test(tenant) || tenant === '.' || tenant === '..') throw new UnsafeTenantError(tenant);
-  return tenant;
+/**
+ * The tenant id as both engines write it, in the `tenant_id` column and the partition name: trimmed and
+ * lower-cased (the reference engine's normalisation; identity lower-cases it too). `Acme` and `acme` are one
+ * tenant. Refuses an id that cannot name a directory.
+ */
+export function normaliseTenant(tenant: string): string {
+  const id = pyStrip(tenant).toLowerCase();
+  if (!SAFE_TENANT.test(id) || id === '.' || id === '..') throw new UnsafeTenantError(tenant);
+  return id;
 }
 
 export const tenantDir = (root: string, tenant: string): string =>
-  join(root, `tenant_id=${assertSafeTenant(tenant)}`);
+  join(root, `tenant_id=${normaliseTenant(tenant)}`);
+
+/** Why a tenant has no folder when one differs only in case: it was written before ids were lower-cased. */
+export function caseHint(tenant: string, tenants: readonly string[]): string {
+  const older = tenants.find((t) => t !== tenant && t.toLowerCase() === tenant);
+  return older === undefined
+    ? ''
+    : ` (tenant_id=${older} was written before tenant ids were lower-cased: rename it, and _runs/tenant_id=${older}, to tenant_id=${tenant})`;
+}
 
 export const partitionDir = (root: string, tenant: string, runDate: string): string =>
   join(tenantDir(root, tenant), `run_date=${runDate}`);

@@ -4,7 +4,7 @@
  * finding from one that was simply not looked at.
  */
 import { join } from 'node:path';
-import { assertSafeTenant } from './layout.ts';
+import { normaliseTenant } from './layout.ts';
 import type { ObjectStore } from './store.ts';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -56,7 +56,7 @@ export interface RunManifest {
 }
 
 export const manifestDir = (root: string, tenant: string): string =>
-  join(root, '_runs', `tenant_id=${assertSafeTenant(tenant)}`);
+  join(root, '_runs', `tenant_id=${normaliseTenant(tenant)}`);
 
 /** Run ids name files: letters, digits, '-', '_' and '.' only. */
 export const SAFE_RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -64,7 +64,7 @@ export const SAFE_RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** The manifest's key under the dataset root: `_runs/tenant_id=<t>/run_date=<d>/<run_id>.json`. */
 export function manifestKey(tenant: string, runDate: string, runId: string): string {
   if (!SAFE_RUN_ID.test(runId)) throw new Error(`run id ${JSON.stringify(runId)} cannot name a file`);
-  return `_runs/tenant_id=${assertSafeTenant(tenant)}/run_date=${runDate}/${runId}.json`;
+  return `_runs/tenant_id=${normaliseTenant(tenant)}/run_date=${runDate}/${runId}.json`;
 }
 
 /** Earlier attempts of a run id (a retried scheduled run): their manifest keys and the parts they published. */
@@ -73,7 +73,7 @@ export async function previousAttempts(
   tenant: string,
   runId: string,
 ): Promise<{ key: string; files: string[] }[]> {
-  const keys = (await store.list(`_runs/tenant_id=${assertSafeTenant(tenant)}/`)).filter((key) =>
+  const keys = (await store.list(`_runs/tenant_id=${normaliseTenant(tenant)}/`)).filter((key) =>
     key.endsWith(`/${runId}.json`),
   );
   const attempts = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storageCast } from '../../contracts/storage_cast.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
-import { assertSafeTenant, UnsafeTenantError } from '../../pipeline/layout.ts';
+import { normaliseTenant, UnsafeTenantError } from '../../pipeline/layout.ts';
 import { query } from '../helpers/duckdb.ts';
 import { DRAFT, validRecord } from '../helpers/records.ts';
 
@@ -71,10 +71,13 @@ describe('DatasetWriter', () => {
       metrics: 'MAP(VARCHAR, DECIMAL(18,6))',
       frameworks: 'VARCHAR[]',
       links: 'STRUCT("label" VARCHAR, url VARCHAR)[]',
-      severity: 'STRUCT("level" VARCHAR, score INTEGER)',
+      severity: 'STRUCT("level" VARCHAR, score USMALLINT)',
+      priority: 'USMALLINT',
+      source: 'STRUCT(source_type VARCHAR, source_ref VARCHAR, schema_version USMALLINT)',
       estimated:
-        'STRUCT(monthly_savings DECIMAL(18,6), monthly_cost DECIMAL(18,6), one_time_savings DECIMAL(18,6), confidence INTEGER, notes VARCHAR)',
+        'STRUCT(monthly_savings DECIMAL(18,6), monthly_cost DECIMAL(18,6), one_time_savings DECIMAL(18,6), confidence UTINYINT, notes VARCHAR)',
     });
+    expect(types.actual).toContain('attribution STRUCT("method" VARCHAR, confidence UTINYINT');
     expect(types.actual).toContain('period_start DATE');
     expect(types.lifecycle).toContain('first_seen_ts TIMESTAMP WITH TIME ZONE');
   });
@@ -222,8 +225,19 @@ describe('DatasetWriter', () => {
 });
 
 describe('tenant ids', () => {
-  it.each(['acme', 'ACME-prod_1', 'a.b'])('accepts %s', (tenant) => {
-    expect(assertSafeTenant(tenant)).toBe(tenant);
+  it.each([
+    ['acme', 'acme'],
+    ['ACME-prod_1', 'acme-prod_1'],
+    [' a.B\t', 'a.b'],
+  ])('accepts %j as %j, lower-cased as the reference engine writes it', (given, written) => {
+    expect(normaliseTenant(given)).toBe(written);
+  });
+
+  it('writes a mixed-case tenant under its lower-cased partition', async () => {
+    const writer = new DatasetWriter({ root, tenantId: 'Acme', runDate: '2026-11-22', newId: ids() });
+    await writer.append(storageCast(validRecord()));
+    await writer.close();
+    expect(await readdir(root)).toEqual(['tenant_id=acme']);
   });
 
   it.each(['', '.', '..', '../etc', 'a/b', 'a b', 'tenant_id=x', 'é'])(
