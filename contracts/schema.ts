@@ -32,8 +32,12 @@ const date = () => new DateDay();
 const optional = (name: string, type: DataType) => new Field(name, type, true);
 const struct = (...fields: Field[]) => new Struct(fields);
 const listOf = (type: DataType) => new List(new Field('element', type, true));
-const mapOf = (value: DataType) =>
-  new Map_(new Field('key_value', struct(new Field('key', utf8(), false), optional('value', value)), false));
+const mapOf = (value: DataType) => {
+  const entries = () =>
+    new Field('key_value', struct(new Field('key', utf8(), false), optional('value', value)), false);
+  // apache-arrow's Map_ renames the field it is given to `entries`; the Parquet spec (and the reference) say key_value.
+  return Object.assign(new Map_(entries()), { children: [entries()] });
+};
 
 export const findingSchema = new Schema([
   optional('tenant_id', utf8()),

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -91,5 +91,70 @@ describe('dependency boundaries', () => {
       }
     }
     expect(builders).toEqual(['cli/aws.ts']);
+  });
+});
+
+/** Every file a clone holds that code or tests could read paths from. */
+const CODE_ROOTS = [
+  'runner.ts',
+  'checks',
+  'contracts',
+  'pipeline',
+  'cli',
+  'lambda',
+  'tests',
+  'scripts',
+  'bench',
+];
+const CODE_FILE = /\.(ts|mts|mjs|js|py|sh)$/;
+/** Sources also compiled to dist/ (tsconfig.build.json): a path there is relative to dist/<file>. */
+const BUILT = ['runner.ts', 'checks/', 'contracts/', 'pipeline/', 'cli/', 'lambda/'];
+
+async function codeFiles(): Promise<string[]> {
+  const files: string[] = [];
+  for (const root of [...CODE_ROOTS, 'bin', 'dashboard/src', '.ci']) {
+    const path = join(ROOT, root);
+    const entries = await readdir(path, { withFileTypes: true, recursive: true }).catch(() => null);
+    if (entries === null) files.push(path);
+    else for (const e of entries) if (e.isFile()) files.push(join(e.parentPath, e.name));
+  }
+  return files.filter((f) => CODE_FILE.test(f) || f.endsWith('/.ci/run'));
+}
+
+/** The places a file reaches outside the repository: module-relative URLs that resolve outside, or the sibling shared/. */
+function outsideReads(file: string, text: string): string[] {
+  const rel = relative(ROOT, file);
+  const bases = [dirname(file)];
+  if (BUILT.some((b) => rel === b || rel.startsWith(b))) bases.push(dirname(join(ROOT, 'dist', rel)));
+  const inside = (base: string, path: string) => !relative(ROOT, resolve(base, path)).startsWith('..');
+  const found: string[] = [];
+  for (const m of text.matchAll(/new URL\(\s*(['"`])([^'"`]+)\1\s*,\s*import\.meta\.url/g)) {
+    if (!bases.some((base) => inside(base, m[2]!.split('${')[0]!))) found.push(`${rel}: ${m[2]}`);
+  }
+  for (const m of text.matchAll(/\.\.\/shared\b|['"`/]shared\/fixtures/g)) found.push(`${rel}: ${m[0]}`);
+  return found;
+}
+
+describe('the repository stands alone', () => {
+  it('the scanner sees reads outside the repository (so the check below can fail)', () => {
+    const file = join(ROOT, 'tests', 'contracts', 'x.test.ts');
+    expect(
+      outsideReads(
+        file,
+        "readFileSync(new URL('../../../shared/fixtures/identity_vectors.json', import.meta.url))",
+      ),
+    ).toHaveLength(2);
+    expect(outsideReads(file, 'new URL(`../../../elsewhere/${name}`, import.meta.url)')).toHaveLength(1);
+    expect(outsideReads(file, "new URL('../fixtures/reference_engine/a.json', import.meta.url)")).toEqual([]);
+  });
+
+  it('no source, script or test reads a path outside the repository', async () => {
+    const files = await codeFiles();
+    expect(files.length).toBeGreaterThan(100);
+    const found: string[] = [];
+    // This file is left out: it holds the scanner's own examples.
+    for (const file of files.filter((f) => f !== fileURLToPath(import.meta.url)))
+      found.push(...outsideReads(file, await readFile(file, 'utf8')));
+    expect(found).toEqual([]);
   });
 });
