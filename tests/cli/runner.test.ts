@@ -75,6 +75,18 @@ describe('runner', () => {
     expect(printed.join('\n')).toMatch(/aws\.s3\.governance\.lifecycle\.missing\s+1\s+1\s+0\s+1\s+0/);
   });
 
+  it('writes a mixed-case --tenant lower-cased, in the column and the partition, as the reference engine does', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    expect(await main(['--tenant', 'Acme', '--checker', S3_CHECK, '--out', join(dir, 'out')], effects)).toBe(
+      0,
+    );
+    expect(await readdir(join(dir, 'out'))).toEqual(['_runs', 'tenant_id=acme']);
+    expect(await readdir(join(dir, 'out', '_runs'))).toEqual(['tenant_id=acme']);
+    expect(await query(`SELECT DISTINCT tenant_id FROM read_parquet('${parquet()}')`)).toEqual([
+      { tenant_id: 'acme' },
+    ]);
+  });
+
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(
