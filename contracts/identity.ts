@@ -3,7 +3,7 @@
  * (see tests/fixtures/reference_engine/README.md and ARCHITECTURE.md).
  */
 import * as crypto from 'node:crypto';
-import { IdentityError, pyStr } from './py_text.ts';
+import { IdentityError, LONE_SURROGATE, pyStr } from './py_text.ts';
 
 export { IdentityError };
 
@@ -62,6 +62,10 @@ export function pyStrip(value: string): string {
 
 /** normalize(v) of the reference: "" for null, else Python's str(v), stripped. Throws an IdentityError naming `path`. */
 function text(value: unknown, path: string): string {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) throw new IdentityError(path, LONE_SURROGATE);
+    return pyStrip(value);
+  }
   if (value === null || value === undefined) return '';
   return pyStrip(pyStr(value, path));
 }
@@ -94,8 +98,14 @@ function issueKey(issue: IssueKey | null | undefined): Record<string, string> {
   const key: Record<string, string> = {};
   // Later names win when two collide after lower-casing, as in the reference engine.
   for (const [name, value] of Object.entries(issue ?? {})) {
-    const path = `issue_key.${name}`;
-    key[logical(name, path)] = text(value, path);
+    try {
+      key[logical(name, '')] = text(value, '');
+    } catch (error) {
+      // Paths inside a value are relative to it: name the field here, once, rather than for every value.
+      if (error instanceof IdentityError)
+        throw new IdentityError(`issue_key.${name}${error.path}`, error.problem);
+      throw error;
+    }
   }
   return key;
 }

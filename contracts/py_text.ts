@@ -17,11 +17,11 @@ export class IdentityError extends Error {
   }
 }
 
+export const LONE_SURROGATE = 'holds a lone surrogate (not valid Unicode), so it has no identity';
+
 /** A string UTF-8 can encode: a lone surrogate has no UTF-8 form, so neither engine can hash it. */
 export function assertEncodable(value: string, path: string): string {
-  if (!value.isWellFormed()) {
-    throw new IdentityError(path, 'holds a lone surrogate (not valid Unicode), so it has no identity');
-  }
+  if (!value.isWellFormed()) throw new IdentityError(path, LONE_SURROGATE);
   return value;
 }
 
