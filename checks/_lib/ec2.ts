@@ -1,6 +1,7 @@
-/** EC2 facts shared by checkers: volume prices, instance families and sizes, stop times. */
+/** EC2 facts shared by checkers: volume prices, previous-generation families, stop times. */
 import type { Instance, Volume } from '@aws-sdk/client-ec2';
 import type Big from 'big.js';
+import { equivalentIn, familyOf, type Sizing } from './instance_catalogue.ts';
 import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
 
 export const volumeSpec = (v: Volume) => ({
@@ -43,39 +44,10 @@ export const OLD_GENERATION: Readonly<Record<string, string>> = {
   g3: 'g4dn',
 };
 
-const SIZES = [
-  'nano',
-  'micro',
-  'small',
-  'medium',
-  'large',
-  'xlarge',
-  '2xlarge',
-  '4xlarge',
-  '8xlarge',
-  '12xlarge',
-  '16xlarge',
-];
-
-export const splitType = (type: string): [family: string, size: string] => {
-  const dot = type.indexOf('.');
-  return dot < 0 ? [type, ''] : [type.slice(0, dot), type.slice(dot + 1)];
-};
-
-/** The current-generation type for a previous-generation one (same size; large where the size is gone). */
-export function replacementType(type: string): string | undefined {
-  const [family, size] = splitType(type);
-  const next = OLD_GENERATION[family];
-  if (!next) return undefined;
-  const keepsSize = next.startsWith('t') || SIZES.indexOf(size) >= SIZES.indexOf('large');
-  return `${next}.${keepsSize ? size : 'large'}`;
-}
-
-/** One size down in the current generation, e.g. m4.xlarge → m6i.large, m5.large → m5.medium. */
-export function downsizeType(type: string): string | undefined {
-  const [family, size] = splitType(replacementType(type) ?? type);
-  const index = SIZES.indexOf(size);
-  return index > 0 ? `${family}.${SIZES[index - 1]}` : undefined;
+/** The current-generation type for a previous-generation one, in the region: at least its vCPUs and memory. */
+export function replacementFor(type: string, lookup: PriceLookup): Sizing | undefined {
+  const next = OLD_GENERATION[familyOf(type)];
+  return next === undefined ? undefined : equivalentIn(next, type, lookup);
 }
 
 export const instanceMonthly = (type: string, lookup: PriceLookup): Big | undefined => {

@@ -1,13 +1,8 @@
 import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
 import { cpuVerdicts, UNDERUTILIZED_ID } from '../_lib/cpu.ts';
-import {
-  instanceMonthly,
-  monthlyDifference,
-  replacementType,
-  splitType,
-  OLD_GENERATION,
-} from '../_lib/ec2.ts';
-import { big, estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
+import { instanceMonthly, monthlyDifference, OLD_GENERATION, replacementFor } from '../_lib/ec2.ts';
+import { familyOf } from '../_lib/instance_catalogue.ts';
+import { big, estimate, money, monthlyFromHourly, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 export const checker = defineChecker({
@@ -35,7 +30,7 @@ export const checker = defineChecker({
       for (const instance of running) {
         const id = instance.InstanceId ?? '';
         const type = instance.InstanceType ?? '';
-        const target = replacementType(type);
+        const sizing = replacementFor(type, lookup);
         const base = {
           scope: scopeOf(
             bootstrap,
@@ -44,24 +39,28 @@ export const checker = defineChecker({
             arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
             instance.Placement?.AvailabilityZone,
           ),
+          // Pass and fail share the key, and nothing the engine derives (the recommended type, a price) is in it.
+          issue_key: { rule: 'previous_generation' },
           tags: tagMap(instance.Tags),
           dimensions: { instance_type: type },
         };
-        if (!target) {
+        if (!sizing) {
           yield {
             ...base,
-            issue_key: { current_type: type },
             status: 'pass',
             title: `EC2 instance ${id} is current generation`,
-            message: `${type} (${splitType(type)[0]}) is a current-generation family.`,
+            message: `${type} (${familyOf(type)}) is not a previous-generation family.`,
           };
           continue;
         }
+        const target = sizing.type;
         const current = instanceMonthly(type, lookup);
-        const next = instanceMonthly(target, lookup);
+        const next = sizing.type && sizing.hourly && monthlyFromHourly(sizing.hourly);
         const rightsized = cpu.get(id)?.kind === 'underutilized';
         let priced;
-        if (!current || !next) {
+        if (!target) {
+          priced = noEstimate(`No replacement to price: ${sizing.reason}.`);
+        } else if (!current || !next) {
           priced = noEstimate(`No list price for ${current ? target : type} in the price table.`);
         } else if (rightsized) {
           priced = estimate({
@@ -70,7 +69,7 @@ export const checker = defineChecker({
             monthlySavings: big(0),
             confidence: 75,
             derivedCompute: true,
-            notes: `The instance is underutilized: its saving ($${money(current)}/month today) is counted once, by ${UNDERUTILIZED_ID}, which recommends a smaller current-generation type.`,
+            notes: `The instance is underutilized: its saving ($${money(current)}/month today) is counted once, by ${UNDERUTILIZED_ID}, which recommends a smaller size.`,
           });
         } else {
           const savings = monthlyDifference(current, next);
@@ -80,18 +79,23 @@ export const checker = defineChecker({
             monthlySavings: savings,
             confidence: 75,
             derivedCompute: true,
-            notes: `${type} costs $${money(current)}/month and ${target} $${money(next)}/month on demand (730 hours)${savings.eq(0) ? '; the move is for performance, not price' : ''}.`,
+            notes: `${type} costs $${money(current)}/month and ${target} (the smallest ${OLD_GENERATION[familyOf(type)]} size with at least its vCPUs and memory) $${money(next)}/month on demand (730 hours)${savings.eq(0) ? '; the move is for performance, not price' : ''}.`,
           });
         }
         yield {
           ...base,
-          issue_key: { current_type: type, recommended_type: target },
           status: 'fail',
           title: `EC2 instance ${id} runs previous-generation ${type}`,
-          message: `Instance ${id} runs ${type}, a previous-generation type; ${target} is its current-generation replacement.`,
-          recommendation: `Change the instance type to ${target}.`,
+          message: target
+            ? `Instance ${id} runs ${type}, a previous-generation type; ${target} is its current-generation replacement.`
+            : `Instance ${id} runs ${type}, a previous-generation type; ${sizing.reason}.`,
+          ...(target ? { recommendation: `Change the instance type to ${target}.` } : {}),
           ...priced,
-          dimensions: { ...priced.dimensions, ...base.dimensions, recommended_type: target },
+          dimensions: {
+            ...priced.dimensions,
+            ...base.dimensions,
+            ...(target ? { recommended_type: target } : {}),
+          },
         };
       }
     }),

@@ -1,7 +1,8 @@
 import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
 import { cpuParams, cpuVerdicts, UNDERUTILIZED_ID, UNDERUTILIZED_PARAMS } from '../_lib/cpu.ts';
-import { downsizeType, instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
-import { estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
+import { instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
+import { nextSmaller } from '../_lib/instance_catalogue.ts';
+import { estimate, money, monthlyFromHourly, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 export const checker = defineChecker({
@@ -16,9 +17,10 @@ export const checker = defineChecker({
     iam_actions: ['ec2:DescribeInstances', 'cloudwatch:GetMetricData'],
     rule: 'A running instance whose highest daily average CPU over the lookback window stays below the threshold; instances with data on fewer than half the days are reported unknown.',
     remediation:
-      'Move to the next smaller size (in the current generation), or stop it if it does nothing; check memory and network first.',
+      'Move to the next smaller size of its family, or stop it if it does nothing; check memory and network first.',
     docs_url: 'https://docs.aws.amazon.com/cost-management/latest/userguide/ce-rightsizing.html',
-    pricing: 'current hourly price minus the price of one size down in the current generation, × 730',
+    pricing:
+      'current hourly price minus the price of the next smaller size of the same family sold in the region, × 730; none when there is no such size or it has no price',
     params: UNDERUTILIZED_PARAMS,
   },
   create: (ctx, bootstrap) =>
@@ -63,9 +65,10 @@ export const checker = defineChecker({
           };
           continue;
         }
-        const target = downsizeType(type);
+        const sizing = nextSmaller(type, lookup);
+        const target = sizing.type;
         const current = instanceMonthly(type, lookup);
-        const smaller = target ? instanceMonthly(target, lookup) : undefined;
+        const smaller = sizing.hourly && monthlyFromHourly(sizing.hourly);
         const priced =
           current && smaller && target
             ? estimate({
@@ -74,9 +77,13 @@ export const checker = defineChecker({
                 monthlySavings: monthlyDifference(current, smaller),
                 confidence: 60,
                 derivedCompute: true,
-                notes: `${type} costs $${money(current)}/month and ${target} $${money(smaller)}/month on demand (730 hours).`,
+                notes: `${type} costs $${money(current)}/month and ${target}, the next smaller size sold in ${lookup.region}, $${money(smaller)}/month on demand (730 hours).`,
               })
-            : noEstimate(`No smaller priced size for ${type} in the price table.`);
+            : noEstimate(
+                target
+                  ? `No list price for ${type} in the price table.`
+                  : `No smaller size to price: ${sizing.reason}.`,
+              );
         yield {
           ...base,
           metrics,

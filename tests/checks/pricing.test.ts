@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gp2Performance, gp3Equivalent } from '../../checks/aws/aws.ec2.ebs.gp2.to.gp3.ts';
-import { downsizeType, instanceMonthly, replacementType, stoppedAt } from '../../checks/_lib/ec2.ts';
+import { instanceMonthly, stoppedAt } from '../../checks/_lib/ec2.ts';
 import { ageDays } from '../../checks/_lib/drafts.ts';
 import table from '../../checks/_lib/prices.aws.json' with { type: 'json' };
 import {
@@ -118,16 +118,6 @@ describe('arithmetic of each check', () => {
     expect(money(ec2Hourly('m5.large', pricesFor('eu-central-1'))!)).toBe('0.115200');
     expect(money(rdsHourly('db.t3.medium', usEast)!.times(730))).toBe('49.640000');
     expect(instanceMonthly('x9.unknown', usEast)).toBeUndefined();
-  });
-
-  it('maps previous generations to current ones and sizes down within the current generation', () => {
-    expect(replacementType('m4.large')).toBe('m6i.large');
-    expect(replacementType('t2.micro')).toBe('t3.micro');
-    expect(replacementType('m3.medium')).toBe('m6i.large');
-    expect(replacementType('m5.large')).toBeUndefined();
-    expect(downsizeType('m5.xlarge')).toBe('m5.large');
-    expect(downsizeType('m4.xlarge')).toBe('m6i.large');
-    expect(downsizeType('t3.nano')).toBeUndefined();
   });
 
   it('reads the stop time from the state reason, in either spelling of UTC', () => {
