@@ -1,12 +1,17 @@
 /**
- * npm run catalogue [-- --endpoint URL]: regenerates checks/_lib/instance_types.aws.json, the instance-type
+ * npm run catalogue [-- --endpoint URL] [--price-list FILE ...] [--out FILE]: regenerates
+ * checks/_lib/instance_types.aws.json (or --out),
+ * the instance-type
  * catalogue the compute checks size and price with: each type's vCPUs, memory, architectures and bare-metal
  * flag (EC2 DescribeInstanceTypes; family and size are its name), and the types sold in each region of the price
  * table (DescribeInstanceTypeOfferings). It is versioned with the price table (prices.aws.json), whose version
  * it records. Reads the account's EC2 API through the usual SDK configuration; with no AWS account, it starts
  * the local emulator (moto serves AWS's published instance-type data) unless --endpoint names one.
+ * `--price-list` takes AWS Price List Bulk API files for Amazon EC2 (a region's offer file, JSON or CSV): their
+ * on-demand Linux prices become the catalogue's per-region prices, which the checks use before the price
+ * table's us-east-1 price × regional factor. Regions not in the given files keep the prices they had.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import {
   EC2Client,
@@ -14,9 +19,16 @@ import {
   paginateDescribeInstanceTypes,
 } from '@aws-sdk/client-ec2';
 import prices from '../checks/_lib/prices.aws.json' with { type: 'json' };
+import { writeFileAtomic } from '../pipeline/atomic.ts';
 import { startMoto } from './moto_server.ts';
+import { readPriceLists, type RegionalPrices } from './price_list.ts';
 
-const TARGET = fileURLToPath(new URL('../checks/_lib/instance_types.aws.json', import.meta.url));
+const CATALOGUE = fileURLToPath(new URL('../checks/_lib/instance_types.aws.json', import.meta.url));
+const option = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+const TARGET = option('--out') ?? CATALOGUE;
 
 interface TypeFacts {
   vcpu: number;
@@ -50,14 +62,34 @@ async function offered(endpoint: string | undefined, region: string): Promise<st
   return [...new Set(found)].sort();
 }
 
-async function build(endpoint: string | undefined, source: string) {
+const byName = <T>(entries: [string, T][]): Record<string, T> =>
+  Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** The per-region prices the catalogue has now, so that a run without --price-list keeps them. */
+async function currentPrices(): Promise<RegionalPrices> {
+  const text = await readFile(CATALOGUE, 'utf8').catch(() => '{}');
+  return (JSON.parse(text) as { prices?: RegionalPrices }).prices ?? {};
+}
+
+async function build(endpoint: string | undefined, source: string, listed: RegionalPrices) {
   const regions = Object.keys(prices.regions).sort();
   const types = await describe(new EC2Client({ region: 'us-east-1', ...(endpoint ? { endpoint } : {}) }));
   const byRegion: Record<string, string[]> = {};
   for (const region of regions)
     byRegion[region] = (await offered(endpoint, region)).filter((t) => t in types);
-  const sorted = Object.fromEntries(Object.entries(types).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { price_table_version: prices.version, source, types: sorted, offered: byRegion };
+  const before = await currentPrices();
+  const regional: RegionalPrices = {};
+  for (const region of regions) {
+    const known = Object.entries({ ...before[region], ...listed[region] }).filter(([type]) => type in types);
+    if (known.length > 0) regional[region] = byName(known);
+  }
+  return {
+    price_table_version: prices.version,
+    source,
+    types: byName(Object.entries(types)),
+    offered: byRegion,
+    prices: regional,
+  };
 }
 
 /** JSON with one line per instance type and per region: reviewable diffs when AWS adds types. */
@@ -68,13 +100,15 @@ function layout(catalogue: Awaited<ReturnType<typeof build>>): string {
     `{\n "price_table_version": ${JSON.stringify(catalogue.price_table_version)},\n` +
     ` "source": ${JSON.stringify(catalogue.source)},\n` +
     ` "types": {\n${lines(Object.entries(catalogue.types))}\n },\n` +
-    ` "offered": {\n${lines(Object.entries(catalogue.offered))}\n }\n}\n`
+    ` "offered": {\n${lines(Object.entries(catalogue.offered))}\n },\n` +
+    ` "prices": {${Object.keys(catalogue.prices).length ? `\n${lines(Object.entries(catalogue.prices))}\n ` : ''}}\n}\n`
   );
 }
 
 async function main(): Promise<void> {
-  const given = process.argv.indexOf('--endpoint');
-  let endpoint = given > 0 ? process.argv[given + 1] : process.env['AWS_ENDPOINT_URL'];
+  const lists = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--price-list' ? [arg] : []));
+  const listed = await readPriceLists(lists);
+  let endpoint = option('--endpoint') ?? process.env['AWS_ENDPOINT_URL'];
   const moto = endpoint ? undefined : await startMoto();
   if (moto) {
     Object.assign(process.env, moto.env);
@@ -84,10 +118,10 @@ async function main(): Promise<void> {
     const source = moto
       ? "EC2 DescribeInstanceTypes and DescribeInstanceTypeOfferings as served by moto (AWS's published instance-type data)"
       : `EC2 DescribeInstanceTypes and DescribeInstanceTypeOfferings at ${endpoint ?? 'the AWS API'}`;
-    const catalogue = await build(endpoint, source);
-    await writeFile(TARGET, layout(catalogue));
+    const catalogue = await build(endpoint, source, listed);
+    await writeFileAtomic(TARGET, layout(catalogue));
     console.log(
-      `Wrote ${TARGET}: ${Object.keys(catalogue.types).length} instance types, offerings in ${Object.keys(catalogue.offered).length} regions (price table ${catalogue.price_table_version}).`,
+      `Wrote ${TARGET}: ${Object.keys(catalogue.types).length} instance types, offerings in ${Object.keys(catalogue.offered).length} regions, list prices for ${Object.keys(catalogue.prices).length} region(s) (price table ${catalogue.price_table_version}).`,
     );
   } finally {
     await moto?.stop();

@@ -3,6 +3,7 @@
  * decimal (big.js); results are money strings with six decimals.
  */
 import Big from 'big.js';
+import catalogue from './instance_types.aws.json' with { type: 'json' };
 import table from './prices.aws.json' with { type: 'json' };
 
 export type RegionPrices = (typeof table.regions)['us-east-1'];
@@ -63,8 +64,14 @@ function hourlyFrom(list: Record<string, number>, key: string, lookup: PriceLook
   return base === undefined ? undefined : big(base).times(big(lookup.prices.compute_factor));
 }
 
-export const ec2Hourly = (instanceType: string, lookup: PriceLookup): Big | undefined =>
-  hourlyFrom(table.ec2_hourly_us_east_1, instanceType, lookup);
+// Per-region list prices read from AWS price list files by `npm run catalogue -- --price-list ...`, when given.
+const listed = (catalogue as { prices?: Record<string, Record<string, number>> }).prices ?? {};
+
+/** An instance type's on-demand hourly price: the region's list price if known, else us-east-1's × the factor. */
+export const ec2Hourly = (instanceType: string, lookup: PriceLookup): Big | undefined => {
+  const list = listed[lookup.region]?.[instanceType];
+  return list === undefined ? hourlyFrom(table.ec2_hourly_us_east_1, instanceType, lookup) : big(list);
+};
 
 export const rdsHourly = (instanceClass: string, lookup: PriceLookup): Big | undefined =>
   hourlyFrom(table.rds_hourly_us_east_1, instanceClass, lookup);
