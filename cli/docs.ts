@@ -33,6 +33,11 @@ export function checksMarkdown(checkers: readonly RegisteredChecker[]): string {
       `- APIs (IAM actions): ${meta.iam_actions.map((a) => `\`${a}\``).join(', ')}`,
       `- Pricing basis: ${meta.pricing}`,
       `- Remediation: ${meta.remediation} ([AWS documentation](${meta.docs_url}))`,
+      ...(meta.example
+        ? [
+            `- Worked example: ${meta.example.given} → ${meta.example.dollars}. (\`npm run demo\` builds this resource; a test runs the check on it and gets ${meta.example.monthly_savings === null ? 'no saving' : `$${meta.example.monthly_savings}`}.)`,
+          ]
+        : []),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -27,6 +27,23 @@ export const checkerMetaSchema = z.object({
   regional: z.boolean().default(true),
   /** How the dollar estimate is computed, for docs/checks.md ("none" when the check prices nothing). */
   pricing: z.string().min(1),
+  /**
+   * A worked example for docs/checks.md: a resource (`given`), the arithmetic (`dollars`) and the monthly saving it
+   * comes to (null when the check prices nothing). `demo` names the resource of the demo estate
+   * (scripts/demo_estate.ts: a path in its ids, or `bucket:<name>`) on which a test runs the checker and gets
+   * exactly that saving.
+   */
+  example: z
+    .object({
+      given: z.string().min(1),
+      dollars: z.string().min(1),
+      monthly_savings: z
+        .string()
+        .regex(/^\d+\.\d{6}$/, 'must be a money string with six decimals')
+        .nullable(),
+      demo: z.string().min(1),
+    })
+    .optional(),
   /** Tunable thresholds with their defaults, settable per run with --set <id>.<name>=<value>. */
   params: z
     .record(

@@ -16,6 +16,13 @@ export const checker = defineChecker({
     remediation:
       'Deregister the AMI and delete its snapshots, after checking no launch template or Auto Scaling group refers to it.',
     docs_url: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/deregister-ami.html',
+    example: {
+      given:
+        'AMI `web-golden-2025`, 99 days old, that no instance was launched from; its snapshots total 15 GiB, in us-east-1',
+      dollars: '15 GiB × $0.05/GB-month = $0.75/month, an upper bound (snapshots store changed blocks)',
+      monthly_savings: '0.750000',
+      demo: 'images.unused',
+    },
     pricing: "sum of its EBS snapshots' volume sizes × snapshot $/GB-month (upper bound)",
     params: {
       min_age_days: { default: 90, description: 'Age in days from which an unused AMI is reported' },

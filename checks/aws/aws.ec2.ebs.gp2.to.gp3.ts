@@ -48,6 +48,14 @@ export const checker = defineChecker({
     remediation:
       'Modify the volume type to gp3 (online, no downtime), provisioning IOPS/throughput to match gp2 where needed.',
     docs_url: 'https://docs.aws.amazon.com/ebs/latest/userguide/requesting-ebs-volume-modifications.html',
+    example: {
+      given:
+        '500 GiB gp2 volume `web-data` on a running instance in us-east-1 (gp2 gives it 1,500 IOPS and 250 MiB/s)',
+      dollars:
+        'gp2 500 × $0.10 = $50.00; gp3 with the same performance 500 × $0.08 + (250 − 125) MiB/s × $0.04 = $45.00 (3,000 IOPS included); saving $5.00/month',
+      monthly_savings: '5.000000',
+      demo: 'volumes.data',
+    },
     pricing:
       "gp2 cost minus the cost of a gp3 volume of the same size provisioned with gp2's baseline IOPS and throughput",
   },

@@ -15,6 +15,13 @@ export const checker = defineChecker({
     rule: 'A snapshot this account owns, older than the threshold and not referenced by a registered AMI (AMIs are priced by aws.ec2.ami.unused).',
     remediation: 'Delete snapshots no retention policy requires; move long-term ones to the archive tier.',
     docs_url: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-deleting-snapshot.html',
+    example: {
+      given: 'snapshot of a 100 GiB volume, 99 days old (threshold 90), used by no AMI, in us-east-1',
+      dollars:
+        '100 GiB × $0.05/GB-month = $5.00/month, an upper bound (a snapshot stores the blocks changed since the previous one)',
+      monthly_savings: '5.000000',
+      demo: 'snapshots.old',
+    },
     pricing:
       'volume size × snapshot $/GB-month: an upper bound, as incremental snapshots store only changed blocks',
     params: { min_age_days: { default: 90, description: 'Age in days from which a snapshot is old' } },

@@ -16,6 +16,14 @@ export const checker = defineChecker({
     rule: 'A volume in state `available` is attached to nothing but billed in full for its size, IOPS and throughput.',
     remediation: 'Snapshot the volume if its data may be needed, then delete it.',
     docs_url: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-deleting-volume.html',
+    example: {
+      given:
+        'io1 volume `old-db-disk`, 200 GiB with 4,000 provisioned IOPS, attached to nothing, in us-east-1',
+      dollars:
+        '200 GiB × $0.125 + 4,000 IOPS × $0.065 = $285.00/month, all of it saved by deleting the volume',
+      monthly_savings: '285.000000',
+      demo: 'volumes.io1Unattached',
+    },
     pricing:
       'size × the EBS $/GB-month of its type, plus provisioned IOPS and throughput; saving = the whole cost',
   },

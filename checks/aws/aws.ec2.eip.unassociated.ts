@@ -15,6 +15,12 @@ export const checker = defineChecker({
     rule: 'Every public IPv4 address is billed by the hour; an Elastic IP associated with nothing (no instance, interface or NAT gateway) is pure cost.',
     remediation: 'Release the Elastic IP if nothing depends on the address.',
     docs_url: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html',
+    example: {
+      given: 'an Elastic IP address associated with nothing, in us-east-1',
+      dollars: 'public IPv4 $0.005/hour × 730 hours = $3.65/month',
+      monthly_savings: '3.650000',
+      demo: 'addresses.unassociated',
+    },
     pricing: 'public IPv4 $/hour × 730 hours; saving = the whole cost',
   },
   create: (ctx, bootstrap) =>

@@ -19,6 +19,13 @@ export const checker = defineChecker({
     remediation:
       'Stop the instance, change its type to the recommended current-generation type, start it (check driver support: ENA/NVMe).',
     docs_url: 'https://aws.amazon.com/ec2/previous-generation/',
+    example: {
+      given: 'm4.large `web` (2 vCPUs, 8 GiB) running in us-east-1 at 35–55% CPU',
+      dollars:
+        'm4.large $0.10/hour × 730 = $73.00; the smallest m6i with at least 2 vCPUs and 8 GiB is m6i.large, $0.096/hour × 730 = $70.08; saving $2.92/month',
+      monthly_savings: '2.920000',
+      demo: 'instances.web',
+    },
     pricing: `hourly price difference × 730; when the instance is also underutilized the saving is counted once, by ${UNDERUTILIZED_ID}`,
   },
   create: (ctx, bootstrap) =>

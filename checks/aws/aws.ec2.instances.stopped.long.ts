@@ -17,6 +17,13 @@ export const checker = defineChecker({
     rule: 'A stopped instance costs no compute, but its attached EBS volumes are billed in full; after the threshold it is usually forgotten.',
     remediation: 'Create an AMI or snapshots if needed, then terminate the instance and delete its volumes.',
     docs_url: 'https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Stop_Start.html',
+    example: {
+      given:
+        't3.large `forgotten`, stopped for 99 days (threshold 30), with an 8 GiB gp2 volume, in us-east-1',
+      dollars: 'a stopped instance bills no compute; its volumes 8 GiB × $0.10/GB-month = $0.80/month',
+      monthly_savings: '0.800000',
+      demo: 'instances.stopped',
+    },
     pricing: 'the monthly price of its attached EBS volumes (they are not priced again as unattached)',
     params: {
       min_stopped_days: { default: 30, description: 'Days stopped from which an instance is reported' },

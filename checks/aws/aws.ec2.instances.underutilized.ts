@@ -19,6 +19,14 @@ export const checker = defineChecker({
     remediation:
       'Move to the next smaller size of its family, or stop it if it does nothing; check memory and network first.',
     docs_url: 'https://docs.aws.amazon.com/cost-management/latest/userguide/ce-rightsizing.html',
+    example: {
+      given:
+        'm5.xlarge `batch-idle` in us-east-1 whose daily average CPU stayed at 1–3% over 14 days (threshold 10%)',
+      dollars:
+        'm5.xlarge $0.192/hour × 730 = $140.16; the next smaller m5 size sold there, m5.large, $0.096/hour × 730 = $70.08; saving $70.08/month',
+      monthly_savings: '70.080000',
+      demo: 'instances.idle',
+    },
     pricing:
       'current hourly price minus the price of the next smaller size of the same family sold in the region, × 730; none when there is no such size or it has no price',
     params: UNDERUTILIZED_PARAMS,

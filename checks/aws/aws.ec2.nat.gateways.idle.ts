@@ -15,6 +15,12 @@ export const checker = defineChecker({
     rule: 'An available NAT gateway, older than the lookback window, that processed no bytes (BytesOutToDestination + BytesInFromSource) during it.',
     remediation: 'Delete the NAT gateway (and release its Elastic IP) if no route needs it.',
     docs_url: 'https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-cloudwatch.html',
+    example: {
+      given: 'a NAT gateway in us-east-1 that processed no bytes in 30 days',
+      dollars: '$0.045/hour × 730 hours = $32.85/month (its data charge is zero when idle)',
+      monthly_savings: '32.850000',
+      demo: 'natGateway',
+    },
     pricing:
       'NAT gateway $/hour × 730 (no data processing, since it processes nothing); saving = the whole cost',
     params: {

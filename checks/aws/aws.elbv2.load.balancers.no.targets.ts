@@ -19,6 +19,13 @@ export const checker = defineChecker({
     rule: 'An Application or Network Load Balancer none of whose target groups has a registered target: it is billed by the hour and serves nothing.',
     remediation: 'Delete the load balancer (and its target groups) if nothing will be registered behind it.',
     docs_url: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-delete.html',
+    example: {
+      given:
+        'application load balancer `legacy-api` in us-east-1 whose target groups have no registered targets',
+      dollars: '$0.0225/hour × 730 hours = $16.425/month (no LCUs are used without traffic)',
+      monthly_savings: '16.425000',
+      demo: 'loadBalancers.empty',
+    },
     pricing: 'ALB or NLB $/hour × 730 (LCU charges are nil without traffic); saving = the whole cost',
   },
   create: (ctx, bootstrap) =>

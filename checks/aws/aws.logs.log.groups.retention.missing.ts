@@ -18,6 +18,14 @@ export const checker = defineChecker({
     remediation: 'Set a retention period (PutRetentionPolicy) that matches how long the logs are needed.',
     docs_url:
       'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html',
+    example: {
+      given:
+        'log group `/aws/lambda/orders-legacy` in us-east-1, 99 days old, that never expires its events and stores 0 bytes (the emulator reports none)',
+      dollars:
+        'stored GiB × $0.03/GB-month × the share a 30-day retention removes (69.7% for a group 99 days old, assuming even accrual) = 0 × $0.03 × 0.697 = $0.00/month',
+      monthly_savings: '0.000000',
+      demo: 'logGroups.forever',
+    },
     pricing:
       'storedBytes × logs storage $/GB-month; saving assumes data accrued evenly since creation and that what is older than the target retention goes',
     params: {

@@ -23,6 +23,13 @@ export const checker = defineChecker({
     rule: 'An available DB instance, older than the lookback window, with no database connection on any day of it (DatabaseConnections maximum is 0); no data on fewer than half the days is unknown.',
     remediation: 'Take a final snapshot and delete the instance, or stop it if it is needed again soon.',
     docs_url: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteInstance.html',
+    example: {
+      given: 'db.t3.medium `reporting-old` with 100 GiB of storage in us-east-1, no connections in 14 days',
+      dollars:
+        'db.t3.medium $0.068/hour × 730 = $49.64, plus 100 GiB × $0.115/GB-month = $11.50: $61.14/month',
+      monthly_savings: '61.140000',
+      demo: 'db.idle',
+    },
     pricing: 'instance $/hour × 730 (× 2 for Multi-AZ) plus allocated gp2 storage; saving = the whole cost',
     params: {
       lookback_days: { default: 14, description: 'Days without connections after which an instance is idle' },

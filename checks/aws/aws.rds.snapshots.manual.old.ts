@@ -16,6 +16,12 @@ export const checker = defineChecker({
     remediation:
       'Delete manual snapshots no retention policy requires (or export them to S3 for long-term keeping).',
     docs_url: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DeleteSnapshot.html',
+    example: {
+      given: 'manual snapshot `orders-before-migration` of 100 GiB, 99 days old (threshold 90), in us-east-1',
+      dollars: '100 GiB × $0.095/GB-month = $9.50/month, an upper bound',
+      monthly_savings: '9.500000',
+      demo: 'db.snapshot',
+    },
     pricing: 'allocated storage × backup storage $/GB-month: an upper bound',
     params: { min_age_days: { default: 90, description: 'Age in days from which a manual snapshot is old' } },
   },

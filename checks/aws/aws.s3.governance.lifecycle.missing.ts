@@ -21,6 +21,13 @@ export const checker = defineChecker({
     remediation:
       'Add a lifecycle configuration: transition cold objects to cheaper storage classes, expire what is no longer needed, and abort incomplete multipart uploads.',
     docs_url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html',
+    example: {
+      given: 'bucket `acme-app-logs` with no lifecycle configuration',
+      dollars:
+        "no dollar figure: the check does not read the bucket's size or access pattern (savings null, `savings_source` none)",
+      monthly_savings: null,
+      demo: 'bucket:acme-app-logs',
+    },
     pricing: 'none: the bucket size and access pattern are not read, so savings stay null',
   },
   create: (ctx, bootstrap) =>

@@ -23,6 +23,13 @@ export const checker = defineChecker({
       'Add an enabled lifecycle rule with AbortIncompleteMultipartUpload (DaysAfterInitiation 7 is common).',
     docs_url:
       'https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpu-abort-incomplete-mpu-lifecycle-config.html',
+    example: {
+      given: 'bucket `acme-data-lake-raw` with no rule that aborts incomplete multipart uploads',
+      dollars:
+        'no dollar figure: the check does not list the incomplete uploads (savings null, `savings_source` none)',
+      monthly_savings: null,
+      demo: 'bucket:acme-data-lake-raw',
+    },
     pricing: 'none: the size of incomplete uploads is not read, so savings stay null',
   },
   create: (ctx, bootstrap) =>

@@ -23,6 +23,13 @@ export const checker = defineChecker({
     remediation:
       'Add an enabled lifecycle rule with NoncurrentVersionExpiration (and optionally NoncurrentVersionTransition).',
     docs_url: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html',
+    example: {
+      given: 'versioned bucket `acme-data-lake-raw` with no noncurrent-version expiration',
+      dollars:
+        'no dollar figure: the check does not measure the old versions (savings null, `savings_source` none)',
+      monthly_savings: null,
+      demo: 'bucket:acme-data-lake-raw',
+    },
     pricing: 'none: the size of noncurrent versions is not read, so savings stay null',
   },
   create: (ctx, bootstrap) =>

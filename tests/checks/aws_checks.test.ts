@@ -140,6 +140,26 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     ['aws.s3.versioned.noncurrent.expiration.missing', 'acme-backups', 'pass', null],
   ];
 
+  it('computes the worked example of every check in docs/checks.md', async () => {
+    const { registry } = await import('../../checks/_lib/registry.ts');
+    const checks = registry.list().filter((c) => c.module.includes('/checks/aws/'));
+    expect(checks.length).toBeGreaterThanOrEqual(16);
+    for (const { meta } of checks) {
+      expect(meta.example, `${meta.id} has a worked example`).toBeDefined();
+      const { demo, monthly_savings } = meta.example!;
+      const resource = demo.startsWith('bucket:')
+        ? demo.slice('bucket:'.length)
+        : (demo.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], estate) as string);
+      expect(typeof resource, `${meta.id}: ${demo} names a demo resource`).toBe('string');
+      const found = find(meta.id, resource);
+      expect(found, `${meta.id} on ${demo}`).toHaveLength(1);
+      expect({ status: found[0]!.status, savings: found[0]!.savings }, meta.id).toEqual({
+        status: 'fail',
+        savings: monthly_savings,
+      });
+    }
+  });
+
   it('reports the expected status and saving for each case', () => {
     for (const [check, resource, status, savings] of cases()) {
       const found = find(check, resource);
