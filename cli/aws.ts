@@ -5,7 +5,10 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CostOptimizationHubClient } from '@aws-sdk/client-cost-optimization-hub';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -67,6 +70,9 @@ export function createAwsServices(
     elbv2: perRegion((region) => new ElasticLoadBalancingV2Client({ ...common, region })),
     logs: perRegion((region) => new CloudWatchLogsClient({ ...common, region })),
     rds: perRegion((region) => new RDSClient({ ...common, region })),
+    ecr: perRegion((region) => new ECRClient({ ...common, region })),
+    dynamodb: perRegion((region) => new DynamoDBClient({ ...common, region })),
+    costOptimizationHub: perRegion((region) => new CostOptimizationHubClient({ ...common, region })),
   };
   return {
     services,

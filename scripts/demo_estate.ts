@@ -20,6 +20,8 @@ import {
   CreateSubnetCommand,
   CreateVolumeCommand,
   CreateVpcCommand,
+  CreateVpcEndpointCommand,
+  DeleteVolumeCommand,
   EC2Client,
   RunInstancesCommand,
   StopInstancesCommand,
@@ -32,6 +34,13 @@ import {
   ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  PutImageCommand,
+  PutLifecyclePolicyCommand,
+} from '@aws-sdk/client-ecr';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
   CreateBucketCommand,
@@ -70,9 +79,16 @@ export const DEMO_BUCKETS: readonly DemoBucket[] = [
 /** Ids of what was created, for tests to name their expectations. */
 export interface DemoIds {
   readonly runTs: Date;
-  readonly instances: { web: string; idle: string; stopped: string };
-  readonly volumes: { unattached: string; io1Unattached: string; data: string };
-  readonly snapshots: { old: string };
+  readonly instances: { web: string; idle: string; stopped: string; api: string };
+  readonly volumes: {
+    unattached: string;
+    io1Unattached: string;
+    data: string;
+    io1Attached: string;
+    io1TooFast: string;
+  };
+  readonly snapshots: { old: string; orphaned: string };
+  readonly vpcEndpoints: { idle: string; busy: string };
   readonly images: { unused: string };
   readonly addresses: { unassociated: string; associated: string };
   readonly natGateway: string;
@@ -108,8 +124,11 @@ export async function seedDemoEstate(options: EstateOptions | string): Promise<D
   );
   const logGroups = await seedLogs(new CloudWatchLogsClient(config));
   const db = await seedRds(new RDSClient(config));
-  await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db);
-  return { runTs, ...ids, natGateway, loadBalancers, logGroups, db };
+  const vpcEndpoints = await seedVpcEndpoints(ec2);
+  await seedRepositories(new ECRClient(config));
+  await seedTables(new DynamoDBClient(config));
+  await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db, vpcEndpoints);
+  return { runTs, ...ids, natGateway, loadBalancers, logGroups, db, vpcEndpoints: vpcEndpoints.ids };
 }
 
 async function seedBuckets(endpoint: string, buckets: readonly DemoBucket[]): Promise<void> {
@@ -185,6 +204,7 @@ async function seedEc2(ec2: EC2Client) {
   const idle = await runInstance(ec2, 'm5.xlarge', 'batch-idle');
   const stopped = await runInstance(ec2, 't3.large', 'forgotten');
   await ec2.send(new StopInstancesCommand({ InstanceIds: [stopped] }));
+  const api = await runInstance(ec2, 'c5.large', 'api');
 
   const volume = async (size: number, type: 'gp2' | 'io1', name: string, iops?: number) =>
     (
@@ -209,13 +229,30 @@ async function seedEc2(ec2: EC2Client) {
   const unused = (await ec2.send(new CreateImageCommand({ InstanceId: web, Name: 'web-golden-2025' })))
     .ImageId!;
 
+  // Made after the image, so that the AMI's snapshots stay as they were.
+  const io1Attached = await volume(100, 'io1', 'db-journal', 3000);
+  const io1TooFast = await volume(500, 'io1', 'db-hot', 20_000);
+  for (const [VolumeId, Device] of [
+    [io1Attached, '/dev/sdg'],
+    [io1TooFast, '/dev/sdh'],
+  ] as const) {
+    await ec2.send(new AttachVolumeCommand({ VolumeId, InstanceId: api, Device }));
+  }
+  const gone = await volume(40, 'gp2', 'decommissioned');
+  const orphaned = (
+    await ec2.send(
+      new CreateSnapshotCommand({ VolumeId: gone, Description: 'last backup of a deleted disk' }),
+    )
+  ).SnapshotId!;
+  await ec2.send(new DeleteVolumeCommand({ VolumeId: gone }));
+
   const unassociated = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
   const associated = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
   await ec2.send(new AssociateAddressCommand({ AllocationId: associated, InstanceId: web }));
   return {
-    instances: { web, idle, stopped },
-    volumes: { unattached, io1Unattached, data },
-    snapshots: { old },
+    instances: { web, idle, stopped, api },
+    volumes: { unattached, io1Unattached, data, io1Attached, io1TooFast },
+    snapshots: { old, orphaned },
     images: { unused },
     addresses: { unassociated, associated },
   };
@@ -309,8 +346,9 @@ async function seedRds(rds: RDSClient) {
 async function seedMetrics(
   cloudwatch: CloudWatchClient,
   runTs: Date,
-  instances: { web: string; idle: string },
+  instances: { web: string; idle: string; api: string },
   db: { idle: string; busy: string },
+  endpoints: { busy: { id: string; dimensions: { Name: string; Value: string }[] } },
 ): Promise<void> {
   const days = Array.from({ length: 14 }, (_, i) => new Date(runTs.getTime() - (i + 0.5) * DAY_MS));
   const put = (
@@ -319,13 +357,14 @@ async function seedMetrics(
     Name: string,
     Value: string,
     value: (day: number) => number,
+    more: { Name: string; Value: string }[] = [],
   ) =>
     cloudwatch.send(
       new PutMetricDataCommand({
         Namespace,
         MetricData: days.map((Timestamp, i) => ({
           MetricName,
-          Dimensions: [{ Name, Value }],
+          Dimensions: [{ Name, Value }, ...more],
           Timestamp,
           Value: value(i),
           Unit: 'None',
@@ -336,4 +375,126 @@ async function seedMetrics(
   await put('AWS/EC2', 'CPUUtilization', 'InstanceId', instances.idle, (d) => 1 + (d % 3));
   await put('AWS/RDS', 'DatabaseConnections', 'DBInstanceIdentifier', db.idle, () => 0);
   await put('AWS/RDS', 'DatabaseConnections', 'DBInstanceIdentifier', db.busy, (d) => 10 + d);
+  await put('AWS/EC2', 'CPUUtilization', 'InstanceId', instances.api, (d) => 40 + (d % 5) * 5);
+  await put('AWS/DynamoDB', 'ConsumedReadCapacityUnits', 'TableName', 'orders-v2', (d) => 1_000 + d);
+  await put(
+    'AWS/PrivateLinkEndpoints',
+    'BytesProcessed',
+    'VPC Endpoint Id',
+    endpoints.busy.id,
+    (d) => 5_000_000 + d,
+    endpoints.busy.dimensions,
+  );
+}
+
+/** Two interface endpoints in two Availability Zones: one idle, one that carries traffic (metrics above). */
+async function seedVpcEndpoints(ec2: EC2Client) {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.30.0.0/16' }))).Vpc!.VpcId!;
+  const subnets = await Promise.all(
+    ['a', 'b'].map(
+      async (zone, i) =>
+        (
+          await ec2.send(
+            new CreateSubnetCommand({
+              VpcId: vpc,
+              CidrBlock: `10.30.${i}.0/24`,
+              AvailabilityZone: `${DEMO_REGION}${zone}`,
+            }),
+          )
+        ).Subnet!.SubnetId!,
+    ),
+  );
+  const endpoint = async (service: string) =>
+    (
+      await ec2.send(
+        new CreateVpcEndpointCommand({
+          VpcId: vpc,
+          ServiceName: `com.amazonaws.${DEMO_REGION}.${service}`,
+          VpcEndpointType: 'Interface',
+          SubnetIds: subnets,
+        }),
+      )
+    ).VpcEndpoint!.VpcEndpointId!;
+  const idle = await endpoint('sqs');
+  const busy = await endpoint('ssm');
+  const dimensions = [
+    { Name: 'Endpoint Type', Value: 'Interface' },
+    { Name: 'Service Name', Value: `com.amazonaws.${DEMO_REGION}.ssm` },
+    { Name: 'VPC Id', Value: vpc },
+  ];
+  return { ids: { idle, busy }, busy: { id: busy, dimensions } };
+}
+
+/** A repository without a lifecycle policy holding 2.5 GB of images, and one with a policy. */
+async function seedRepositories(ecr: ECRClient): Promise<void> {
+  for (const name of ['legacy-worker', 'app-images']) {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+  }
+  // ECR reports an image's size; the emulator takes it from the manifest's config entry, so both say the total.
+  const manifest = (layerBytes: number, tag: string) =>
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        size: layerBytes,
+        digest: `sha256:${tag.padEnd(64, '0').slice(0, 64)}`,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+          size: layerBytes,
+          digest: `sha256:${tag.padEnd(64, '1').slice(0, 64)}`,
+        },
+      ],
+    });
+  for (const [tag, bytes] of [
+    ['a1', 1_500_000_000],
+    ['b2', 1_000_000_000],
+  ] as const) {
+    await ecr.send(
+      new PutImageCommand({
+        repositoryName: 'legacy-worker',
+        imageTag: tag,
+        imageManifest: manifest(bytes, tag),
+      }),
+    );
+  }
+  await ecr.send(
+    new PutLifecyclePolicyCommand({
+      repositoryName: 'app-images',
+      lifecyclePolicyText: JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            selection: {
+              tagStatus: 'untagged',
+              countType: 'sinceImagePushed',
+              countUnit: 'days',
+              countNumber: 7,
+            },
+            action: { type: 'expire' },
+          },
+        ],
+      }),
+    }),
+  );
+}
+
+/** A provisioned table nothing uses, and one that is read (metrics above). */
+async function seedTables(dynamodb: DynamoDBClient): Promise<void> {
+  for (const [name, read, write] of [
+    ['sessions-v1', 100, 50],
+    ['orders-v2', 20, 10],
+  ] as const) {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PROVISIONED',
+        ProvisionedThroughput: { ReadCapacityUnits: read, WriteCapacityUnits: write },
+      }),
+    );
+  }
 }

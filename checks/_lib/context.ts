@@ -1,7 +1,10 @@
 /** What a checker factory receives: the run's immutable context and bootstrap facts. */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CostOptimizationHubClient } from '@aws-sdk/client-cost-optimization-hub';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +18,10 @@ export interface AwsServices {
   elbv2(region: string): ElasticLoadBalancingV2Client;
   logs(region: string): CloudWatchLogsClient;
   rds(region: string): RDSClient;
+  ecr(region: string): ECRClient;
+  dynamodb(region: string): DynamoDBClient;
+  /** Cost Optimization Hub answers from us-east-1 only, for every region of the account. */
+  costOptimizationHub(region: string): CostOptimizationHubClient;
 }
 
 /** Checker parameters by checker id (thresholds), already merged with the declared defaults by the runner. */

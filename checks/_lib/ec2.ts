@@ -1,5 +1,5 @@
 /** EC2 facts shared by checkers: volume prices, previous-generation families, stop times. */
-import type { Instance, Volume } from '@aws-sdk/client-ec2';
+import type { Image, Instance, Snapshot, Volume } from '@aws-sdk/client-ec2';
 import type Big from 'big.js';
 import { equivalentIn, familyOf, type Sizing } from './instance_catalogue.ts';
 import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
@@ -65,3 +65,13 @@ export function stoppedAt(instance: Instance): Date | undefined {
 
 /** Hourly price difference as a monthly amount, never below zero. */
 export const monthlyDifference = (from: Big, to: Big): Big => (from.gt(to) ? from.minus(to) : big(0));
+
+/** Snapshot ids whose source volume no longer exists in the account (copies name a placeholder volume). */
+export function orphanedSnapshotIds(snapshots: readonly Snapshot[], volumes: readonly Volume[]): Set<string> {
+  const present = new Set(volumes.map((v) => v.VolumeId));
+  return new Set(snapshots.filter((s) => !present.has(s.VolumeId)).map((s) => s.SnapshotId ?? ''));
+}
+
+/** Snapshot ids that a registered AMI refers to (they are priced with the AMI). */
+export const snapshotsOfImages = (images: readonly Image[]): Set<string | undefined> =>
+  new Set(images.flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId)));

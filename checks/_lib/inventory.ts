@@ -28,6 +28,8 @@ export interface MetricRequest {
   readonly dimension: string;
   readonly ids: readonly string[];
   readonly stat: 'Average' | 'Sum' | 'Maximum';
+  /** The metric's other dimensions for a resource, when it is published with more than `dimension`. */
+  readonly extraDimensions?: (id: string) => readonly { Name: string; Value: string }[];
   readonly days: number;
   /** The end of the window: the run timestamp. */
   readonly end: Date;
@@ -232,7 +234,10 @@ export class Inventory {
                 Metric: {
                   Namespace: request.namespace,
                   MetricName: request.metric,
-                  Dimensions: [{ Name: request.dimension, Value: id }],
+                  Dimensions: [
+                    { Name: request.dimension, Value: id },
+                    ...(request.extraDimensions?.(id) ?? []),
+                  ],
                 },
                 Period: DAY_SECONDS,
                 Stat: request.stat,

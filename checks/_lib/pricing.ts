@@ -76,6 +76,10 @@ export const ec2Hourly = (instanceType: string, lookup: PriceLookup): Big | unde
 export const rdsHourly = (instanceClass: string, lookup: PriceLookup): Big | undefined =>
   hourlyFrom(table.rds_hourly_us_east_1, instanceClass, lookup);
 
+/** A us-east-1 price of `other_us_east_1` for the region (× its compute factor outside us-east-1). */
+export const otherPrice = (name: keyof typeof table.other_us_east_1, lookup: PriceLookup): Big =>
+  big(table.other_us_east_1[name]).times(big(lookup.prices.compute_factor));
+
 export const knownInstanceTypes = (): string[] => Object.keys(table.ec2_hourly_us_east_1);
 
 export interface EstimateInput {

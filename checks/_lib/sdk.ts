@@ -8,3 +8,6 @@ export const logs = () => import('@aws-sdk/client-cloudwatch-logs');
 export const rds = () => import('@aws-sdk/client-rds');
 export const cloudwatch = () => import('@aws-sdk/client-cloudwatch');
 export const s3 = () => import('@aws-sdk/client-s3');
+export const ecr = () => import('@aws-sdk/client-ecr');
+export const dynamodb = () => import('@aws-sdk/client-dynamodb');
+export const costOptimizationHub = () => import('@aws-sdk/client-cost-optimization-hub');

@@ -1,4 +1,5 @@
 import { ageDays, arn, eachRegion, paramsOf, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { orphanedSnapshotIds, snapshotsOfImages } from '../_lib/ec2.ts';
 import { big, estimate, money, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
@@ -11,8 +12,8 @@ export const checker = defineChecker({
     resource_type: 'ebs_snapshot',
     category: 'storage',
     severity: 'low',
-    iam_actions: ['ec2:DescribeSnapshots', 'ec2:DescribeImages'],
-    rule: 'A snapshot this account owns, older than the threshold and not referenced by a registered AMI (AMIs are priced by aws.ec2.ami.unused).',
+    iam_actions: ['ec2:DescribeSnapshots', 'ec2:DescribeImages', 'ec2:DescribeVolumes'],
+    rule: 'A snapshot this account owns, older than the threshold and not referenced by a registered AMI (AMIs are priced by aws.ec2.ami.unused; a snapshot whose volume is gone is priced by aws.ec2.ebs.snapshots.orphaned).',
     remediation: 'Delete snapshots no retention policy requires; move long-term ones to the archive tier.',
     docs_url: 'https://docs.aws.amazon.com/ebs/latest/userguide/ebs-deleting-snapshot.html',
     example: {
@@ -30,13 +31,13 @@ export const checker = defineChecker({
     eachRegion(ctx, bootstrap, async function* (region) {
       const { min_age_days } = paramsOf(ctx, checker.meta);
       const lookup = pricesFor(region);
-      const [snapshots, images] = await Promise.all([
+      const [snapshots, images, volumes] = await Promise.all([
         ctx.inventory.snapshots(region),
         ctx.inventory.images(region),
+        ctx.inventory.volumes(region),
       ]);
-      const usedByImages = new Set(
-        images.flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId)),
-      );
+      const usedByImages = snapshotsOfImages(images);
+      const orphaned = orphanedSnapshotIds(snapshots, volumes);
       for (const snapshot of snapshots) {
         const id = snapshot.SnapshotId ?? '';
         const age = ageDays(snapshot.StartTime, ctx.runTs) ?? 0;
@@ -61,9 +62,11 @@ export const checker = defineChecker({
         const priced = estimate({
           lookup,
           monthlyCost: cost,
-          monthlySavings: cost,
+          monthlySavings: orphaned.has(id) ? big(0) : cost,
           confidence: 50,
-          notes: `Upper bound: ${snapshot.VolumeSize} GiB × $${perGb}/GB-month = $${money(cost)}; the snapshot stores only blocks changed since the previous one.`,
+          notes: orphaned.has(id)
+            ? `Its volume no longer exists: the saving (up to $${money(cost)}/month) is counted once, by aws.ec2.ebs.snapshots.orphaned.`
+            : `Upper bound: ${snapshot.VolumeSize} GiB × $${perGb}/GB-month = $${money(cost)}; the snapshot stores only blocks changed since the previous one.`,
         });
         yield {
           ...base,

@@ -132,6 +132,21 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     ['aws.rds.instances.idle', estate.db.idle, 'fail', '61.140000'],
     ['aws.rds.instances.idle', estate.db.busy, 'pass', null],
     ['aws.rds.snapshots.manual.old', estate.db.snapshot, 'fail', '9.500000'],
+    ['aws.ec2.ebs.io1.io2.to.gp3', estate.volumes.io1Attached, 'fail', '184.500000'],
+    ['aws.ec2.ebs.io1.io2.to.gp3', estate.volumes.io1TooFast, 'pass', null],
+    ['aws.ec2.ebs.snapshots.orphaned', estate.snapshots.orphaned, 'fail', '2.000000'],
+    ['aws.ec2.ebs.snapshots.orphaned', estate.snapshots.old, 'pass', null],
+    // Counted once: the orphaned snapshot is old too, and the old-snapshot check leaves its saving to the other.
+    ['aws.ec2.ebs.old.snapshot', estate.snapshots.orphaned, 'fail', '0.000000'],
+    ['aws.ec2.instances.graviton.candidate', estate.instances.api, 'fail', '9.125000'],
+    ['aws.ec2.instances.graviton.candidate', estate.instances.idle, 'fail', '0.000000'],
+    ['aws.ec2.instances.graviton.candidate', estate.instances.web, 'pass', null],
+    ['aws.ec2.vpc.endpoints.idle', estate.vpcEndpoints.idle, 'fail', '14.600000'],
+    ['aws.ec2.vpc.endpoints.idle', estate.vpcEndpoints.busy, 'pass', null],
+    ['aws.ecr.repositories.lifecycle.missing', 'legacy-worker', 'fail', '0.250000'],
+    ['aws.ecr.repositories.lifecycle.missing', 'app-images', 'pass', null],
+    ['aws.dynamodb.tables.provisioned.idle', 'sessions-v1', 'fail', '33.215000'],
+    ['aws.dynamodb.tables.provisioned.idle', 'orders-v2', 'pass', null],
     ['aws.s3.governance.lifecycle.missing', 'acme-app-logs', 'fail', null],
     ['aws.s3.governance.lifecycle.missing', 'acme-backups', 'pass', null],
     ['aws.s3.multipart.abort.missing', 'acme-data-lake-raw', 'fail', null],
@@ -147,8 +162,9 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     for (const { meta } of checks) {
       expect(meta.example, `${meta.id} has a worked example`).toBeDefined();
       const { demo, monthly_savings } = meta.example!;
-      const resource = demo.startsWith('bucket:')
-        ? demo.slice('bucket:'.length)
+      // `bucket:<name>`, `repository:<name>`, `table:<name>`, or a path in the estate's ids.
+      const resource = demo.includes(':')
+        ? demo.slice(demo.indexOf(':') + 1)
         : (demo.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], estate) as string);
       expect(typeof resource, `${meta.id}: ${demo} names a demo resource`).toBe('string');
       const found = find(meta.id, resource);
@@ -190,8 +206,8 @@ describe('checkers against the emulator, run dated 100 days after the estate was
 
   it('never double-counts: a stopped instance volume is not also unattached or a gp3 candidate', () => {
     const stoppedVolumes = rows.filter((r) => r.check_id === 'aws.ec2.ebs.gp2.to.gp3' && r.status === 'fail');
-    // The two running instances' root volumes and the data volume; not the stopped instance's root volume.
-    expect(stoppedVolumes).toHaveLength(3);
+    // The three running instances' root volumes and the data volume; not the stopped instance's root volume.
+    expect(stoppedVolumes).toHaveLength(4);
     expect(
       rows.filter((r) => r.check_id === 'aws.ec2.ebs.unattached.volume' && r.status === 'fail'),
     ).toHaveLength(2);
@@ -220,18 +236,24 @@ describe('checkers against the emulator, run dated 100 days after the estate was
       'DescribeVolumesCommand',
       'DescribeInstancesCommand',
       'DescribeSnapshotsCommand',
-      'DescribeImagesCommand',
       'DescribeAddressesCommand',
       'DescribeNatGatewaysCommand',
       'DescribeLoadBalancersCommand',
       'DescribeTargetGroupsCommand',
       'DescribeDBInstancesCommand',
       'DescribeDBSnapshotsCommand',
+      'DescribeVpcEndpointsCommand',
+      'DescribeRepositoriesCommand',
+      'ListTablesCommand',
     ]) {
       expect(apiCalls.get(command), command).toBe(1);
     }
-    // CPU once for two checkers, connections once, NAT bytes in and out.
-    expect(apiCalls.get('GetMetricDataCommand')).toBe(4);
+    // The same command name in two services: EC2's AMIs once (three checkers), ECR's images of the one
+    // repository without a lifecycle policy once.
+    expect(apiCalls.get('DescribeImagesCommand')).toBe(2);
+    // CPU once for three checkers, connections once, NAT bytes in and out, DynamoDB reads and writes,
+    // PrivateLink bytes.
+    expect(apiCalls.get('GetMetricDataCommand')).toBe(7);
     expect(apiCalls.get('GetBucketVersioningCommand')).toBe(DEMO_BUCKETS.length);
   });
 });
@@ -272,8 +294,10 @@ describe('checkers at the edges', () => {
     // Too young to be judged idle: not examined at all.
     expect(statuses('aws.ec2.nat.gateways.idle')).toEqual([]);
     expect(statuses('aws.rds.instances.idle')).toEqual([]);
+    expect(statuses('aws.ec2.vpc.endpoints.idle')).toEqual([]);
+    expect(statuses('aws.dynamodb.tables.provisioned.idle')).toEqual([]);
     // No CPU data in the window ending today: unknown, not idle.
-    expect(statuses('aws.ec2.instances.underutilized')).toEqual(['unknown', 'unknown']);
+    expect(statuses('aws.ec2.instances.underutilized')).toEqual(['unknown', 'unknown', 'unknown']);
   });
 
   it('rejects --set for an unknown parameter with the parameters it has', async () => {

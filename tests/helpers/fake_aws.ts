@@ -57,7 +57,9 @@ export function fakeEffects(buckets: readonly FakeBucket[], now = '2026-11-22T10
       services: {
         s3: () => s3,
         ...Object.fromEntries(
-          (['ec2', 'cloudwatch', 'elbv2', 'logs', 'rds'] as const).map((name) => [
+          (
+            ['ec2', 'cloudwatch', 'elbv2', 'logs', 'rds', 'ecr', 'dynamodb', 'costOptimizationHub'] as const
+          ).map((name) => [
             name,
             () => {
               throw new Error(`fake AWS has no ${name} client`);
