@@ -108,7 +108,11 @@ export function assembleFinding(draft: FindingDraft, meta: CheckerMeta, run: Run
     dimensions: { ...draft.dimensions },
     metrics: { ...draft.metrics },
     metadata_json: draft.metadata ? JSON.stringify(draft.metadata) : '',
-    source: { source_type: 'checker', source_ref: meta.id, schema_version: SCHEMA_VERSION },
+    source: {
+      source_type: 'checker',
+      source_ref: draft.source_ref ?? meta.id,
+      schema_version: SCHEMA_VERSION,
+    },
   };
   if (identity.problem) {
     // The record has no ids to check: report why, with whatever else is wrong with it.

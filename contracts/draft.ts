@@ -46,4 +46,6 @@ export interface FindingDraft {
   readonly dimensions?: Readonly<Record<string, string>>;
   readonly metrics?: Readonly<Record<string, WireMoney>>;
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /** Where the finding comes from when it is not the checker's own judgement (an AWS recommendation id). */
+  readonly source_ref?: string;
 }

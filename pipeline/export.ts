@@ -60,6 +60,7 @@ const FINDING_ROW = `to_json({
   lifecycle_status: lifecycle_status, first_seen: ${isoTs('first_seen')}, last_seen: ${isoTs('last_seen')},
   times_seen: times_seen, days_open: days_open, resolved_ts: ${isoTs('resolved_ts')},
   realised_monthly_savings: ${money('last_fail_savings')},
+  aws_monthly_savings: ${money('aws_monthly_savings')}, aws_action_type: aws_action_type,
   suppression_reason: suppression_reason, suppression_owner: suppression_owner,
   snooze_until: CAST(snooze_until AS VARCHAR)
 })::VARCHAR`;
@@ -211,8 +212,39 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
      FROM joined`,
     { today: utcDate(now), now: now.toISOString() },
   );
+  await besideNativeFindings(connection);
   const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM latest');
   return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+/** The `savings_source` of findings that are AWS Cost Optimization Hub recommendations. */
+export const AWS_RECOMMENDATION_SOURCE = 'aws_cost_optimization_hub';
+
+/**
+ * AWS's recommendation for a resource that a native check also reports failing is shown beside that finding
+ * (`aws_monthly_savings`, `aws_action_type`) and leaves the list, so its saving is counted once. A
+ * recommendation no native check matches stays a finding of its own. Every row gets the two columns.
+ */
+async function besideNativeFindings(connection: DuckDBConnection): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE latest AS
+     WITH aws AS (
+       SELECT fingerprint, scope.account_id AS account_id, scope.resource_id AS resource_id,
+              estimated.monthly_savings AS savings, dimensions['action_type'] AS action_type
+       FROM latest WHERE status = 'fail' AND dimensions['savings_source'] = $source AND coalesce(scope.resource_id, '') <> ''),
+     beside AS (
+       SELECT n.fingerprint, sum(a.savings) AS aws_monthly_savings,
+              string_agg(DISTINCT a.action_type, ', ' ORDER BY a.action_type) AS aws_action_type,
+              list(a.fingerprint) AS shown
+       FROM latest n JOIN aws a ON n.scope.account_id = a.account_id AND n.scope.resource_id = a.resource_id
+       WHERE n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source
+       GROUP BY n.fingerprint),
+     shown AS (SELECT DISTINCT unnest(shown) AS fingerprint FROM beside)
+     SELECT l.*, b.aws_monthly_savings, b.aws_action_type
+     FROM latest l LEFT JOIN beside b USING (fingerprint)
+     WHERE l.fingerprint NOT IN (SELECT fingerprint FROM shown)`,
+    { source: AWS_RECOMMENDATION_SOURCE },
+  );
 }
 
 export interface Summary {

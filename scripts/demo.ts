@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     console.log(
       `Seeding a demo estate at ${moto.endpoint}: EC2, EBS, NAT, load balancers, logs, RDS, S3 ...`,
     );
-    const { runTs } = await seedDemoEstate(moto.endpoint);
+    const { runTs } = await seedDemoEstate(moto);
     console.log(
       `The estate was created just now; the run is dated ${DEMO_AGE_DAYS} days later (--run-ts) so that age-based checks have something to find.`,
     );

@@ -42,6 +42,8 @@ import {
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
+import { HUB_ENDPOINT_VARIABLE, setHubState } from './cost_optimization_hub_server.ts';
+import type { MotoServer } from './moto_server.ts';
 import {
   CreateBucketCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -102,16 +104,22 @@ export interface EstateOptions {
   /** The run timestamp the estate is built for; metrics are written for the days before it. */
   readonly runTs?: Date;
   readonly buckets?: readonly DemoBucket[];
+  /** The loopback Cost Optimization Hub to give recommendations to (default: its endpoint variable). */
+  readonly hubEndpoint?: string;
 }
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-export async function seedDemoEstate(options: EstateOptions | string): Promise<DemoIds> {
+/** Seeds the estate into an emulator: a started one (`startMoto()`), or endpoints given in options. */
+export async function seedDemoEstate(options: EstateOptions | MotoServer): Promise<DemoIds> {
   const {
     endpoint,
     runTs = new Date(Date.now() + DEMO_AGE_DAYS * DAY_MS),
     buckets = DEMO_BUCKETS,
-  } = typeof options === 'string' ? { endpoint: options } : options;
+    hubEndpoint,
+  }: EstateOptions = 'hub' in options
+    ? { endpoint: options.endpoint, hubEndpoint: options.hub.endpoint }
+    : options;
   const config = { region: DEMO_REGION, endpoint, credentials };
   await seedBuckets(endpoint, buckets);
   const ec2 = new EC2Client(config);
@@ -127,6 +135,7 @@ export async function seedDemoEstate(options: EstateOptions | string): Promise<D
   const vpcEndpoints = await seedVpcEndpoints(ec2);
   await seedRepositories(new ECRClient(config));
   await seedTables(new DynamoDBClient(config));
+  await seedRecommendations(hubEndpoint ?? process.env[HUB_ENDPOINT_VARIABLE], ids.instances.idle);
   await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db, vpcEndpoints);
   return { runTs, ...ids, natGateway, loadBalancers, logGroups, db, vpcEndpoints: vpcEndpoints.ids };
 }
@@ -497,4 +506,59 @@ async function seedTables(dynamodb: DynamoDBClient): Promise<void> {
       }),
     );
   }
+}
+
+/** The demo account (moto's) as AWS would see it in Cost Optimization Hub. */
+export const DEMO_ACCOUNT = '123456789012';
+
+/**
+ * Cost Optimization Hub's view of the demo account: it rightsizes the idle instance that the native check
+ * also reports (AWS's figure includes a 25% discount), and recommends a Lambda memory change no native check
+ * covers.
+ */
+async function seedRecommendations(endpoint: string | undefined, idle: string): Promise<void> {
+  if (!endpoint) return;
+  await setHubState(endpoint, {
+    enrolledAccounts: [DEMO_ACCOUNT],
+    recommendations: [
+      {
+        recommendationId: 'demo-rightsize-batch-idle',
+        accountId: DEMO_ACCOUNT,
+        region: DEMO_REGION,
+        resourceId: idle,
+        resourceArn: `arn:aws:ec2:${DEMO_REGION}:${DEMO_ACCOUNT}:instance/${idle}`,
+        currentResourceType: 'Ec2Instance',
+        recommendedResourceType: 'Ec2Instance',
+        actionType: 'Rightsize',
+        estimatedMonthlySavings: 52.56,
+        estimatedMonthlyCost: 105.12,
+        currencyCode: 'USD',
+        implementationEffort: 'Medium',
+        restartNeeded: true,
+        rollbackPossible: true,
+        currentResourceSummary: 'm5.xlarge',
+        recommendedResourceSummary: 'm5.large',
+        recommendationLookbackPeriodInDays: 14,
+      },
+      {
+        recommendationId: 'demo-lambda-thumbnailer',
+        accountId: DEMO_ACCOUNT,
+        region: DEMO_REGION,
+        resourceId: 'thumbnailer',
+        resourceArn: `arn:aws:lambda:${DEMO_REGION}:${DEMO_ACCOUNT}:function:thumbnailer`,
+        currentResourceType: 'LambdaFunction',
+        recommendedResourceType: 'LambdaFunction',
+        actionType: 'Rightsize',
+        estimatedMonthlySavings: 3.2,
+        estimatedMonthlyCost: 9.6,
+        currencyCode: 'USD',
+        implementationEffort: 'VeryLow',
+        restartNeeded: false,
+        rollbackPossible: true,
+        currentResourceSummary: '3008 MB memory',
+        recommendedResourceSummary: '1024 MB memory',
+        recommendationLookbackPeriodInDays: 14,
+      },
+    ],
+  });
 }

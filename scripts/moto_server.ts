@@ -1,10 +1,22 @@
-/** Starts moto's server mode on a free loopback port: a real AWS API endpoint for tests and the demo. */
+/**
+ * Starts moto's server mode on a free loopback port: a real AWS API endpoint for tests and the demo. Beside it,
+ * a loopback Cost Optimization Hub (a service moto lacks), which the SDK reaches through its own endpoint
+ * variable; `resetMoto` empties both.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import {
+  HUB_ENDPOINT_VARIABLE,
+  setHubState,
+  startCostOptimizationHub,
+  type HubServer,
+} from './cost_optimization_hub_server.ts';
 
 export interface MotoServer {
   readonly endpoint: string;
-  /** Environment for SDK clients and child processes: endpoint, dummy credentials, a region. */
+  /** The loopback Cost Optimization Hub started with it. */
+  readonly hub: HubServer;
+  /** Environment for SDK clients and child processes: endpoints, dummy credentials, a region. */
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -62,15 +74,19 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
+  const hub = await startCostOptimizationHub();
   return {
     endpoint,
+    hub,
     env: {
       AWS_ENDPOINT_URL: endpoint,
+      [HUB_ENDPOINT_VARIABLE]: hub.endpoint,
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
     },
     async stop() {
+      await hub.stop();
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -83,4 +99,6 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
 /** Clears every resource moto holds, so each test starts from an empty account. */
 export async function resetMoto(endpoint: string): Promise<void> {
   await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  const hub = process.env[HUB_ENDPOINT_VARIABLE];
+  if (hub) await setHubState(hub, { enrolledAccounts: [], recommendations: [] });
 }

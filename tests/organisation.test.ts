@@ -461,7 +461,7 @@ describe('the scheduled Lambda handler', () => {
 
 describe('a run stopped by a signal', () => {
   it('stops cleanly on SIGTERM: complete parts only, and a manifest that says interrupted', async () => {
-    const estate = await seedDemoEstate(moto.endpoint);
+    const estate = await seedDemoEstate(moto);
     // node itself (not the tsx wrapper, which relays signals to a child process): the signal reaches the runner.
     const child = spawn(
       process.execPath,

@@ -34,6 +34,12 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
       field('Confidence', row.est_confidence === null ? null : `${row.est_confidence} / 100`),
       field('How it was computed', row.est_notes),
       field('Source', row.savings_source),
+      field(
+        "AWS's recommendation",
+        row.aws_monthly_savings
+          ? `${row.aws_action_type ?? 'Recommendation'}: ${formatMoneyText(row.aws_monthly_savings)} a month (Cost Optimization Hub, discounts included; not added to the totals)`
+          : null,
+      ),
     ),
     h('h3', {}, 'Remediation'),
     h('p', { id: 'detail-remediation' }, row.recommendation || row.remediation || '—'),

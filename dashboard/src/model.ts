@@ -37,6 +37,9 @@ export interface FindingRow {
   readonly est_confidence: number | null;
   readonly est_notes: string | null;
   readonly savings_source: string | null;
+  /** AWS Cost Optimization Hub's saving for the same resource, shown beside this finding (counted once). */
+  readonly aws_monthly_savings?: string | null;
+  readonly aws_action_type?: string | null;
   readonly tags: Readonly<Record<string, string>> | null;
   readonly labels: Readonly<Record<string, string>> | null;
   readonly links?: readonly Link[] | null;

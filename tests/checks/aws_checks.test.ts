@@ -88,7 +88,7 @@ const findings = async (out: string): Promise<Row[]> =>
 beforeAll(async () => {
   moto = await startMoto();
   Object.assign(process.env, moto.env);
-  estate = await seedDemoEstate(moto.endpoint);
+  estate = await seedDemoEstate(moto);
   dir = await mkdtemp(join(tmpdir(), 'checks-'));
 }, 120_000);
 
@@ -147,6 +147,8 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     ['aws.ecr.repositories.lifecycle.missing', 'app-images', 'pass', null],
     ['aws.dynamodb.tables.provisioned.idle', 'sessions-v1', 'fail', '33.215000'],
     ['aws.dynamodb.tables.provisioned.idle', 'orders-v2', 'pass', null],
+    ['aws.costoptimizationhub.recommendations', estate.instances.idle, 'fail', '52.560000'],
+    ['aws.costoptimizationhub.recommendations', 'thumbnailer', 'fail', '3.200000'],
     ['aws.s3.governance.lifecycle.missing', 'acme-app-logs', 'fail', null],
     ['aws.s3.governance.lifecycle.missing', 'acme-backups', 'pass', null],
     ['aws.s3.multipart.abort.missing', 'acme-data-lake-raw', 'fail', null],
@@ -176,6 +178,43 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     }
   });
 
+  it("shows AWS's recommendation beside the native finding for the same resource, counting its saving once", async () => {
+    const out = join(dir, 'json');
+    expect(
+      await main(
+        ['export', '--tenant', 'acme', '--data', join(dir, 'main'), '--out-dir', out, '--no-dashboard'],
+        countingEffects(),
+      ),
+    ).toBe(0);
+    const { readFile } = await import('node:fs/promises');
+    const exported = JSON.parse(await readFile(join(out, 'findings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const forIdle = exported.filter((f) => f.resource_id === estate.instances.idle && f.status === 'fail');
+    // The native rightsizing finding (list price) carries AWS's figure (discounted); AWS's own row is gone.
+    expect(
+      forIdle.map((f) => [f.check_id, f.est_monthly_savings, f.aws_monthly_savings, f.aws_action_type]),
+    ).toEqual([
+      ['aws.ec2.instances.underutilized', '70.080000', '52.560000', 'Rightsize'],
+      ['aws.ec2.instances.graviton.candidate', '0.000000', '52.560000', 'Rightsize'],
+    ]);
+    // A recommendation no native check matches is a finding of its own.
+    expect(exported.filter((f) => f.check_id === 'aws.costoptimizationhub.recommendations')).toMatchObject([
+      {
+        resource_id: 'thumbnailer',
+        service: 'AWSLambda',
+        est_monthly_savings: '3.200000',
+        aws_monthly_savings: null,
+      },
+    ]);
+    // Totals add each open failing finding once: AWS's 52.56 is not added to the native 70.08.
+    const open = exported.filter((f) => f.status === 'fail' && f.lifecycle_status === 'open');
+    const cents = open.reduce((sum, f) => sum + Math.round(Number(f.est_monthly_savings ?? 0) * 1e6), 0);
+    expect(summary.totals.est_monthly_savings).toBe((cents / 1e6).toFixed(6));
+  });
+
   it('reports the expected status and saving for each case', () => {
     for (const [check, resource, status, savings] of cases()) {
       const found = find(check, resource);
@@ -189,7 +228,9 @@ describe('checkers against the emulator, run dated 100 days after the estate was
 
   it('prices every failing finding, or says it cannot (savings null, never zero by default)', () => {
     for (const row of rows.filter((r) => r.status === 'fail')) {
-      if (row.source === 'price_table') expect(row.cost, `${row.check_id} ${row.resource_id}`).not.toBeNull();
+      // A price from the table, AWS's own figure, or none at all: then savings are null, not zero.
+      if (row.source === 'price_table' || row.source === 'aws_cost_optimization_hub')
+        expect(row.cost, `${row.check_id} ${row.resource_id}`).not.toBeNull();
       else expect({ source: row.source, savings: row.savings }).toEqual({ source: 'none', savings: null });
     }
   });

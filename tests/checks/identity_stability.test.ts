@@ -20,7 +20,7 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   moto = await startMoto();
   Object.assign(process.env, moto.env);
-  estate = await seedDemoEstate(moto.endpoint);
+  estate = await seedDemoEstate(moto);
   dir = await mkdtemp(join(tmpdir(), 'identity-'));
 }, 120_000);
 

@@ -66,7 +66,7 @@ const shownRows = (page: Page) =>
 
 beforeAll(async () => {
   moto = await startMoto();
-  const estate = await seedDemoEstate(moto.endpoint);
+  const estate = await seedDemoEstate(moto);
   dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
   exportDir = join(dir, 'webapp_data');
   await promisify(execFile)(
