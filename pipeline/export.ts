@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
+import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
@@ -146,7 +146,7 @@ async function loadSuppressions(
 
 async function loadRules(connection: DuckDBConnection, rules: readonly SuppressionRule[]): Promise<void> {
   await connection.run(`CREATE OR REPLACE TEMP TABLE rules (idx INTEGER, check_id VARCHAR, account_id VARCHAR,
-    region VARCHAR, resource_id VARCHAR, reason VARCHAR, owner VARCHAR, expires DATE)`);
+    region VARCHAR, resource_re VARCHAR, reason VARCHAR, owner VARCHAR, expires DATE)`);
   await connection.run('CREATE OR REPLACE TEMP TABLE rule_tags (idx INTEGER, key VARCHAR, value VARCHAR)');
   for (const [idx, rule] of rules.entries()) {
     await connection.run(
@@ -156,7 +156,8 @@ async function loadRules(connection: DuckDBConnection, rules: readonly Suppressi
         check: rule.check_id ?? null,
         account: rule.account_id ?? null,
         region: rule.region ?? null,
-        resource: rule.resource_id ?? null,
+        // Matched as an RE2 regular expression: linear time, where SQL GLOB backtracks exponentially.
+        resource: rule.resource_id === undefined ? null : globToRegex(rule.resource_id),
         reason: rule.reason,
         owner: rule.owner,
         expires: rule.expires ?? null,
@@ -184,7 +185,8 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
          ON (r.check_id IS NULL OR l.check_id = r.check_id)
         AND (r.account_id IS NULL OR l.scope.account_id = r.account_id)
         AND (r.region IS NULL OR l.scope.region = r.region)
-        AND (r.resource_id IS NULL OR l.scope.resource_id GLOB r.resource_id OR l.scope.resource_arn GLOB r.resource_id)
+        AND (r.resource_re IS NULL OR regexp_full_match(l.scope.resource_id, r.resource_re)
+             OR regexp_full_match(l.scope.resource_arn, r.resource_re))
         AND (r.expires IS NULL OR r.expires > $today::DATE)
         AND NOT EXISTS (SELECT 1 FROM rule_tags t WHERE t.idx = r.idx AND l.tags[t.key] IS DISTINCT FROM t.value)
        GROUP BY l.fingerprint),

@@ -164,3 +164,32 @@ describe('exportTenant', () => {
     ).rejects.toThrow(/no findings dataset at/);
   });
 });
+
+describe('suppressions that a backtracking glob matcher chokes on', () => {
+  it('exports at once with `*a*a*a*a*a*a*b` against ids of 5,000 characters', async () => {
+    const long = 'a'.repeat(5_000);
+    const writer = new DatasetWriter({ root: join(root, 'data'), tenantId: 'acme', runDate: '2026-11-22' });
+    for (const id of [long, `${long}b`])
+      await writer.append(storageCast(validRecord(volume(id, 'fail', '1'))));
+    await writer.close();
+    const rules = join(root, 'suppressions.yaml');
+    await writeFile(
+      rules,
+      'rules:\n  - resource_id: "*a*a*a*a*a*a*b"\n    reason: hostile\n    owner: test\n',
+    );
+    const started = performance.now();
+    await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'acme',
+      outDir: out,
+      now: NOW,
+      suppressions: rules,
+    });
+    expect(performance.now() - started).toBeLessThan(15_000);
+    const rows = (await readJson('findings.json')) as { resource_id: string; lifecycle_status: string }[];
+    expect(rows.map((r) => [r.resource_id.length, r.lifecycle_status]).sort()).toEqual([
+      [5_000, 'open'],
+      [5_001, 'ignored'],
+    ]);
+  });
+});
