@@ -42,8 +42,9 @@ function csvValue(row: FindingRow, column: (typeof CSV_COLUMNS)[number]): string
 }
 
 function cell(value: string): string {
-  // A spreadsheet would run a cell starting with = + @ (or tab/CR) as a formula: resource names and tags
-  // come from the cloud account, so such a cell is prefixed with a quote.
-  const safe = /^[=+@\t\r]/.test(value) ? `'${value}` : value;
+  // A spreadsheet would run a cell starting with = + - @ (or tab/CR) as a formula: resource names and tags
+  // come from the cloud account, so such a cell is prefixed with a quote. A plain negative number stays a number.
+  const formula = /^[=+@\t\r]/.test(value) || (value.startsWith('-') && !/^-\d+(\.\d+)?$/.test(value));
+  const safe = formula ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

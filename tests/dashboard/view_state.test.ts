@@ -141,6 +141,19 @@ describe('the findings table state', () => {
 });
 
 describe('the CSV download', () => {
+  it.each([
+    ['-2+3+cmd|" /C calc"!A0', '"\'-2+3+cmd|"" /C calc""!A0"'],
+    ['-x', "'-x"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['+1', "'+1"],
+    ['\tx', "'\tx"],
+    ['-1.500000', '-1.500000'],
+    ['vol-1', 'vol-1'],
+  ])('defuses a cell starting with a formula character: %j → %j', (title, expected) => {
+    const line = toCsv([row({ title })]).split('\r\n')[1]!;
+    expect(line).toContain(`,${expected},`);
+  });
+
   it('quotes what needs quoting and defuses spreadsheet formulas', () => {
     const csv = toCsv([
       row({
