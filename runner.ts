@@ -128,6 +128,9 @@ function selectCheckers(
 }
 
 /** Repeatable and comma-separated: `--regions a,b --regions c`. */
+/** An AWS region name: partition prefix, geography, number (us-east-1, us-gov-west-1, cn-north-1, eu-central-2). */
+const REGION_NAME = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
+
 function parseList(values: readonly string[] | undefined): string[] {
   const given = (values ?? [])
     .flatMap((v) => String(v).split(','))
@@ -152,6 +155,23 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
 
   const regions = parseList(args.regions);
+  if (args.regions !== undefined && regions.length === 0) {
+    throw new CliError(
+      "--regions is empty: name at least one region, or leave it out to scan each account's enabled regions",
+      EXIT.usage,
+    );
+  }
+  const badRegion = regions.find((r) => !REGION_NAME.test(r));
+  if (badRegion !== undefined) {
+    throw new CliError(
+      `--regions: ${JSON.stringify(badRegion)} is not an AWS region name (like eu-west-1)`,
+      EXIT.usage,
+    );
+  }
+  const pageSize = args['page-size'];
+  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
+    throw new CliError(`--page-size ${pageSize}: a whole number from 1 to 1000`, EXIT.usage);
+  }
   const homeRegion =
     regions[0] ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   // Compact ISO time: run ids name manifest files, so no colons.

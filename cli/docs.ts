@@ -29,7 +29,7 @@ export function checksMarkdown(checkers: readonly RegisteredChecker[]): string {
       `**${meta.title}** — ${meta.service}, \`${meta.resource_type}\`, category ${meta.category}, severity ${meta.severity}.`,
       '',
       `- Rule: ${meta.rule}`,
-      `- Defaults: ${params.length ? params.map(([name, p]) => `\`${name}\` = ${p.default} (${p.description})`).join('; ') : 'no thresholds'}`,
+      `- Defaults: ${params.length ? params.map(([name, p]) => `\`${name}\` = ${p.default}, from ${p.min} to ${p.max} (${p.description})`).join('; ') : 'no thresholds'}`,
       `- APIs (IAM actions): ${meta.iam_actions.map((a) => `\`${a}\``).join(', ')}`,
       `- Pricing basis: ${meta.pricing}`,
       `- Remediation: ${meta.remediation} ([AWS documentation](${meta.docs_url}))`,

@@ -14,7 +14,8 @@ export function parseCheckerParams(sets: readonly string[], registry: CheckerReg
         `--set ${set}: unknown checker ${id}; known checkers: ${registry.ids().join(', ')}`,
         EXIT.usage,
       );
-    const declared = Object.keys(registry.get(id).meta.params);
+    const declaredParams = registry.get(id).meta.params;
+    const declared = Object.keys(declaredParams);
     if (!declared.includes(name)) {
       throw new CliError(
         `--set ${set}: ${id} has no parameter ${name}; its parameters: ${declared.join(', ') || '(none)'}`,
@@ -23,6 +24,9 @@ export function parseCheckerParams(sets: readonly string[], registry: CheckerReg
     }
     const value = Number(text);
     if (!Number.isFinite(value)) throw new CliError(`--set ${set}: ${text} is not a number`, EXIT.usage);
+    const { min, max } = declaredParams[name]!;
+    if (value < min || value > max)
+      throw new CliError(`--set ${set}: ${name} must be from ${min} to ${max}`, EXIT.usage);
     (params[id] ??= {})[name] = value;
   }
   return params;

@@ -44,11 +44,13 @@ export const checkerMetaSchema = z.object({
       demo: z.string().min(1),
     })
     .optional(),
-  /** Tunable thresholds with their defaults, settable per run with --set <id>.<name>=<value>. */
+  /** Tunable thresholds with their defaults and ranges, settable per run with --set <id>.<name>=<value>. */
   params: z
     .record(
       z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be snake_case'),
-      z.object({ default: z.number(), description: z.string().min(1) }),
+      z
+        .object({ default: z.number(), min: z.number(), max: z.number(), description: z.string().min(1) })
+        .refine((p) => p.min <= p.default && p.default <= p.max, 'default must lie between min and max'),
     )
     .default({}),
 });

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { pyStrip } from '../contracts/identity.ts';
 
 const SAFE_TENANT = /^[a-z0-9._-]+$/;
+/** Long enough for any tenant naming scheme, short enough for every file system's name limit. */
+export const MAX_TENANT_LENGTH = 128;
 
 export class UnsafeTenantError extends Error {
   constructor(tenant: string) {
     super(
-      `tenant id ${JSON.stringify(tenant)} cannot name a directory: use letters, digits, '-', '_' and '.' (not '.' or '..')`,
+      `tenant id ${JSON.stringify(tenant.length > 80 ? `${tenant.slice(0, 80)}…` : tenant)} cannot name a directory: use at most ${MAX_TENANT_LENGTH} letters, digits, '-', '_' and '.' (not '.' or '..')`,
     );
     this.name = 'UnsafeTenantError';
   }
@@ -20,7 +22,8 @@ export class UnsafeTenantError extends Error {
  */
 export function normaliseTenant(tenant: string): string {
   const id = pyStrip(tenant).toLowerCase();
-  if (!SAFE_TENANT.test(id) || id === '.' || id === '..') throw new UnsafeTenantError(tenant);
+  if (!SAFE_TENANT.test(id) || id === '.' || id === '..' || id.length > MAX_TENANT_LENGTH)
+    throw new UnsafeTenantError(tenant);
   return id;
 }
 

@@ -9,9 +9,11 @@ export const UNDERUTILIZED_ID = 'aws.ec2.instances.underutilized';
 export const UNDERUTILIZED_PARAMS = {
   cpu_threshold_percent: {
     default: 10,
+    min: 1,
+    max: 100,
     description: 'Highest daily average CPU (%) below which an instance is underutilized',
   },
-  lookback_days: { default: 14, description: 'Days of CloudWatch CPUUtilization examined' },
+  lookback_days: { default: 14, min: 1, max: 455, description: 'Days of CloudWatch CPUUtilization examined' },
 } as const;
 
 export type CpuVerdict =

@@ -31,6 +31,8 @@ export const checker = defineChecker({
     params: {
       lookback_days: {
         default: 14,
+        min: 1,
+        max: 455,
         description: 'Days without consumed capacity after which a table is idle',
       },
     },

@@ -25,7 +25,12 @@ export const checker = defineChecker({
     },
     pricing: "sum of its EBS snapshots' volume sizes × snapshot $/GB-month (upper bound)",
     params: {
-      min_age_days: { default: 90, description: 'Age in days from which an unused AMI is reported' },
+      min_age_days: {
+        default: 90,
+        min: 1,
+        max: 3650,
+        description: 'Age in days from which an unused AMI is reported',
+      },
     },
   },
   create: (ctx, bootstrap) =>

@@ -25,7 +25,14 @@ export const checker = defineChecker({
     },
     pricing:
       'volume size × snapshot $/GB-month: an upper bound, as incremental snapshots store only changed blocks',
-    params: { min_age_days: { default: 90, description: 'Age in days from which a snapshot is old' } },
+    params: {
+      min_age_days: {
+        default: 90,
+        min: 1,
+        max: 3650,
+        description: 'Age in days from which a snapshot is old',
+      },
+    },
   },
   create: (ctx, bootstrap) =>
     eachRegion(ctx, bootstrap, async function* (region) {

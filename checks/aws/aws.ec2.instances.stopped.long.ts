@@ -26,7 +26,12 @@ export const checker = defineChecker({
     },
     pricing: 'the monthly price of its attached EBS volumes (they are not priced again as unattached)',
     params: {
-      min_stopped_days: { default: 30, description: 'Days stopped from which an instance is reported' },
+      min_stopped_days: {
+        default: 30,
+        min: 1,
+        max: 3650,
+        description: 'Days stopped from which an instance is reported',
+      },
     },
   },
   create: (ctx, bootstrap) =>

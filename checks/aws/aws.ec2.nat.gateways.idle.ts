@@ -24,7 +24,12 @@ export const checker = defineChecker({
     pricing:
       'NAT gateway $/hour × 730 (no data processing, since it processes nothing); saving = the whole cost',
     params: {
-      lookback_days: { default: 30, description: 'Days without traffic after which a NAT gateway is idle' },
+      lookback_days: {
+        default: 30,
+        min: 1,
+        max: 455,
+        description: 'Days without traffic after which a NAT gateway is idle',
+      },
     },
   },
   create: (ctx, bootstrap) =>

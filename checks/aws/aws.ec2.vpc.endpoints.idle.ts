@@ -28,7 +28,12 @@ export const checker = defineChecker({
     pricing:
       'interface endpoint $/AZ-hour × its Availability Zones × 730 (no data processing, since it carries none)',
     params: {
-      lookback_days: { default: 30, description: 'Days without traffic after which an endpoint is idle' },
+      lookback_days: {
+        default: 30,
+        min: 1,
+        max: 455,
+        description: 'Days without traffic after which an endpoint is idle',
+      },
     },
   },
   create: (ctx, bootstrap) =>

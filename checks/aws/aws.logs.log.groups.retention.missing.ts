@@ -29,7 +29,12 @@ export const checker = defineChecker({
     pricing:
       'storedBytes × logs storage $/GB-month; saving assumes data accrued evenly since creation and that what is older than the target retention goes',
     params: {
-      target_retention_days: { default: 30, description: 'Retention assumed when estimating the saving' },
+      target_retention_days: {
+        default: 30,
+        min: 1,
+        max: 3653,
+        description: 'Retention assumed when estimating the saving',
+      },
     },
   },
   create: (ctx, bootstrap) =>

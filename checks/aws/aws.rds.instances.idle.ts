@@ -32,7 +32,12 @@ export const checker = defineChecker({
     },
     pricing: 'instance $/hour × 730 (× 2 for Multi-AZ) plus allocated gp2 storage; saving = the whole cost',
     params: {
-      lookback_days: { default: 14, description: 'Days without connections after which an instance is idle' },
+      lookback_days: {
+        default: 14,
+        min: 1,
+        max: 455,
+        description: 'Days without connections after which an instance is idle',
+      },
     },
   },
   create: (ctx, bootstrap) =>

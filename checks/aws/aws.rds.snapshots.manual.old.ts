@@ -23,7 +23,14 @@ export const checker = defineChecker({
       demo: 'db.snapshot',
     },
     pricing: 'allocated storage × backup storage $/GB-month: an upper bound',
-    params: { min_age_days: { default: 90, description: 'Age in days from which a manual snapshot is old' } },
+    params: {
+      min_age_days: {
+        default: 90,
+        min: 1,
+        max: 3650,
+        description: 'Age in days from which a manual snapshot is old',
+      },
+    },
   },
   create: (ctx, bootstrap) =>
     eachRegion(ctx, bootstrap, async function* (region) {

@@ -87,6 +87,42 @@ describe('runner', () => {
     ]);
   });
 
+  it.each([
+    ['aws.ec2.ebs.old.snapshot.min_age_days=-5', 'min_age_days must be from 1 to 3650'],
+    [
+      'aws.ec2.instances.underutilized.cpu_threshold_percent=101',
+      'cpu_threshold_percent must be from 1 to 100',
+    ],
+    ['aws.ec2.nat.gateways.idle.lookback_days=0', 'lookback_days must be from 1 to 455'],
+  ])('refuses --set %s outside its declared range (exit 2), writing nothing', async (set, message) => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { effects } = fakeEffects(BUCKETS);
+    expect(
+      await main(
+        ['--tenant', 'acme', '--checker', S3_CHECK, '--set', set, '--out', join(dir, 'out')],
+        effects,
+      ),
+    ).toBe(2);
+    expect(stderr.mock.calls.join('\n')).toContain(message);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each([
+    [['--regions', ''], '--regions is empty'],
+    [['--regions', 'us-east-1,mars-1'], '"mars-1" is not an AWS region name'],
+    [['--page-size', '0'], '--page-size 0: a whole number from 1 to 1000'],
+    [['--page-size', '2.5'], '--page-size 2.5: a whole number from 1 to 1000'],
+    [['--tenant', 'a'.repeat(300)], 'use at most 128 letters'],
+  ])('refuses %j with a clear message (exit 2), writing nothing', async (args, message) => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const { effects } = fakeEffects(BUCKETS);
+    const tenant = args.includes('--tenant') ? [] : ['--tenant', 'acme'];
+    const argv = [...tenant, '--checker', S3_CHECK, '--out', join(dir, 'out'), ...args];
+    expect(await main(argv, effects)).toBe(2);
+    expect(stderr.mock.calls.join('\n')).toContain(message);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(
