@@ -81,6 +81,11 @@ export async function exportCommand(args: ExportArgs, effects: ExportEffects): P
       );
     }
     effects.print(`Exported ${result.findings} finding(s) for tenant ${tenant}:\n  ${shown.join('\n  ')}`);
+    if (result.skipped.length > 0) {
+      effects.print(
+        `Skipped ${result.skipped.length} file(s) that are not readable findings (listed in summary.json):\n  ${result.skipped.map((f) => `${f.path}: ${f.reason}`).join('\n  ')}`,
+      );
+    }
     if (args.dashboard && target.kind === 'local') {
       effects.print(`Dashboard: npm run dashboard -- --dir ${args['out-dir']}`);
     }
@@ -95,7 +100,9 @@ async function fetchTenant(store: ObjectStore, tenant: string, local: string): P
   const parts = (await store.list(`tenant_id=${tenant}/`)).filter(
     (key) => key.endsWith('.parquet') || SUPPRESSION_FILES.some((name) => key.endsWith(`/${name}`)),
   );
-  if (!parts.some((key) => key.endsWith('.parquet'))) {
+  const manifests = await store.list(`_runs/tenant_id=${tenant}/`);
+  // A run that found nothing wrote only its manifest: the tenant exists, with no findings yet.
+  if (!parts.some((key) => key.endsWith('.parquet')) && manifests.length === 0) {
     const tenants = (await store.listDirs(''))
       .filter((dir) => dir.startsWith('tenant_id='))
       .map((dir) => dir.slice('tenant_id='.length));
@@ -105,7 +112,7 @@ async function fetchTenant(store: ObjectStore, tenant: string, local: string): P
         : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}${caseHint(tenant, tenants)}`,
     );
   }
-  const manifests = await store.list(`_runs/tenant_id=${tenant}/`);
+
   const limit = pLimit(DOWNLOADS);
   await Promise.all(
     [...parts, ...manifests].map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))),

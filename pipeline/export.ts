@@ -13,6 +13,8 @@ import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
 import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
+import type { SkippedFile } from './parts.ts';
+import { manifestDir } from './manifest.ts';
 import { runsExport } from './runs_export.ts';
 
 export { listTenants };
@@ -38,6 +40,8 @@ export interface ExportOptions {
 export interface ExportResult {
   readonly files: readonly string[];
   readonly findings: number;
+  /** Parts that could not be read as findings, skipped (also listed in summary.json). */
+  readonly skipped: readonly SkippedFile[];
 }
 
 const isoTs = (column: string) => `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -79,7 +83,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   const connection = await instance.connect();
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    await loadHistory(connection, options.dataRoot, tenant);
+    const { skipped } = await loadHistory(connection, options.dataRoot, tenant);
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
     const out = (name: string) => join(options.outDir, name);
@@ -99,14 +103,17 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       ),
       await writeJson(out('resolved.json'), await resolved(connection, tenant, resolvedSince)),
       await writeJson(out('trends.json'), await trends(connection, options.dataRoot, tenant, now)),
-      await writeJson(out('summary.json'), await summarize(connection, tenant, now, resolvedSince)),
+      await writeJson(out('summary.json'), {
+        ...(await summarize(connection, tenant, now, resolvedSince)),
+        skipped_files: skipped,
+      }),
     ];
     const runs = await runsExport(options.dataRoot, tenant);
     if (runs) {
       files.push(await writeJson(out('runs.json'), runs.runs));
       files.push(await writeJson(out('coverage.json'), runs.coverage));
     }
-    return { files, findings };
+    return { files, findings, skipped };
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -115,6 +122,8 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
 
 async function assertTenantExists(dataRoot: string, tenant: string): Promise<void> {
   if (await isDirectory(tenantDir(dataRoot, tenant))) return;
+  // A run that found nothing wrote no part, only its manifest: the tenant exists, with no findings yet.
+  if (await isDirectory(manifestDir(dataRoot, tenant))) return;
   const tenants = await listTenants(dataRoot);
   throw new ExportError(
     tenants.length === 0

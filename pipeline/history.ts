@@ -5,9 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { manifestDir } from './manifest.ts';
 import { tenantDir } from './layout.ts';
+import { emptyPart, tenantParts, type TenantParts } from './parts.ts';
 
 const MANIFEST_COLUMNS =
   "{run_id: 'VARCHAR', run_ts: 'TIMESTAMPTZ', checkers: 'STRUCT(check_id VARCHAR, coverage STRUCT(account_id VARCHAR, region VARCHAR)[])[]'}";
@@ -31,12 +32,25 @@ export async function loadHistory(
   connection: DuckDBConnection,
   dataRoot: string,
   tenant: string,
-): Promise<void> {
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE allf AS
-     SELECT * FROM read_parquet($glob, hive_partitioning = true, union_by_name = true) WHERE tenant_id = $tenant`,
-    { glob: join(tenantDir(dataRoot, tenant), 'run_date=*', '*.parquet'), tenant },
-  );
+): Promise<TenantParts> {
+  const parts = await tenantParts(connection, dataRoot, tenantDir(dataRoot, tenant));
+  // Rows without the ids and status every finding has are not findings, whatever file holds them.
+  const valid = `tenant_id = $tenant AND fingerprint IS NOT NULL AND finding_id IS NOT NULL AND run_id IS NOT NULL
+       AND run_ts IS NOT NULL AND status IN ('pass', 'fail', 'info', 'unknown')`;
+  if (parts.files.length > 0) {
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE allf AS
+       SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${valid}`,
+      { files: listValue(parts.files), tenant },
+    );
+  } else {
+    // With no readable part, an empty part of the schema gives the tables their columns.
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE allf AS
+       SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${valid}`,
+      { file: (await emptyPart()).path, tenant },
+    );
+  }
   const manifests = manifestDir(dataRoot, tenant);
   if (await hasFiles(manifests, '.json')) {
     await connection.run(
@@ -85,6 +99,7 @@ export async function loadHistory(
     SELECT f.*, (SELECT min(o.run_ts) FROM o
                  WHERE o.fingerprint = f.fingerprint AND o.run_ts > f.last_seen AND coalesce(o.status, '') <> 'fail') AS resolved_ts
     FROM f WHERE f.last_seen IS NOT NULL`);
+  return parts;
 }
 
 /** Tenants that have a partition directory under the dataset root. */

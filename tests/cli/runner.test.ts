@@ -49,6 +49,19 @@ if (!registry.has('test.throws.midway')) {
   );
 }
 
+if (!registry.has('test.finds.nothing')) {
+  registerChecker(
+    defineChecker({
+      meta: { ...META, id: 'test.finds.nothing' },
+      // eslint-disable-next-line require-yield
+      create: async function* () {
+        return;
+      },
+    }),
+    'tests/cli/runner.test.ts',
+  );
+}
+
 const BUCKETS = [
   { name: 'logs', location: null, tags: { team: 'platform' } },
   { name: 'eu-data', location: 'EU', rules: 2 },
@@ -121,6 +134,17 @@ describe('runner', () => {
     expect(await main(argv, effects)).toBe(2);
     expect(stderr.mock.calls.join('\n')).toContain(message);
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('exports an empty, valid site for a run that finds nothing (a clean account passes its nightly job)', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const json = join(dir, 'json');
+    const argv = ['--tenant', 'acme', '--checker', 'test.finds.nothing', '--out', join(dir, 'out')];
+    expect(await main([...argv, '--export', '--export-dir', json, '--no-dashboard'], effects)).toBe(0);
+    expect(JSON.parse(await readFile(join(json, 'findings.json'), 'utf8'))).toEqual([]);
+    const summary = JSON.parse(await readFile(join(json, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ tenant_id: 'acme', findings: 0, skipped_files: [] });
+    expect(summary.totals.est_monthly_savings).toBe('0.000000');
   });
 
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {

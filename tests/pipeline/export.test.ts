@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import type { FindingDraft } from '../../contracts/draft.ts';
 import { storageCast } from '../../contracts/storage_cast.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { exportTenant, ExportError } from '../../pipeline/export.ts';
+import { query } from '../helpers/duckdb.ts';
 import { DRAFT, RUN, validRecord } from '../helpers/records.ts';
 
 const GOLDEN = fileURLToPath(new URL('../golden/export/', import.meta.url));
@@ -129,14 +130,67 @@ describe('exportTenant', () => {
     await buildDataset();
     const other = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
     await writeFile(join(other, 'part-corrupt.parquet'), 'not parquet at all');
-    await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
+    const acme = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'acme',
+      outDir: out,
+      now: NOW,
+    });
+    expect(acme.skipped).toEqual([]);
     expect(
       (await readJson('findings.json')).every((f: { tenant_id: string }) => f.tenant_id === 'acme'),
     ).toBe(true);
-    // The same file does break the tenant it belongs to, so the check above can fail.
-    await expect(
-      exportTenant({ dataRoot: join(root, 'data'), tenantId: 'globex', outDir: out, now: NOW }),
-    ).rejects.toThrow();
+  });
+
+  it('skips a damaged part of the tenant, names it, and exports the rest', async () => {
+    await buildDataset();
+    const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
+    const good = (await readdir(day)).filter((f) => f.endsWith('.parquet'));
+    const bytes = await readFile(join(day, good[0]!));
+    await writeFile(join(day, 'part-truncated.parquet'), bytes.subarray(0, bytes.length - 100));
+    await writeFile(join(day, 'part-empty.parquet'), '');
+    await writeFile(join(day, 'part-text.parquet'), 'not parquet at all');
+    const result = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'globex',
+      outDir: out,
+      now: NOW,
+    });
+    const reason = 'cannot be read as Parquet: empty, truncated or damaged';
+    const expected = ['part-empty.parquet', 'part-text.parquet', 'part-truncated.parquet'].map((name) => ({
+      path: join('tenant_id=globex', 'run_date=2026-11-22', name),
+      reason,
+    }));
+    expect(result.skipped).toEqual(expected);
+    expect((await readJson('summary.json')).skipped_files).toEqual(expected);
+    expect(result.findings).toBeGreaterThan(0);
+    expect(await readJson('findings.json')).toHaveLength(result.findings);
+  });
+
+  it('skips a valid Parquet file whose columns are not the findings schema', async () => {
+    await buildDataset();
+    const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
+    const before = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'globex',
+      outDir: out,
+      now: NOW,
+    });
+    await query(
+      `COPY (SELECT 'x' AS status, NULL::VARCHAR AS fingerprint) TO '${join(day, 'part-foreign.parquet')}' (FORMAT parquet)`,
+    );
+    const after = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'globex',
+      outDir: out,
+      now: NOW,
+    });
+    expect(after.findings).toBe(before.findings);
+    expect(after.skipped).toHaveLength(1);
+    expect(after.skipped[0]!.path).toBe(
+      join('tenant_id=globex', 'run_date=2026-11-22', 'part-foreign.parquet'),
+    );
+    expect(after.skipped[0]!.reason).toMatch(/^not a findings file: it lacks \d+ column\(s\) \(tenant_id, /);
   });
 
   it('treats a tenant id as data, never as SQL', async () => {

@@ -1,0 +1,97 @@
+/**
+ * The parts of a tenant that can be read as findings. A damaged file (zero bytes, truncated, not Parquet) or one
+ * whose columns are not the findings schema (nor an earlier version of it, whose integers were signed) is
+ * skipped and named, never allowed to take the tenant's export down or to add rows without ids.
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { findingSchema } from '../contracts/schema.ts';
+import { BatchBuilder } from './arrow_batch.ts';
+import { ParquetPart } from './parquet_part.ts';
+
+export interface SkippedFile {
+  /** The file, relative to the dataset root. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface TenantParts {
+  readonly files: readonly string[];
+  readonly skipped: readonly SkippedFile[];
+}
+
+/** A zero-row part of the findings schema: what DuckDB makes of this engine's own files. */
+let template: Promise<{ path: string; dir: string }> | undefined;
+export function emptyPart(): Promise<{ path: string; dir: string }> {
+  template ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'finops-schema-'));
+    const id = randomUUID();
+    const batch = new BatchBuilder(findingSchema).flush();
+    const part = await ParquetPart.open(
+      join(dir, `part-${id}.parquet`),
+      join(dir, `.part-${id}.tmp`),
+      batch,
+      { rowGroupRows: 1, createdBy: 'finops-findings schema' },
+    );
+    const path = await part.close();
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return { path, dir };
+  })();
+  return template;
+}
+
+/** Integer widths and signs changed between versions of the schema; everything else must be the same. */
+const comparable = (type: string) => type.replace(/\b(U?(TINYINT|SMALLINT|INTEGER|BIGINT))\b/g, 'INT');
+
+async function columnsOf(connection: DuckDBConnection, file: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(
+    'DESCRIBE SELECT * FROM read_parquet($file, hive_partitioning = false)',
+    { file },
+  );
+  const rows = reader.getRowObjectsJson() as { column_name: string; column_type: string }[];
+  return new Map(rows.map((r) => [r.column_name, comparable(r.column_type)]));
+}
+
+/** Why a file cannot be read as findings, or undefined when it can. */
+function mismatch(expected: Map<string, string>, found: Map<string, string>): string | undefined {
+  const missing = [...expected.keys()].filter((name) => !found.has(name));
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ', …' : '');
+    return `not a findings file: it lacks ${missing.length} column(s) (${shown})`;
+  }
+  const differing = [...expected].filter(([name, type]) => found.get(name) !== type).map(([name]) => name);
+  if (differing.length > 0) return `not a findings file: column(s) ${differing.join(', ')} have other types`;
+  return undefined;
+}
+
+async function listParquet(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.parquet') && !e.name.startsWith('.'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** The tenant's readable parts under `tenantDir`, and the skipped ones with why (paths relative to `root`). */
+export async function tenantParts(
+  connection: DuckDBConnection,
+  root: string,
+  tenantDir: string,
+): Promise<TenantParts> {
+  const expected = await columnsOf(connection, (await emptyPart()).path);
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const file of await listParquet(tenantDir)) {
+    const found = await columnsOf(connection, file).catch(() => undefined);
+    const reason = found
+      ? mismatch(expected, found)
+      : 'cannot be read as Parquet: empty, truncated or damaged';
+    if (reason === undefined) files.push(file);
+    else skipped.push({ path: relative(root, file), reason });
+  }
+  return { files, skipped };
+}
