@@ -4,19 +4,13 @@
  * observations across covering runs, and its lifecycle (first/last seen, open or resolved).
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { manifestDir } from './manifest.ts';
+import { readTenantManifests } from './manifest.ts';
 import { tenantDir } from './layout.ts';
 import { emptyPart, tenantParts, type TenantParts } from './parts.ts';
 
 const MANIFEST_COLUMNS =
   "{run_id: 'VARCHAR', run_ts: 'TIMESTAMPTZ', checkers: 'STRUCT(check_id VARCHAR, coverage STRUCT(account_id VARCHAR, region VARCHAR)[])[]'}";
-
-async function hasFiles(dir: string, suffix: string): Promise<boolean> {
-  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
-  return entries.some((e) => String(e).endsWith(suffix));
-}
 
 export const isDirectory = (path: string): Promise<boolean> =>
   stat(path).then(
@@ -51,14 +45,14 @@ export async function loadHistory(
       { file: (await emptyPart()).path, tenant },
     );
   }
-  const manifests = manifestDir(dataRoot, tenant);
-  if (await hasFiles(manifests, '.json')) {
+  const manifests = await readTenantManifests(dataRoot, tenant);
+  if (manifests.manifests.length > 0) {
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE declared AS
-       WITH m AS (SELECT run_id, run_ts, unnest(checkers) AS c FROM read_json($glob, columns = ${MANIFEST_COLUMNS})),
+       WITH m AS (SELECT run_id, run_ts, unnest(checkers) AS c FROM read_json($files, columns = ${MANIFEST_COLUMNS})),
             mc AS (SELECT run_id, run_ts, c.check_id AS check_id, unnest(c.coverage) AS cov FROM m)
        SELECT run_id, run_ts, check_id, cov.account_id AS account_id, cov.region AS region FROM mc`,
-      { glob: join(manifests, 'run_date=*', '*.json') },
+      { files: listValue(manifests.manifests.map((m) => m.path)) },
     );
   } else {
     await connection.run(
@@ -99,7 +93,7 @@ export async function loadHistory(
     SELECT f.*, (SELECT min(o.run_ts) FROM o
                  WHERE o.fingerprint = f.fingerprint AND o.run_ts > f.last_seen AND coalesce(o.status, '') <> 'fail') AS resolved_ts
     FROM f WHERE f.last_seen IS NOT NULL`);
-  return parts;
+  return { files: parts.files, skipped: [...parts.skipped, ...manifests.skipped] };
 }
 
 /** Tenants that have a partition directory under the dataset root. */

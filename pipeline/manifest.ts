@@ -3,7 +3,9 @@
  * They record what a run covered (checker × account × region), which is what lets history tell a fixed
  * finding from one that was simply not looked at.
  */
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { z } from 'zod';
 import { normaliseTenant } from './layout.ts';
 import type { ObjectStore } from './store.ts';
 
@@ -80,8 +82,84 @@ export async function previousAttempts(
   for (const key of keys) {
     const text = await store.getText(key);
     if (text === undefined) continue;
-    const manifest = JSON.parse(text) as Partial<RunManifest>;
-    attempts.push({ key, files: (manifest.files ?? []).map((file) => file.path) });
+    let manifest: Partial<RunManifest>;
+    try {
+      manifest = JSON.parse(text) as Partial<RunManifest>;
+    } catch {
+      // A damaged manifest names no part to remove; the attempt's manifest itself is still replaced.
+      manifest = {};
+    }
+    const files = Array.isArray(manifest.files) ? manifest.files : [];
+    attempts.push({
+      key,
+      files: files.map((file) => file?.path).filter((p): p is string => typeof p === 'string'),
+    });
   }
   return attempts;
+}
+
+const text = z.string();
+const count = z.number().int().nonnegative();
+
+/** What readers of a manifest rely on; other fields pass through. */
+const manifestSchema = z.looseObject({
+  schema_version: z.number().int(),
+  tenant_id: text,
+  run_id: z.string().regex(SAFE_RUN_ID),
+  run_ts: z.iso.datetime({ offset: true }),
+  run_date: z.iso.date(),
+  status: z.enum(['running', 'completed', 'completed_with_errors', 'interrupted', 'failed']),
+  started_ts: text,
+  finished_ts: text,
+  duration_ms: z.number().nonnegative(),
+  accounts: z.array(text),
+  regions: z.array(text),
+  checkers: z.array(
+    z.looseObject({
+      check_id: text,
+      counts: z.record(text, count),
+      invalid: count,
+      error: text.nullable(),
+      duration_ms: z.number().nonnegative(),
+      coverage: z.array(z.looseObject({ account_id: text, region: text })),
+    }),
+  ),
+  files: z.array(z.looseObject({ path: text, rows: count })),
+});
+
+export interface ReadManifests {
+  readonly manifests: readonly { readonly path: string; readonly manifest: RunManifest }[];
+  /** Manifests that are not valid JSON or not a run manifest, skipped (paths relative to the dataset root). */
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+}
+
+/** Every run manifest of a tenant that reads as one; a damaged one is skipped and named, never fatal. */
+export async function readTenantManifests(dataRoot: string, tenant: string): Promise<ReadManifests> {
+  const root = manifestDir(dataRoot, tenant);
+  const manifests: { path: string; manifest: RunManifest }[] = [];
+  const skipped: { path: string; reason: string }[] = [];
+  const dates = await readdir(root).catch(() => [] as string[]);
+  for (const date of dates.filter((name) => name.startsWith('run_date=')).sort()) {
+    const files = await readdir(join(root, date)).catch(() => [] as string[]);
+    for (const file of files.filter((name) => name.endsWith('.json')).sort()) {
+      const path = join(root, date, file);
+      let data: unknown;
+      try {
+        data = JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        skipped.push({ path: relative(dataRoot, path), reason: 'not valid JSON (empty or truncated)' });
+        continue;
+      }
+      const result = manifestSchema.safeParse(data);
+      if (result.success) manifests.push({ path, manifest: result.data as unknown as RunManifest });
+      else {
+        const fields = [...new Set(result.error.issues.map((i) => i.path.join('.') || '(file)'))].slice(0, 5);
+        skipped.push({
+          path: relative(dataRoot, path),
+          reason: `not a run manifest: ${fields.join(', ')} missing or invalid`,
+        });
+      }
+    }
+  }
+  return { manifests, skipped };
 }

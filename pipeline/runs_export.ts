@@ -2,9 +2,7 @@
  * runs.json and coverage.json: what the recent runs of a tenant did, read from its run manifests. A run
  * written before manifests existed simply does not appear; a dataset without any manifest gets neither file.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { manifestDir, type RunManifest } from './manifest.ts';
+import { readTenantManifests, type RunManifest } from './manifest.ts';
 
 export const RECENT_RUNS_LIMIT = 100;
 
@@ -13,27 +11,12 @@ export interface RunsExport {
   readonly coverage: unknown;
 }
 
-/** Reads every manifest of the tenant; newest run first. */
+/** Reads every valid manifest of the tenant (damaged ones are skipped); newest run first. */
 export async function readManifests(dataRoot: string, tenant: string): Promise<RunManifest[]> {
-  const root = manifestDir(dataRoot, tenant);
-  const dates = await readdir(root).catch(() => [] as string[]);
-  const manifests: RunManifest[] = [];
-  for (const date of dates.filter((name) => name.startsWith('run_date='))) {
-    for (const file of await readdir(join(root, date))) {
-      if (!file.endsWith('.json')) continue;
-      const path = join(root, date, file);
-      try {
-        manifests.push(JSON.parse(await readFile(path, 'utf8')) as RunManifest);
-      } catch (error) {
-        throw new Error(`run manifest ${path} is not valid JSON: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    }
-  }
-  return manifests.sort(
-    (a, b) => b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts),
-  );
+  const { manifests } = await readTenantManifests(dataRoot, tenant);
+  return manifests
+    .map((m) => m.manifest)
+    .sort((a, b) => b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts));
 }
 
 /** Builds both documents, or undefined when the tenant has no manifest. */

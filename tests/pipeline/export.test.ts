@@ -193,6 +193,29 @@ describe('exportTenant', () => {
     expect(after.skipped[0]!.reason).toMatch(/^not a findings file: it lacks \d+ column\(s\) \(tenant_id, /);
   });
 
+  it('skips a truncated or empty run manifest, names it, and exports the rest', async () => {
+    await buildDataset();
+    const runs = join(root, 'data', '_runs', 'tenant_id=acme', 'run_date=2026-11-22');
+    await mkdir(runs, { recursive: true });
+    await writeFile(join(runs, 'run-truncated.json'), '{"run_id": "run-truncated", "checkers": [');
+    await writeFile(join(runs, 'run-empty.json'), '{}');
+    const result = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'acme',
+      outDir: out,
+      now: NOW,
+    });
+    expect(result.skipped.map((f) => [f.path, f.reason.split(':')[0]])).toEqual([
+      [join('_runs', 'tenant_id=acme', 'run_date=2026-11-22', 'run-empty.json'), 'not a run manifest'],
+      [
+        join('_runs', 'tenant_id=acme', 'run_date=2026-11-22', 'run-truncated.json'),
+        'not valid JSON (empty or truncated)',
+      ],
+    ]);
+    expect(result.findings).toBeGreaterThan(0);
+    expect((await readJson('summary.json')).skipped_files).toHaveLength(2);
+  });
+
   it('treats a tenant id as data, never as SQL', async () => {
     await buildDataset();
     await expect(
