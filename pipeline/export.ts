@@ -4,8 +4,9 @@
  * bound as a parameter, keeps one row per fingerprint (its latest occurrence) with its lifecycle, and applies
  * the tenant's suppressions.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
@@ -81,12 +82,17 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   const rules = await loadSuppressions(options.dataRoot, tenant, options.suppressions);
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
+  let staging: string | undefined;
   try {
     await connection.run("SET TimeZone = 'UTC'");
     const { skipped } = await loadHistory(connection, options.dataRoot, tenant);
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
-    const out = (name: string) => join(options.outDir, name);
+    // Everything is written to a staging folder first: a failure leaves the previous export as it was.
+    const stage = join(options.outDir, `.export-${randomUUID()}`);
+    staging = stage;
+    await mkdir(stage, { recursive: true });
+    const out = (name: string) => join(stage, name);
     const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
     const files: string[] = [
       await writeJsonRows(connection, out('findings.json'), `SELECT ${FINDING_ROW} FROM latest ${ORDER}`),
@@ -113,11 +119,38 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       files.push(await writeJson(out('runs.json'), runs.runs));
       files.push(await writeJson(out('coverage.json'), runs.coverage));
     }
-    return { files, findings, skipped };
+    return { files: await publish(stage, options.outDir, files), findings, skipped };
   } finally {
     connection.closeSync();
     instance.closeSync();
+    if (staging) await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Every file an export may write: those this export did not write are removed (another tenant's, an older run's). */
+export const EXPORT_FILES = [
+  'findings.json',
+  'top_savings.json',
+  'suppressed.json',
+  'resolved.json',
+  'trends.json',
+  'summary.json',
+  'runs.json',
+  'coverage.json',
+] as const;
+
+/** Moves the staged files over the export folder's (each rename atomic) and removes stale ones. */
+async function publish(staging: string, outDir: string, staged: readonly string[]): Promise<string[]> {
+  const published: string[] = [];
+  for (const file of staged) {
+    const target = join(outDir, basename(file));
+    await rename(file, target);
+    published.push(target);
+  }
+  const written = new Set(staged.map((file) => basename(file)));
+  for (const name of EXPORT_FILES) if (!written.has(name)) await rm(join(outDir, name), { force: true });
+  await rm(staging, { recursive: true, force: true });
+  return published;
 }
 
 async function assertTenantExists(dataRoot: string, tenant: string): Promise<void> {

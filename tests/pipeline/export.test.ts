@@ -216,6 +216,54 @@ describe('exportTenant', () => {
     expect((await readJson('summary.json')).skipped_files).toHaveLength(2);
   });
 
+  it("leaves no other tenant's file behind and no staging folder, and keeps what is not an export file", async () => {
+    await buildDataset();
+    await mkdir(out, { recursive: true });
+    for (const name of ['runs.json', 'coverage.json', 'findings.json', 'README.md']) {
+      await writeFile(join(out, name), `{"from": "another tenant's export"}`);
+    }
+    const result = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'acme',
+      outDir: out,
+      now: NOW,
+    });
+    const left = (await readdir(out)).sort();
+    // acme has no run manifests: the other tenant's runs.json and coverage.json must not describe it.
+    expect(left).toEqual([
+      'README.md',
+      'findings.json',
+      'resolved.json',
+      'summary.json',
+      'suppressed.json',
+      'top_savings.json',
+      'trends.json',
+    ]);
+    expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(
+      left.filter((f) => f !== 'README.md'),
+    );
+    expect((await readJson('findings.json')).length).toBe(result.findings);
+  });
+
+  it('leaves the previous export untouched when an export fails', async () => {
+    await buildDataset();
+    await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
+    const before = await readFile(join(out, 'findings.json'), 'utf8');
+    const rules = join(root, 'bad-suppressions.yaml');
+    await writeFile(rules, 'rules:\n  - reason: no match field\n    owner: x\n');
+    await expect(
+      exportTenant({
+        dataRoot: join(root, 'data'),
+        tenantId: 'acme',
+        outDir: out,
+        now: NOW,
+        suppressions: rules,
+      }),
+    ).rejects.toThrow();
+    expect(await readFile(join(out, 'findings.json'), 'utf8')).toBe(before);
+    expect((await readdir(out)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
   it('treats a tenant id as data, never as SQL', async () => {
     await buildDataset();
     await expect(
