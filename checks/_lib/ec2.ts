@@ -1,6 +1,8 @@
 /** EC2 facts shared by checkers: volume prices, previous-generation families, stop times. */
 import type { Image, Instance, Snapshot, Volume } from '@aws-sdk/client-ec2';
 import type Big from 'big.js';
+import type { Bootstrap } from './context.ts';
+import { arn, scopeOf, tagMap } from './drafts.ts';
 import { equivalentIn, familyOf, type Sizing } from './instance_catalogue.ts';
 import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
 
@@ -75,3 +77,20 @@ export function orphanedSnapshotIds(snapshots: readonly Snapshot[], volumes: rea
 /** Snapshot ids that a registered AMI refers to (they are priced with the AMI). */
 export const snapshotsOfImages = (images: readonly Image[]): Set<string | undefined> =>
   new Set(images.flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId)));
+
+/** What every finding about an EC2 instance starts from: its scope, tags, type and the rule's issue key. */
+export function instanceFinding(bootstrap: Bootstrap, region: string, instance: Instance, rule: string) {
+  const id = instance.InstanceId ?? '';
+  return {
+    scope: scopeOf(
+      bootstrap,
+      region,
+      id,
+      arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
+      instance.Placement?.AvailabilityZone,
+    ),
+    issue_key: { rule },
+    tags: tagMap(instance.Tags),
+    dimensions: { instance_type: instance.InstanceType ?? '' },
+  };
+}

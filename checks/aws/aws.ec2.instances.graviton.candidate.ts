@@ -1,6 +1,6 @@
-import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { eachRegion } from '../_lib/drafts.ts';
 import { cpuVerdicts, UNDERUTILIZED_ID } from '../_lib/cpu.ts';
-import { instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
+import { instanceFinding, instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
 import { familyOf, instanceFacts, isSold } from '../_lib/instance_catalogue.ts';
 import { big, estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
@@ -53,18 +53,7 @@ export const checker = defineChecker({
         const type = instance.InstanceType ?? '';
         const graviton = GRAVITON[familyOf(type)];
         const target = graviton && `${graviton}.${type.slice(type.indexOf('.') + 1)}`;
-        const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
-            instance.Placement?.AvailabilityZone,
-          ),
-          issue_key: { rule: 'graviton_candidate' },
-          tags: tagMap(instance.Tags),
-          dimensions: { instance_type: type },
-        };
+        const base = instanceFinding(bootstrap, region, instance, 'graviton_candidate');
         if (!target || !instanceFacts(target) || !isSold(target, lookup.region)) {
           yield {
             ...base,

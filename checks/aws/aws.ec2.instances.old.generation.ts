@@ -1,6 +1,12 @@
-import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { eachRegion } from '../_lib/drafts.ts';
 import { cpuVerdicts, UNDERUTILIZED_ID } from '../_lib/cpu.ts';
-import { instanceMonthly, monthlyDifference, OLD_GENERATION, replacementFor } from '../_lib/ec2.ts';
+import {
+  instanceFinding,
+  instanceMonthly,
+  monthlyDifference,
+  OLD_GENERATION,
+  replacementFor,
+} from '../_lib/ec2.ts';
 import { familyOf } from '../_lib/instance_catalogue.ts';
 import { big, estimate, money, monthlyFromHourly, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
@@ -38,19 +44,8 @@ export const checker = defineChecker({
         const id = instance.InstanceId ?? '';
         const type = instance.InstanceType ?? '';
         const sizing = replacementFor(type, lookup);
-        const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
-            instance.Placement?.AvailabilityZone,
-          ),
-          // Pass and fail share the key, and nothing the engine derives (the recommended type, a price) is in it.
-          issue_key: { rule: 'previous_generation' },
-          tags: tagMap(instance.Tags),
-          dimensions: { instance_type: type },
-        };
+        // Pass and fail share the key, and nothing the engine derives (the recommended type, a price) is in it.
+        const base = instanceFinding(bootstrap, region, instance, 'previous_generation');
         if (!sizing) {
           yield {
             ...base,

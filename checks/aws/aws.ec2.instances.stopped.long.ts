@@ -1,6 +1,6 @@
 import type Big from 'big.js';
-import { ageDays, arn, eachRegion, paramsOf, scopeOf, tagMap } from '../_lib/drafts.ts';
-import { stoppedAt, volumeCost } from '../_lib/ec2.ts';
+import { ageDays, eachRegion, paramsOf } from '../_lib/drafts.ts';
+import { instanceFinding, stoppedAt, volumeCost } from '../_lib/ec2.ts';
 import { big, estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
@@ -46,18 +46,7 @@ export const checker = defineChecker({
         const id = instance.InstanceId ?? '';
         const stopped = stoppedAt(instance);
         const days = ageDays(stopped, ctx.runTs);
-        const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
-            instance.Placement?.AvailabilityZone,
-          ),
-          issue_key: { rule: 'stopped_long' },
-          tags: tagMap(instance.Tags),
-          dimensions: { instance_type: instance.InstanceType ?? '' },
-        };
+        const base = instanceFinding(bootstrap, region, instance, 'stopped_long');
         if (days === undefined) {
           yield {
             ...base,

@@ -1,6 +1,6 @@
-import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { eachRegion } from '../_lib/drafts.ts';
 import { cpuParams, cpuVerdicts, UNDERUTILIZED_ID, UNDERUTILIZED_PARAMS } from '../_lib/cpu.ts';
-import { instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
+import { instanceFinding, instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
 import { nextSmaller } from '../_lib/instance_catalogue.ts';
 import { estimate, money, monthlyFromHourly, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
@@ -41,18 +41,7 @@ export const checker = defineChecker({
         const id = instance.InstanceId ?? '';
         const type = instance.InstanceType ?? '';
         const verdict = cpu.get(id)!;
-        const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `instance/${id}`),
-            instance.Placement?.AvailabilityZone,
-          ),
-          issue_key: { rule: 'cpu_underutilized' },
-          tags: tagMap(instance.Tags),
-          dimensions: { instance_type: type },
-        };
+        const base = instanceFinding(bootstrap, region, instance, 'cpu_underutilized');
         if (verdict.kind === 'no_data') {
           yield {
             ...base,
