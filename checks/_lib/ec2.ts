@@ -94,3 +94,13 @@ export function instanceFinding(bootstrap: Bootstrap, region: string, instance: 
     dimensions: { instance_type: instance.InstanceType ?? '' },
   };
 }
+
+/** An EBS volume's scope: its id, ARN and Availability Zone. */
+export const volumeScope = (bootstrap: Bootstrap, region: string, volume: Volume) =>
+  scopeOf(
+    bootstrap,
+    region,
+    volume.VolumeId ?? '',
+    arn('ec2', region, bootstrap.aws_account_id, `volume/${volume.VolumeId ?? ''}`),
+    volume.AvailabilityZone,
+  );

@@ -1,6 +1,6 @@
 import type Big from 'big.js';
-import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
-import { volumeCost } from '../_lib/ec2.ts';
+import { eachRegion, tagMap } from '../_lib/drafts.ts';
+import { volumeCost, volumeScope } from '../_lib/ec2.ts';
 import {
   estimate,
   money,
@@ -79,13 +79,7 @@ export const checker = defineChecker({
         const id = volume.VolumeId ?? '';
         const size = volume.Size ?? 0;
         const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `volume/${id}`),
-            volume.AvailabilityZone,
-          ),
+          scope: volumeScope(bootstrap, region, volume),
           issue_key: { from: 'gp2', to: 'gp3' },
           tags: tagMap(volume.Tags),
           metrics: { size_gib: String(size) },

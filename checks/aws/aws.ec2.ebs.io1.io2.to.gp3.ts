@@ -1,5 +1,5 @@
 import type Big from 'big.js';
-import { arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
+import { eachRegion, tagMap } from '../_lib/drafts.ts';
 import {
   estimate,
   money,
@@ -8,6 +8,7 @@ import {
   GP3_INCLUDED_IOPS,
   GP3_INCLUDED_THROUGHPUT,
 } from '../_lib/pricing.ts';
+import { volumeScope } from '../_lib/ec2.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 /** gp3's limits: 16,000 IOPS, 1,000 MiB/s, 500 IOPS per GiB, 16 TiB. */
@@ -73,13 +74,7 @@ export const checker = defineChecker({
         const size = volume.Size ?? 0;
         const iops = volume.Iops ?? 0;
         const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `volume/${id}`),
-            volume.AvailabilityZone,
-          ),
+          scope: volumeScope(bootstrap, region, volume),
           issue_key: { rule: 'provisioned_iops_fits_gp3' },
           tags: tagMap(volume.Tags),
           metrics: { size_gib: String(size), iops: String(iops) },

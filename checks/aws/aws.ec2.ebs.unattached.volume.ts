@@ -1,5 +1,5 @@
-import { eachRegion, scopeOf, tagMap, arn } from '../_lib/drafts.ts';
-import { volumeCost, volumeCostNote } from '../_lib/ec2.ts';
+import { eachRegion, tagMap } from '../_lib/drafts.ts';
+import { volumeCost, volumeCostNote, volumeScope } from '../_lib/ec2.ts';
 import { estimate, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
@@ -33,13 +33,7 @@ export const checker = defineChecker({
       for (const volume of await ctx.inventory.volumes(region)) {
         const id = volume.VolumeId ?? '';
         const base = {
-          scope: scopeOf(
-            bootstrap,
-            region,
-            id,
-            arn('ec2', region, bootstrap.aws_account_id, `volume/${id}`),
-            volume.AvailabilityZone,
-          ),
+          scope: volumeScope(bootstrap, region, volume),
           issue_key: { rule: 'unattached' },
           tags: tagMap(volume.Tags),
           metrics: { size_gib: String(volume.Size ?? 0) },
