@@ -599,6 +599,34 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
+      'runs <action>',
+      "A tenant's runs: `runs list` shows them (a run still running after a day is abandoned); `runs delete --run-id ID` removes one run's parts and manifest",
+      (y) =>
+        commonOptions(y)
+          .positional('action', { choices: ['list', 'delete'] as const, describe: 'What to do' })
+          .option('tenant', {
+            type: 'string',
+            demandOption: true,
+            describe: 'Tenant whose runs to show or delete',
+          })
+          .option('data', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe: 'Findings dataset root (a directory)',
+          })
+          .option('run-id', { type: 'string', describe: 'The run to delete (runs delete)' }),
+      async (args) => {
+        if (isS3(args.data)) throw new CliError(`runs ${args.action} works on a local dataset`, EXIT.usage);
+        const { runsDelete, runsList } = await import('./cli/runs_command.ts');
+        if (args.action === 'list') {
+          exitCode.value = await runsList(args.data, args.tenant, effects);
+          return;
+        }
+        if (!args['run-id']) throw new CliError('runs delete needs --run-id (see runs list)', EXIT.usage);
+        exitCode.value = await runsDelete(args.data, args.tenant, args['run-id'], effects);
+      },
+    )
+    .command(
       'iam-policy',
       'Print the least-privilege IAM policy for the selected checkers (all by default)',
       (y) =>
@@ -622,6 +650,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
+    .example('$0 runs delete --tenant acme --run-id run-20261128T060000Z-1a2b3c4d', 'undo one run')
     .epilogue(
       'Exit codes: 0 success; 1 failure (no account scanned, interrupted, invalid drafts); 2 bad usage;\n' +
         '3 finished with checker or account errors (what is valid is written; the run manifest says what failed).\n' +

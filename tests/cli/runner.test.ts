@@ -147,6 +147,75 @@ describe('runner', () => {
     expect(summary.totals.est_monthly_savings).toBe('0.000000');
   });
 
+  it('lists the runs of a tenant and deletes one of them, parts and manifest, leaving the others', async () => {
+    const out = join(dir, 'out');
+    for (const [runId, runTs] of [
+      ['run-a', '2026-11-20T06:00:00Z'],
+      ['run-b', '2026-11-21T06:00:00Z'],
+    ]) {
+      const { effects } = fakeEffects(BUCKETS);
+      const argv = [
+        '--tenant',
+        'acme',
+        '--checker',
+        S3_CHECK,
+        '--out',
+        out,
+        '--run-id',
+        runId!,
+        '--run-ts',
+        runTs!,
+      ];
+      expect(await main(argv, effects)).toBe(0);
+    }
+    // A run killed mid-way two days ago: its manifest still says running.
+    const killed = join(out, '_runs', 'tenant_id=acme', 'run_date=2026-11-19', 'run-killed.json');
+    const manifest = JSON.parse(
+      await readFile(join(out, '_runs', 'tenant_id=acme', 'run_date=2026-11-20', 'run-a.json'), 'utf8'),
+    );
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(killed, '..'), { recursive: true });
+    await writeFile(
+      killed,
+      JSON.stringify({
+        ...manifest,
+        run_id: 'run-killed',
+        run_ts: '2026-11-19T06:00:00.000Z',
+        run_date: '2026-11-19',
+        status: 'running',
+        started_ts: '2026-11-19T06:00:00.000Z',
+        files: [],
+      }),
+    );
+    const list = fakeEffects(BUCKETS);
+    expect(await main(['runs', 'list', '--tenant', 'acme', '--data', out], list.effects)).toBe(0);
+    const lines = list.printed.join('\n').split('\n');
+    expect(lines.slice(2).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['run-b', '2026-11-21T06:00:00.000Z', 'completed'],
+      ['run-a', '2026-11-20T06:00:00.000Z', 'completed'],
+      ['run-killed', '2026-11-19T06:00:00.000Z', 'abandoned'],
+    ]);
+
+    const removal = fakeEffects(BUCKETS);
+    expect(
+      await main(['runs', 'delete', '--tenant', 'acme', '--data', out, '--run-id', 'run-a'], removal.effects),
+    ).toBe(0);
+    expect(removal.printed.join('\n')).toContain(
+      'Deleted run run-a of tenant acme: 1 part(s) and its manifest.',
+    );
+    expect(await query(`SELECT DISTINCT run_id FROM read_parquet('${parquet()}')`)).toEqual([
+      { run_id: 'run-b' },
+    ]);
+    expect(await readdir(join(out, '_runs', 'tenant_id=acme', 'run_date=2026-11-20'))).toEqual([]);
+
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const again = fakeEffects(BUCKETS);
+    expect(
+      await main(['runs', 'delete', '--tenant', 'acme', '--data', out, '--run-id', 'run-a'], again.effects),
+    ).toBe(1);
+    expect(stderr.mock.calls.join('\n')).toContain('tenant acme has no run run-a');
+  });
+
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(

@@ -1,0 +1,84 @@
+/**
+ * `runs list` and `runs delete`: what runs a tenant's dataset holds, and undoing one (a mistaken backfill, a run
+ * against the wrong account) without touching files by hand. Deleting removes the run's parts first, then its
+ * manifest, so the run never looks complete while its data is half gone.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readTenantManifests, type RunManifest } from '../pipeline/manifest.ts';
+import { normaliseTenant } from '../pipeline/layout.ts';
+import { CliError, EXIT } from './errors.ts';
+
+/** A run still `running` this long after it started was killed (SIGKILL, a Lambda timeout): it is abandoned. */
+export const ABANDONED_AFTER_MS = 24 * 3_600_000;
+
+export interface RunsEffects {
+  readonly now: () => Date;
+  readonly print: (text: string) => void;
+}
+
+const statusOf = (run: RunManifest, now: Date): string =>
+  run.status === 'running' && now.getTime() - Date.parse(run.started_ts) > ABANDONED_AFTER_MS
+    ? 'abandoned'
+    : run.status;
+
+const findingsOf = (run: RunManifest): number =>
+  run.checkers.reduce((sum, c) => sum + Object.values(c.counts).reduce((a, b) => a + b, 0), 0);
+
+export async function runsList(data: string, tenantId: string, effects: RunsEffects): Promise<number> {
+  const tenant = normaliseTenant(tenantId);
+  const { manifests, skipped } = await readTenantManifests(data, tenant);
+  if (manifests.length === 0 && skipped.length === 0) {
+    throw new CliError(`tenant ${tenant} has no runs under ${data}`, EXIT.failure);
+  }
+  const rows = manifests
+    .map(({ manifest }) => manifest)
+    .sort((a, b) => b.run_ts.localeCompare(a.run_ts))
+    .map((run) => [
+      run.run_id,
+      run.run_ts,
+      statusOf(run, effects.now()),
+      String(findingsOf(run)),
+      String(run.files.length),
+    ]);
+  const header = ['run id', 'run ts', 'status', 'findings', 'parts'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  effects.print([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+  for (const file of skipped) effects.print(`skipped ${file.path}: ${file.reason}`);
+  return EXIT.ok;
+}
+
+export async function runsDelete(
+  data: string,
+  tenantId: string,
+  runId: string,
+  effects: RunsEffects,
+): Promise<number> {
+  const tenant = normaliseTenant(tenantId);
+  const { manifests } = await readTenantManifests(data, tenant);
+  const matching = manifests.filter(({ manifest }) => manifest.run_id === runId);
+  if (matching.length === 0) {
+    const known = manifests.map(({ manifest }) => manifest.run_id).slice(-10);
+    throw new CliError(
+      `tenant ${tenant} has no run ${runId} under ${data}${known.length ? `; its runs include: ${known.join(', ')}` : ''} (see runs list)`,
+      EXIT.failure,
+    );
+  }
+  let parts = 0;
+  for (const { path, manifest } of matching) {
+    for (const file of manifest.files) {
+      // Parts are named relative to the dataset root, always inside the run's own tenant folder.
+      if (!file.path.startsWith(`tenant_id=${tenant}/`) || file.path.split('/').includes('..')) continue;
+      await rm(join(data, ...file.path.split('/')), { force: true });
+      parts += 1;
+    }
+    await rm(path, { force: true });
+  }
+  effects.print(`Deleted run ${runId} of tenant ${tenant}: ${parts} part(s) and its manifest.`);
+  return EXIT.ok;
+}
