@@ -25,7 +25,7 @@ import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { isS3 } from './pipeline/store.ts';
-import { normaliseTenant, tenantDir } from './pipeline/layout.ts';
+import { normaliseTenant, removeStaleTempParts, tenantDir } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
 /** Checks running at once across accounts and regions. */
@@ -245,6 +245,10 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     findingIdMode: args['finding-id-mode'],
   };
   const destination = await openDestination(args.out, root, homeRegion);
+  if (destination.staging === args.out) {
+    for (const file of await removeStaleTempParts(args.out, tenantId, effects.now()))
+      runLog.info({ file }, 'removed a temporary part left by a run that was killed');
+  }
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) {

@@ -1,4 +1,5 @@
 /** Where a dataset keeps its files: `<root>/tenant_id=<t>/run_date=<YYYY-MM-DD>/part-<uuid>.parquet`. */
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pyStrip } from '../contracts/identity.ts';
 
@@ -45,3 +46,25 @@ export const partFileName = (uuid: string): string => `part-${uuid}.parquet`;
 
 /** A temporary name no `*.parquet` glob matches, in the same directory so the rename is atomic. */
 export const tempPartFileName = (uuid: string): string => `.part-${uuid}.parquet.tmp`;
+
+/** How old a hidden temporary part must be before a later run removes it: older than any run that still writes. */
+export const STALE_TEMP_PART_MS = 24 * 3_600_000;
+
+/**
+ * Removes the hidden temporary parts a killed run left in a tenant's partitions (SIGKILL, a Lambda timeout).
+ * Only those older than a day: a run writing now keeps its own. Returns the files removed.
+ */
+export async function removeStaleTempParts(root: string, tenant: string, now: Date): Promise<string[]> {
+  const dir = tenantDir(root, tenant);
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !/^\.part-.*\.parquet\.tmp$/.test(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || now.getTime() - info.mtimeMs < STALE_TEMP_PART_MS) continue;
+    await rm(path, { force: true });
+    removed.push(path);
+  }
+  return removed;
+}

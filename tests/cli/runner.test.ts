@@ -216,6 +216,26 @@ describe('runner', () => {
     expect(stderr.mock.calls.join('\n')).toContain('tenant acme has no run run-a');
   });
 
+  it('removes the temporary parts a killed run left a day ago, and keeps a fresh one', async () => {
+    const { mkdir, utimes } = await import('node:fs/promises');
+    const day = join(dir, 'out', 'tenant_id=acme', 'run_date=2026-11-19');
+    await mkdir(day, { recursive: true });
+    const old = join(day, '.part-killed.parquet.tmp');
+    const fresh = join(day, '.part-writing.parquet.tmp');
+    for (const [file, when] of [
+      [old, '2026-11-20T09:00:00Z'],
+      [fresh, '2026-11-22T09:30:00Z'],
+    ] as const) {
+      await writeFile(file, 'half a part');
+      await utimes(file, new Date(when), new Date(when));
+    }
+    const { effects } = fakeEffects(BUCKETS); // its clock: 2026-11-22T10:00:00Z
+    expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', join(dir, 'out')], effects)).toBe(
+      0,
+    );
+    expect(await readdir(day)).toEqual(['.part-writing.parquet.tmp']);
+  });
+
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(
