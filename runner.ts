@@ -245,7 +245,12 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     findingIdMode: args['finding-id-mode'],
   };
   const destination = await openDestination(args.out, root, homeRegion);
+  let lock: { release(): Promise<void> } | undefined;
   if (destination.staging === args.out) {
+    const { acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
+    lock = await acquireRunLock(args.out, tenantId, runId, effects.now()).catch((error: Error) => {
+      throw error instanceof RunLockedError ? new CliError(error.message, EXIT.failure) : error;
+    });
     for (const file of await removeStaleTempParts(args.out, tenantId, effects.now()))
       runLog.info({ file }, 'removed a temporary part left by a run that was killed');
   }
@@ -292,6 +297,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     effects.signals?.off('SIGINT', onSignal);
     effects.signals?.off('SIGTERM', onSignal);
     await destination.close();
+    await lock?.release();
   }
   effects.print(runSummary(report, tenantId));
   if (report.status === 'interrupted') {

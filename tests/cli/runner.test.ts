@@ -236,6 +236,33 @@ describe('runner', () => {
     expect(await readdir(day)).toEqual(['.part-writing.parquet.tmp']);
   });
 
+  it("refuses a second run with the same --run-id while the first is running, and takes over a dead one's lock", async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { hostname } = await import('node:os');
+    const out = join(dir, 'out');
+    const runs = join(out, '_runs', 'tenant_id=acme');
+    await mkdir(runs, { recursive: true });
+    const lock = (pid: number) =>
+      writeFile(
+        join(runs, '.lock-nightly.json'),
+        JSON.stringify({ pid, host: hostname(), started: '2026-11-22T09:59:00.000Z' }),
+      );
+    const argv = ['--tenant', 'acme', '--checker', S3_CHECK, '--out', out, '--run-id', 'nightly'];
+
+    await lock(process.pid); // a live process holds it
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(argv, fakeEffects(BUCKETS).effects)).toBe(1);
+    expect(stderr.mock.calls.join('\n')).toContain(`run nightly is already running (process ${process.pid}`);
+    expect(await readdir(out)).toEqual(['_runs']);
+
+    await lock(2 ** 22 + 4321); // no such process: a run that was killed
+    expect(await main(argv, fakeEffects(BUCKETS).effects)).toBe(0);
+    expect(await query(`SELECT count(*)::INTEGER AS n FROM read_parquet('${parquet()}')`)).toEqual([
+      { n: 3 },
+    ]);
+    expect((await readdir(runs)).filter((f) => f.startsWith('.lock'))).toEqual([]);
+  });
+
   it('keeps going when a checker throws: writes what is valid, reports it, exits 3', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
     const code = await main(
