@@ -3,7 +3,7 @@
  * (see tests/fixtures/reference_engine/README.md and ARCHITECTURE.md).
  */
 import * as crypto from 'node:crypto';
-import { IdentityError, LONE_SURROGATE, pyStr } from './py_text.ts';
+import { assertEncodable, IdentityError, pyRepr } from './py_text.ts';
 
 export { IdentityError };
 
@@ -62,12 +62,10 @@ export function pyStrip(value: string): string {
 
 /** normalize(v) of the reference: "" for null, else Python's str(v), stripped. Throws an IdentityError naming `path`. */
 function text(value: unknown, path: string): string {
-  if (typeof value === 'string') {
-    if (!value.isWellFormed()) throw new IdentityError(path, LONE_SURROGATE);
-    return pyStrip(value);
-  }
+  // Python's str() of a string is the string itself; of anything else, its repr.
+  if (typeof value === 'string') return pyStrip(assertEncodable(value, path));
   if (value === null || value === undefined) return '';
-  return pyStrip(pyStr(value, path));
+  return pyStrip(pyRepr(value, path));
 }
 
 const logical = (value: unknown, path: string): string => text(value, path).toLowerCase();

@@ -1,8 +1,9 @@
 /**
- * Python's `str()` of a JSON value, as the reference engine writes issue-key values before hashing them
- * (tests/fixtures/reference_engine/README.md): `True`/`None`, float repr, and `repr` of lists, dicts and the
- * strings inside them. What Python would write differently from what a JavaScript value can say (integers
- * beyond 2^53, strings holding a lone surrogate, values that are not JSON) is refused, never approximated.
+ * Python's `repr` of JSON values, which is how the reference engine's `str()` writes issue-key values that are
+ * not strings before hashing them (tests/fixtures/reference_engine/README.md): `True`/`None`, float repr, and
+ * `repr` of lists, dicts and the strings inside them. What Python would write differently from what a
+ * JavaScript value can say (integers beyond 2^53, strings holding a lone surrogate, values that are not JSON)
+ * is refused, never approximated.
  */
 
 /** A value identity cannot be computed for; `path` names where it sits (`issue_key.sizes[2]`). */
@@ -17,11 +18,11 @@ export class IdentityError extends Error {
   }
 }
 
-export const LONE_SURROGATE = 'holds a lone surrogate (not valid Unicode), so it has no identity';
-
 /** A string UTF-8 can encode: a lone surrogate has no UTF-8 form, so neither engine can hash it. */
 export function assertEncodable(value: string, path: string): string {
-  if (!value.isWellFormed()) throw new IdentityError(path, LONE_SURROGATE);
+  if (!value.isWellFormed()) {
+    throw new IdentityError(path, 'holds a lone surrogate (not valid Unicode), so it has no identity');
+  }
   return value;
 }
 
@@ -114,8 +115,3 @@ export function pyRepr(value: unknown, path: string): string {
 
 const describe = (value: unknown): string =>
   typeof value === 'object' ? (value?.constructor?.name ?? 'object') : typeof value;
-
-/** Python's str() of an issue-key value (before the reference strips it): strings are themselves, the rest repr. */
-export function pyStr(value: unknown, path: string): string {
-  return typeof value === 'string' ? assertEncodable(value, path) : pyRepr(value, path);
-}
