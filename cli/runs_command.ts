@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTenantManifests, type RunManifest } from '../pipeline/manifest.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
+import { newestFirst, statusTotals } from '../pipeline/runs_export.ts';
 import { CliError, EXIT } from './errors.ts';
 
 /** A run still `running` this long after it started was killed (SIGKILL, a Lambda timeout): it is abandoned. */
@@ -22,8 +23,7 @@ const statusOf = (run: RunManifest, now: Date): string =>
     ? 'abandoned'
     : run.status;
 
-const findingsOf = (run: RunManifest): number =>
-  run.checkers.reduce((sum, c) => sum + Object.values(c.counts).reduce((a, b) => a + b, 0), 0);
+const findingsOf = (run: RunManifest): number => Object.values(statusTotals(run)).reduce((a, b) => a + b, 0);
 
 export async function runsList(data: string, tenantId: string, effects: RunsEffects): Promise<number> {
   const tenant = normaliseTenant(tenantId);
@@ -33,7 +33,7 @@ export async function runsList(data: string, tenantId: string, effects: RunsEffe
   }
   const rows = manifests
     .map(({ manifest }) => manifest)
-    .sort((a, b) => b.run_ts.localeCompare(a.run_ts))
+    .sort(newestFirst)
     .map((run) => [
       run.run_id,
       run.run_ts,

@@ -85,7 +85,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   let staging: string | undefined;
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    const { skipped } = await loadHistory(connection, options.dataRoot, tenant);
+    const { skipped, manifests } = await loadHistory(connection, options.dataRoot, tenant);
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
     // Everything is written to a staging folder first: a failure leaves the previous export as it was.
@@ -114,7 +114,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         skipped_files: skipped,
       }),
     ];
-    const runs = await runsExport(options.dataRoot, tenant);
+    const runs = runsExport(tenant, manifests);
     if (runs) {
       files.push(await writeJson(out('runs.json'), runs.runs));
       files.push(await writeJson(out('coverage.json'), runs.coverage));

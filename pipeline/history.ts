@@ -5,9 +5,14 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { readTenantManifests } from './manifest.ts';
+import { readTenantManifests, type RunManifest } from './manifest.ts';
 import { tenantDir } from './layout.ts';
 import { emptyPart, tenantParts, type TenantParts } from './parts.ts';
+
+/** What the history was read from: the readable parts, what was skipped, and the valid run manifests. */
+export interface TenantHistory extends TenantParts {
+  readonly manifests: readonly RunManifest[];
+}
 
 const MANIFEST_COLUMNS =
   "{run_id: 'VARCHAR', run_ts: 'TIMESTAMPTZ', checkers: 'STRUCT(check_id VARCHAR, coverage STRUCT(account_id VARCHAR, region VARCHAR)[])[]'}";
@@ -26,7 +31,7 @@ export async function loadHistory(
   connection: DuckDBConnection,
   dataRoot: string,
   tenant: string,
-): Promise<TenantParts> {
+): Promise<TenantHistory> {
   const parts = await tenantParts(connection, dataRoot, tenantDir(dataRoot, tenant));
   // Rows without the ids and status every finding has are not findings, whatever file holds them.
   const valid = `tenant_id = $tenant AND fingerprint IS NOT NULL AND finding_id IS NOT NULL AND run_id IS NOT NULL
@@ -42,7 +47,7 @@ export async function loadHistory(
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE allf AS
        SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${valid}`,
-      { file: (await emptyPart()).path, tenant },
+      { file: await emptyPart(), tenant },
     );
   }
   const manifests = await readTenantManifests(dataRoot, tenant);
@@ -93,7 +98,11 @@ export async function loadHistory(
     SELECT f.*, (SELECT min(o.run_ts) FROM o
                  WHERE o.fingerprint = f.fingerprint AND o.run_ts > f.last_seen AND coalesce(o.status, '') <> 'fail') AS resolved_ts
     FROM f WHERE f.last_seen IS NOT NULL`);
-  return { files: parts.files, skipped: [...parts.skipped, ...manifests.skipped] };
+  return {
+    files: parts.files,
+    skipped: [...parts.skipped, ...manifests.skipped],
+    manifests: manifests.manifests.map((m) => m.manifest),
+  };
 }
 
 /** Tenants that have a partition directory under the dataset root. */

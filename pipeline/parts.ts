@@ -25,8 +25,8 @@ export interface TenantParts {
 }
 
 /** A zero-row part of the findings schema: what DuckDB makes of this engine's own files. */
-let template: Promise<{ path: string; dir: string }> | undefined;
-export function emptyPart(): Promise<{ path: string; dir: string }> {
+let template: Promise<string> | undefined;
+export function emptyPart(): Promise<string> {
   template ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'finops-schema-'));
     const id = randomUUID();
@@ -39,7 +39,7 @@ export function emptyPart(): Promise<{ path: string; dir: string }> {
     );
     const path = await part.close();
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return { path, dir };
+    return path;
   })();
   return template;
 }
@@ -82,7 +82,7 @@ export async function tenantParts(
   root: string,
   tenantDir: string,
 ): Promise<TenantParts> {
-  const expected = await columnsOf(connection, (await emptyPart()).path);
+  const expected = await columnsOf(connection, await emptyPart());
   const files: string[] = [];
   const skipped: SkippedFile[] = [];
   for (const file of await listParquet(tenantDir)) {

@@ -11,17 +11,19 @@ export interface RunsExport {
   readonly coverage: unknown;
 }
 
+/** Newest run first; of two attempts of one run time, the later one first. */
+export const newestFirst = (a: RunManifest, b: RunManifest): number =>
+  b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts);
+
 /** Reads every valid manifest of the tenant (damaged ones are skipped); newest run first. */
 export async function readManifests(dataRoot: string, tenant: string): Promise<RunManifest[]> {
   const { manifests } = await readTenantManifests(dataRoot, tenant);
-  return manifests
-    .map((m) => m.manifest)
-    .sort((a, b) => b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts));
+  return manifests.map((m) => m.manifest).sort(newestFirst);
 }
 
-/** Builds both documents, or undefined when the tenant has no manifest. */
-export async function runsExport(dataRoot: string, tenant: string): Promise<RunsExport | undefined> {
-  const manifests = await readManifests(dataRoot, tenant);
+/** Builds both documents from a tenant's manifests, or undefined when it has none. */
+export function runsExport(tenant: string, all: readonly RunManifest[]): RunsExport | undefined {
+  const manifests = [...all].sort(newestFirst);
   const latest = manifests[0];
   if (!latest) return undefined;
   const runs = manifests.slice(0, RECENT_RUNS_LIMIT).map((run) => ({
@@ -68,7 +70,8 @@ export async function runsExport(dataRoot: string, tenant: string): Promise<Runs
   return { runs: { tenant_id: tenant, runs }, coverage };
 }
 
-function statusTotals(run: RunManifest): Record<string, number> {
+/** Findings of a run by status, over all its checkers. */
+export function statusTotals(run: RunManifest): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const checker of run.checkers) {
     for (const [status, count] of Object.entries(checker.counts))
