@@ -6,12 +6,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readTenantManifests, type RunManifest } from '../pipeline/manifest.ts';
-import { normaliseTenant } from '../pipeline/layout.ts';
+import { normaliseTenant, RUN_GIVEN_UP_MS } from '../pipeline/layout.ts';
 import { newestFirst, statusTotals } from '../pipeline/runs_export.ts';
 import { CliError, EXIT } from './errors.ts';
-
-/** A run still `running` this long after it started was killed (SIGKILL, a Lambda timeout): it is abandoned. */
-export const ABANDONED_AFTER_MS = 24 * 3_600_000;
 
 export interface RunsEffects {
   readonly now: () => Date;
@@ -19,7 +16,7 @@ export interface RunsEffects {
 }
 
 const statusOf = (run: RunManifest, now: Date): string =>
-  run.status === 'running' && now.getTime() - Date.parse(run.started_ts) > ABANDONED_AFTER_MS
+  run.status === 'running' && now.getTime() - Date.parse(run.started_ts) > RUN_GIVEN_UP_MS
     ? 'abandoned'
     : run.status;
 

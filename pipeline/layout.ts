@@ -47,8 +47,11 @@ export const partFileName = (uuid: string): string => `part-${uuid}.parquet`;
 /** A temporary name no `*.parquet` glob matches, in the same directory so the rename is atomic. */
 export const tempPartFileName = (uuid: string): string => `.part-${uuid}.parquet.tmp`;
 
-/** How old a hidden temporary part must be before a later run removes it: older than any run that still writes. */
-export const STALE_TEMP_PART_MS = 24 * 3_600_000;
+/**
+ * A run still at work this long after it started was killed (SIGKILL, a Lambda timeout): its manifest shows it
+ * abandoned, and its lock and temporary parts are taken over or removed. Longer than any run that still writes.
+ */
+export const RUN_GIVEN_UP_MS = 24 * 3_600_000;
 
 /**
  * Removes the hidden temporary parts a killed run left in a tenant's partitions (SIGKILL, a Lambda timeout).
@@ -62,7 +65,7 @@ export async function removeStaleTempParts(root: string, tenant: string, now: Da
     if (!entry.isFile() || !/^\.part-.*\.parquet\.tmp$/.test(entry.name)) continue;
     const path = join(entry.parentPath, entry.name);
     const info = await stat(path).catch(() => undefined);
-    if (!info || now.getTime() - info.mtimeMs < STALE_TEMP_PART_MS) continue;
+    if (!info || now.getTime() - info.mtimeMs < RUN_GIVEN_UP_MS) continue;
     await rm(path, { force: true });
     removed.push(path);
   }

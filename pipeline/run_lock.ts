@@ -7,9 +7,8 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { RUN_GIVEN_UP_MS } from './layout.ts';
 import { manifestDir } from './manifest.ts';
-
-export const STALE_LOCK_MS = 24 * 3_600_000;
 
 export class RunLockedError extends Error {
   override name = 'RunLockedError';
@@ -33,7 +32,7 @@ const alive = (pid: number): boolean => {
 /** Whether a lock still belongs to a run in progress. */
 function held(body: LockBody | undefined, now: Date): body is LockBody {
   if (!body) return false;
-  if (now.getTime() - Date.parse(body.started) > STALE_LOCK_MS) return false;
+  if (now.getTime() - Date.parse(body.started) > RUN_GIVEN_UP_MS) return false;
   return body.host !== hostname() || alive(body.pid);
 }
 
