@@ -23,3 +23,6 @@ export const SEVERITY_SCORES: Readonly<Record<Severity, number>> = {
   high: 750,
   critical: 900,
 };
+
+/** `dimensions.savings_source` of a finding that carries AWS Cost Optimization Hub's own figure. */
+export const AWS_RECOMMENDATION_SOURCE = 'aws_cost_optimization_hub';

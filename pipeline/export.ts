@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
+import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
 import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
@@ -260,9 +261,6 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
   const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM latest');
   return Number(reader.getRows()[0]?.[0] ?? 0);
 }
-
-/** The `savings_source` of findings that are AWS Cost Optimization Hub recommendations. */
-export const AWS_RECOMMENDATION_SOURCE = 'aws_cost_optimization_hub';
 
 /**
  * AWS's recommendation for a resource that a native check also reports failing is shown beside that finding

@@ -1,4 +1,5 @@
 import type { Recommendation } from '@aws-sdk/client-cost-optimization-hub';
+import { AWS_RECOMMENDATION_SOURCE } from '../../contracts/vocabulary.ts';
 import { isAccessDenied } from '../_lib/aws.ts';
 import { scopeOf, tagMap } from '../_lib/drafts.ts';
 import { collect } from '../_lib/paging.ts';
@@ -8,7 +9,6 @@ import * as sdk from '../_lib/sdk.ts';
 
 /** Cost Optimization Hub is served from us-east-1 for every region. */
 const HUB_REGION = 'us-east-1';
-export const COH_SAVINGS_SOURCE = 'aws_cost_optimization_hub';
 
 /** Recommendation resource types → the service and resource type names the native checks use. */
 const RESOURCE_TYPES: Readonly<Record<string, [service: string, resourceType: string]>> = {
@@ -126,7 +126,7 @@ export const checker = defineChecker({
           notes: `AWS's estimate (${r.currencyCode ?? 'USD'}, over a ${r.recommendationLookbackPeriodInDays ?? '?'}-day lookback), which includes the account's discounts.`,
         },
         dimensions: {
-          savings_source: COH_SAVINGS_SOURCE,
+          savings_source: AWS_RECOMMENDATION_SOURCE,
           action_type: r.actionType ?? '',
           implementation_effort: r.implementationEffort ?? '',
           restart_needed: flag(r.restartNeeded),
