@@ -127,10 +127,10 @@ function selectCheckers(
   return chosen.filter((c) => !exclude.includes(c.meta.id));
 }
 
-/** Repeatable and comma-separated: `--regions a,b --regions c`. */
 /** An AWS region name: partition prefix, geography, number (us-east-1, us-gov-west-1, cn-north-1, eu-central-2). */
 const REGION_NAME = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
 
+/** Repeatable and comma-separated: `--regions a,b --regions c`. */
 function parseList(values: readonly string[] | undefined): string[] {
   const given = (values ?? [])
     .flatMap((v) => String(v).split(','))
