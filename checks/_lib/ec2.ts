@@ -1,7 +1,8 @@
 /** EC2 facts shared by checkers: volume prices, previous-generation families, stop times. */
-import type { Image, Instance, Snapshot, Volume } from '@aws-sdk/client-ec2';
+import type { Instance, Volume } from '@aws-sdk/client-ec2';
 import type Big from 'big.js';
 import type { Bootstrap } from './context.ts';
+import type { Inventory } from './inventory.ts';
 import { arn, scopeOf, tagMap } from './drafts.ts';
 import { equivalentIn, familyOf, type Sizing } from './instance_catalogue.ts';
 import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
@@ -68,15 +69,41 @@ export function stoppedAt(instance: Instance): Date | undefined {
 /** Hourly price difference as a monthly amount, never below zero. */
 export const monthlyDifference = (from: Big, to: Big): Big => (from.gt(to) ? from.minus(to) : big(0));
 
-/** Snapshot ids whose source volume no longer exists in the account (copies name a placeholder volume). */
-export function orphanedSnapshotIds(snapshots: readonly Snapshot[], volumes: readonly Volume[]): Set<string> {
+/**
+ * The account's snapshots in a region with what they are to the account: the ids a registered AMI refers to
+ * (they are priced with the AMI), and the ids whose source volume no longer exists (copies name a placeholder).
+ */
+export async function snapshotUse(inventory: Inventory, region: string) {
+  const [snapshots, images, volumes] = await Promise.all([
+    inventory.snapshots(region),
+    inventory.images(region),
+    inventory.volumes(region),
+  ]);
   const present = new Set(volumes.map((v) => v.VolumeId));
-  return new Set(snapshots.filter((s) => !present.has(s.VolumeId)).map((s) => s.SnapshotId ?? ''));
+  return {
+    snapshots,
+    usedByImages: new Set(images.flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId))),
+    orphaned: new Set(snapshots.filter((s) => !present.has(s.VolumeId)).map((s) => s.SnapshotId ?? '')),
+  };
 }
 
-/** Snapshot ids that a registered AMI refers to (they are priced with the AMI). */
-export const snapshotsOfImages = (images: readonly Image[]): Set<string | undefined> =>
-  new Set(images.flatMap((i) => (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.SnapshotId)));
+/**
+ * In-use volumes attached to an instance that is not stopped, with that instance: unattached volumes and those
+ * of stopped instances are priced by their own checks.
+ */
+export async function volumesInUse(
+  inventory: Inventory,
+  region: string,
+): Promise<{ volume: Volume; instanceId: string }[]> {
+  const [volumes, instances] = await Promise.all([inventory.volumes(region), inventory.instances(region)]);
+  const stopped = new Set(instances.filter((i) => i.State?.Name !== 'running').map((i) => i.InstanceId));
+  return volumes.flatMap((volume) => {
+    const instanceId = volume.Attachments?.[0]?.InstanceId;
+    return volume.State === 'in-use' && instanceId && !stopped.has(instanceId)
+      ? [{ volume, instanceId }]
+      : [];
+  });
+}
 
 /** What every finding about an EC2 instance starts from: its scope, tags, type and the rule's issue key. */
 export function instanceFinding(bootstrap: Bootstrap, region: string, instance: Instance, rule: string) {

@@ -1,6 +1,6 @@
 import type Big from 'big.js';
 import { eachRegion, tagMap } from '../_lib/drafts.ts';
-import { volumeCost, volumeScope } from '../_lib/ec2.ts';
+import { volumeCost, volumeScope, volumesInUse } from '../_lib/ec2.ts';
 import {
   estimate,
   money,
@@ -62,20 +62,8 @@ export const checker = defineChecker({
   create: (ctx, bootstrap) =>
     eachRegion(ctx, bootstrap, async function* (region) {
       const lookup = pricesFor(region);
-      const [volumes, instances] = await Promise.all([
-        ctx.inventory.volumes(region),
-        ctx.inventory.instances(region),
-      ]);
-      const stopped = new Set(instances.filter((i) => i.State?.Name !== 'running').map((i) => i.InstanceId));
-      for (const volume of volumes) {
-        const attachedTo = volume.Attachments?.[0]?.InstanceId;
-        if (
-          volume.VolumeType !== 'gp2' ||
-          volume.State !== 'in-use' ||
-          !attachedTo ||
-          stopped.has(attachedTo)
-        )
-          continue;
+      for (const { volume, instanceId: attachedTo } of await volumesInUse(ctx.inventory, region)) {
+        if (volume.VolumeType !== 'gp2') continue;
         const id = volume.VolumeId ?? '';
         const size = volume.Size ?? 0;
         const base = {

@@ -8,7 +8,7 @@ import {
   GP3_INCLUDED_IOPS,
   GP3_INCLUDED_THROUGHPUT,
 } from '../_lib/pricing.ts';
-import { volumeScope } from '../_lib/ec2.ts';
+import { volumeScope, volumesInUse } from '../_lib/ec2.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 /** gp3's limits: 16,000 IOPS, 1,000 MiB/s, 500 IOPS per GiB, 16 TiB. */
@@ -60,16 +60,9 @@ export const checker = defineChecker({
   create: (ctx, bootstrap) =>
     eachRegion(ctx, bootstrap, async function* (region) {
       const lookup = pricesFor(region);
-      const [volumes, instances] = await Promise.all([
-        ctx.inventory.volumes(region),
-        ctx.inventory.instances(region),
-      ]);
-      const running = new Set(instances.filter((i) => i.State?.Name === 'running').map((i) => i.InstanceId));
-      for (const volume of volumes) {
+      for (const { volume, instanceId: attachedTo } of await volumesInUse(ctx.inventory, region)) {
         const type = volume.VolumeType ?? '';
-        const attachedTo = volume.Attachments?.[0]?.InstanceId;
-        if ((type !== 'io1' && type !== 'io2') || volume.State !== 'in-use' || !running.has(attachedTo))
-          continue;
+        if (type !== 'io1' && type !== 'io2') continue;
         const id = volume.VolumeId ?? '';
         const size = volume.Size ?? 0;
         const iops = volume.Iops ?? 0;

@@ -1,5 +1,5 @@
 import { ageDays, arn, eachRegion, scopeOf, tagMap } from '../_lib/drafts.ts';
-import { orphanedSnapshotIds, snapshotsOfImages } from '../_lib/ec2.ts';
+import { snapshotUse } from '../_lib/ec2.ts';
 import { big, estimate, money, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
@@ -29,13 +29,7 @@ export const checker = defineChecker({
   create: (ctx, bootstrap) =>
     eachRegion(ctx, bootstrap, async function* (region) {
       const lookup = pricesFor(region);
-      const [snapshots, images, volumes] = await Promise.all([
-        ctx.inventory.snapshots(region),
-        ctx.inventory.images(region),
-        ctx.inventory.volumes(region),
-      ]);
-      const usedByImages = snapshotsOfImages(images);
-      const orphaned = orphanedSnapshotIds(snapshots, volumes);
+      const { snapshots, usedByImages, orphaned } = await snapshotUse(ctx.inventory, region);
       for (const snapshot of snapshots) {
         const id = snapshot.SnapshotId ?? '';
         const size = snapshot.VolumeSize ?? 0;
