@@ -5,7 +5,18 @@ import type { Bootstrap } from './context.ts';
 import type { Inventory } from './inventory.ts';
 import { arn, scopeOf, tagMap } from './drafts.ts';
 import { equivalentIn, familyOf, type Sizing } from './instance_catalogue.ts';
-import { big, ec2Hourly, money, monthlyFromHourly, volumeMonthly, type PriceLookup } from './pricing.ts';
+import { UNDERUTILIZED_ID } from './cpu.ts';
+import {
+  big,
+  ec2Hourly,
+  estimate,
+  money,
+  monthlyFromHourly,
+  noEstimate,
+  volumeMonthly,
+  type EstimateParts,
+  type PriceLookup,
+} from './pricing.ts';
 
 export const volumeSpec = (v: Volume) => ({
   type: v.VolumeType ?? 'unknown',
@@ -131,3 +142,41 @@ export const volumeScope = (bootstrap: Bootstrap, region: string, volume: Volume
     arn('ec2', region, bootstrap.aws_account_id, `volume/${volume.VolumeId ?? ''}`),
     volume.AvailabilityZone,
   );
+
+/**
+ * The estimate of moving a running instance to another type: the monthly price difference, never below zero
+ * (`why` says what it compares); none when a price is missing; zero when the instance is also underutilized,
+ * as the rightsizing check counts its saving.
+ */
+export function typeChangeEstimate(input: {
+  readonly lookup: PriceLookup;
+  readonly from: string;
+  readonly to: string;
+  readonly underutilized: boolean;
+  readonly confidence: number;
+  readonly why: (current: Big, next: Big, savings: Big) => string;
+}): EstimateParts {
+  const { lookup, from, to, confidence } = input;
+  const current = instanceMonthly(from, lookup);
+  const next = instanceMonthly(to, lookup);
+  if (!current || !next) return noEstimate(`No list price for ${current ? to : from} in the price table.`);
+  if (input.underutilized) {
+    return estimate({
+      lookup,
+      monthlyCost: current,
+      monthlySavings: big(0),
+      confidence,
+      derivedCompute: true,
+      notes: `The instance is underutilized: its saving ($${money(current)}/month today) is counted once, by ${UNDERUTILIZED_ID}, which recommends a smaller size.`,
+    });
+  }
+  const savings = monthlyDifference(current, next);
+  return estimate({
+    lookup,
+    monthlyCost: current,
+    monthlySavings: savings,
+    confidence,
+    derivedCompute: true,
+    notes: input.why(current, next, savings),
+  });
+}

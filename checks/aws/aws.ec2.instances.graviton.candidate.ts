@@ -1,8 +1,8 @@
 import { eachRegion } from '../_lib/drafts.ts';
 import { cpuVerdicts, UNDERUTILIZED_ID } from '../_lib/cpu.ts';
-import { instanceFinding, instanceMonthly, monthlyDifference } from '../_lib/ec2.ts';
+import { instanceFinding, typeChangeEstimate } from '../_lib/ec2.ts';
 import { familyOf, instanceFacts, isSold } from '../_lib/instance_catalogue.ts';
-import { big, estimate, money, noEstimate, pricesFor } from '../_lib/pricing.ts';
+import { money, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 /** x86 families and the Graviton family that runs the same sizes. */
@@ -65,31 +65,15 @@ export const checker = defineChecker({
           };
           continue;
         }
-        const current = instanceMonthly(type, lookup);
-        const next = instanceMonthly(target, lookup);
-        let priced;
-        if (!current || !next) {
-          priced = noEstimate(`No list price for ${current ? target : type} in the price table.`);
-        } else if (cpu.get(id)?.kind === 'underutilized') {
-          priced = estimate({
-            lookup,
-            monthlyCost: current,
-            monthlySavings: big(0),
-            confidence: 60,
-            derivedCompute: true,
-            notes: `The instance is underutilized: its saving ($${money(current)}/month today) is counted once, by ${UNDERUTILIZED_ID}.`,
-          });
-        } else {
-          const savings = monthlyDifference(current, next);
-          priced = estimate({
-            lookup,
-            monthlyCost: current,
-            monthlySavings: savings,
-            confidence: 60,
-            derivedCompute: true,
-            notes: `${type} costs $${money(current)}/month and ${target} $${money(next)}/month on demand (730 hours); the workload must run on arm64.`,
-          });
-        }
+        const priced = typeChangeEstimate({
+          lookup,
+          from: type,
+          to: target,
+          underutilized: cpu.get(id)?.kind === 'underutilized',
+          confidence: 60,
+          why: (current, next) =>
+            `${type} costs $${money(current)}/month and ${target} $${money(next)}/month on demand (730 hours); the workload must run on arm64.`,
+        });
         yield {
           ...base,
           status: 'fail',

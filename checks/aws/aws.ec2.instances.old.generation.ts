@@ -1,14 +1,8 @@
 import { eachRegion } from '../_lib/drafts.ts';
 import { cpuVerdicts, UNDERUTILIZED_ID } from '../_lib/cpu.ts';
-import {
-  instanceFinding,
-  instanceMonthly,
-  monthlyDifference,
-  OLD_GENERATION,
-  replacementFor,
-} from '../_lib/ec2.ts';
+import { instanceFinding, OLD_GENERATION, replacementFor, typeChangeEstimate } from '../_lib/ec2.ts';
 import { familyOf } from '../_lib/instance_catalogue.ts';
-import { big, estimate, money, monthlyFromHourly, noEstimate, pricesFor } from '../_lib/pricing.ts';
+import { money, noEstimate, pricesFor } from '../_lib/pricing.ts';
 import { defineChecker, registerChecker } from '../_lib/registry.ts';
 
 export const checker = defineChecker({
@@ -56,34 +50,17 @@ export const checker = defineChecker({
           continue;
         }
         const target = sizing.type;
-        const current = instanceMonthly(type, lookup);
-        const next = sizing.type && sizing.hourly && monthlyFromHourly(sizing.hourly);
-        const rightsized = cpu.get(id)?.kind === 'underutilized';
-        let priced;
-        if (!target) {
-          priced = noEstimate(`No replacement to price: ${sizing.reason}.`);
-        } else if (!current || !next) {
-          priced = noEstimate(`No list price for ${current ? target : type} in the price table.`);
-        } else if (rightsized) {
-          priced = estimate({
-            lookup,
-            monthlyCost: current,
-            monthlySavings: big(0),
-            confidence: 75,
-            derivedCompute: true,
-            notes: `The instance is underutilized: its saving ($${money(current)}/month today) is counted once, by ${UNDERUTILIZED_ID}, which recommends a smaller size.`,
-          });
-        } else {
-          const savings = monthlyDifference(current, next);
-          priced = estimate({
-            lookup,
-            monthlyCost: current,
-            monthlySavings: savings,
-            confidence: 75,
-            derivedCompute: true,
-            notes: `${type} costs $${money(current)}/month and ${target} (the smallest ${OLD_GENERATION[familyOf(type)]} size with at least its vCPUs and memory) $${money(next)}/month on demand (730 hours)${savings.eq(0) ? '; the move is for performance, not price' : ''}.`,
-          });
-        }
+        const priced = target
+          ? typeChangeEstimate({
+              lookup,
+              from: type,
+              to: target,
+              underutilized: cpu.get(id)?.kind === 'underutilized',
+              confidence: 75,
+              why: (current, next, savings) =>
+                `${type} costs $${money(current)}/month and ${target} (the smallest ${OLD_GENERATION[familyOf(type)]} size with at least its vCPUs and memory) $${money(next)}/month on demand (730 hours)${savings.eq(0) ? '; the move is for performance, not price' : ''}.`,
+            })
+          : noEstimate(`No replacement to price: ${sizing.reason}.`);
         yield {
           ...base,
           status: 'fail',
