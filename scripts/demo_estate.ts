@@ -1,8 +1,8 @@
 /**
  * A small demo estate seeded through the real SDK: what `npm run demo` and the tests scan. It holds at least
- * one failing and one passing resource for every checker. Resources are created "now"; the run is dated
- * `DEMO_AGE_DAYS` later (--run-ts) so age-based checks have something to find, and CloudWatch metrics are
- * written for the days before that run.
+ * one failing and one passing resource for every checker. Resources are created `DEMO_AGE_DAYS` ago (moto's
+ * clock is set back while they are made), so a run today finds age-based waste, and CloudWatch metrics are
+ * written for the days before the run.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -43,7 +43,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { CreateDBInstanceCommand, CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { HUB_ENDPOINT_VARIABLE, setHubState } from './cost_optimization_hub_server.ts';
-import type { MotoServer } from './moto_server.ts';
+import { setMotoClock, type MotoServer } from './moto_server.ts';
 import {
   CreateBucketCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -80,6 +80,9 @@ export const DEMO_BUCKETS: readonly DemoBucket[] = [
 
 /** Ids of what was created, for tests to name their expectations. */
 export interface DemoIds {
+  /** When the estate's resources were created (moto's clock, set back). */
+  readonly builtAt: Date;
+  /** The run the estate is built for: now, unless the options said otherwise. */
   readonly runTs: Date;
   readonly instances: { web: string; idle: string; stopped: string; api: string };
   readonly volumes: {
@@ -101,7 +104,7 @@ export interface DemoIds {
 
 export interface EstateOptions {
   readonly endpoint: string;
-  /** The run timestamp the estate is built for; metrics are written for the days before it. */
+  /** The run timestamp the estate is built for (default: now); metrics are written for the days before it. */
   readonly runTs?: Date;
   readonly buckets?: readonly DemoBucket[];
   /** The loopback Cost Optimization Hub to give recommendations to (default: its endpoint variable). */
@@ -114,13 +117,29 @@ const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 export async function seedDemoEstate(options: EstateOptions | MotoServer): Promise<DemoIds> {
   const {
     endpoint,
-    runTs = new Date(Date.now() + DEMO_AGE_DAYS * DAY_MS),
+    runTs = new Date(),
     buckets = DEMO_BUCKETS,
     hubEndpoint,
   }: EstateOptions = 'hub' in options
     ? { endpoint: options.endpoint, hubEndpoint: options.hub.endpoint }
     : options;
   const config = { region: DEMO_REGION, endpoint, credentials };
+  const builtAt = new Date(Date.now() - DEMO_AGE_DAYS * DAY_MS);
+  await setMotoClock(endpoint, builtAt.getTime() - Date.now());
+  try {
+    return { builtAt, runTs, ...(await seedResources(endpoint, config, buckets, hubEndpoint, runTs)) };
+  } finally {
+    await setMotoClock(endpoint, 0);
+  }
+}
+
+async function seedResources(
+  endpoint: string,
+  config: { region: string; endpoint: string; credentials: typeof credentials },
+  buckets: readonly DemoBucket[],
+  hubEndpoint: string | undefined,
+  runTs: Date,
+): Promise<Omit<DemoIds, 'builtAt' | 'runTs'>> {
   await seedBuckets(endpoint, buckets);
   const ec2 = new EC2Client(config);
   const ids = await seedEc2(ec2);
@@ -137,7 +156,7 @@ export async function seedDemoEstate(options: EstateOptions | MotoServer): Promi
   await seedTables(new DynamoDBClient(config));
   await seedRecommendations(hubEndpoint ?? process.env[HUB_ENDPOINT_VARIABLE], ids.instances.idle);
   await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db, vpcEndpoints);
-  return { runTs, ...ids, natGateway, loadBalancers, logGroups, db, vpcEndpoints: vpcEndpoints.ids };
+  return { ...ids, natGateway, loadBalancers, logGroups, db, vpcEndpoints: vpcEndpoints.ids };
 }
 
 async function seedBuckets(endpoint: string, buckets: readonly DemoBucket[]): Promise<void> {

@@ -1,10 +1,12 @@
 /**
- * Starts moto's server mode on a free loopback port: a real AWS API endpoint for tests and the demo. Beside it,
+ * Starts moto's server mode on a free loopback port: a real AWS API endpoint for tests and the demo, with a
+ * clock that can be set back (scripts/moto_clock.py) so that an estate can be created months old. Beside it,
  * a loopback Cost Optimization Hub (a service moto lacks), which the SDK reaches through its own endpoint
  * variable; `resetMoto` empties both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   HUB_ENDPOINT_VARIABLE,
   setHubState,
@@ -18,6 +20,8 @@ export interface MotoServer {
   readonly hub: HubServer;
   /** Environment for SDK clients and child processes: endpoints, dummy credentials, a region. */
   readonly env: Record<string, string>;
+  /** Sets moto's clock `offsetMs` from the real time (negative: the past); it keeps ticking. 0 sets it right. */
+  setClock(offsetMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -32,12 +36,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+const CLOCK_SERVER = fileURLToPath(new URL('moto_clock.py', import.meta.url));
+
 function motoCommand(): [string, string[]] {
-  const onPath = spawnSync('moto_server', ['--help'], { stdio: 'ignore' });
-  if (onPath.status === 0) return ['moto_server', []];
-  const viaPython = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
-  if (viaPython.status === 0) return ['python3', ['-m', 'moto.server']];
-  throw new Error("moto server is not installed: run pip install 'moto[server]'");
+  const ready = spawnSync('python3', ['-c', 'import moto.server, freezegun'], { stdio: 'ignore' });
+  if (ready.status === 0) return ['python3', [CLOCK_SERVER]];
+  throw new Error("moto server is not installed: run pip install 'moto[server]' freezegun");
+}
+
+export async function setMotoClock(endpoint: string, offsetMs: number): Promise<void> {
+  const response = await fetch(`${endpoint}/_clock`, {
+    method: 'POST',
+    body: JSON.stringify({ offset_seconds: offsetMs / 1000 }),
+  });
+  if (!response.ok) throw new Error(`moto's clock was not set: ${response.status} ${await response.text()}`);
 }
 
 async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -85,6 +97,7 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
       AWS_SECRET_ACCESS_KEY: 'testing',
       AWS_REGION: 'us-east-1',
     },
+    setClock: (offsetMs) => setMotoClock(endpoint, offsetMs),
     async stop() {
       await hub.stop();
       if (child.exitCode !== null) return;
@@ -99,6 +112,7 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
 /** Clears every resource moto holds, so each test starts from an empty account. */
 export async function resetMoto(endpoint: string): Promise<void> {
   await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  await setMotoClock(endpoint, 0);
   const hub = process.env[HUB_ENDPOINT_VARIABLE];
   if (hub) await setHubState(hub, { enrolledAccounts: [], recommendations: [] });
 }
