@@ -139,6 +139,28 @@ function parseList(values: readonly string[] | undefined): string[] {
   return [...new Set(given)];
 }
 
+/** The earliest run date accepted: AWS's first service (S3) opened in 2006; nothing before can be scanned. */
+const EARLIEST_RUN = Date.UTC(2006, 0, 1);
+/** How far ahead of this machine's clock a run may be dated (clock skew between schedulers). */
+const RUN_TS_SKEW_MS = 86_400_000;
+
+/**
+ * A run dated far ahead would make every later run "earlier" than it: lifecycle and `days_open` would be
+ * wrong until the run is deleted. A run dated before AWS existed is a typo. Backfills in between are fine.
+ */
+function checkRunDate(runTs: Date, now: Date, given: string | undefined): void {
+  if (runTs.getTime() > now.getTime() + RUN_TS_SKEW_MS) {
+    throw new CliError(
+      `--run-ts ${given}: more than a day after this machine's clock (${now.toISOString()}); ` +
+        'a run is dated when it scans (a backfill into the past is fine)',
+      EXIT.usage,
+    );
+  }
+  if (runTs.getTime() < EARLIEST_RUN) {
+    throw new CliError(`--run-ts ${given}: before 2006, when AWS opened; check the year`, EXIT.usage);
+  }
+}
+
 async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
   const registry = await discoverCheckers();
   if (args['list-checkers']) {
@@ -153,6 +175,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   const runTs = args['run-ts'] ? new Date(parseTimestamp(args['run-ts']) ?? NaN) : effects.now();
   if (Number.isNaN(runTs.getTime()))
     throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
+  checkRunDate(runTs, effects.now(), args['run-ts']);
 
   const regions = parseList(args.regions);
   if (args.regions !== undefined && regions.length === 0) {
