@@ -43,6 +43,7 @@ export async function resolveAccounts(
       { cause: error },
     );
   });
+  await checkRegionNames(options);
   const many = options.accounts.length > 0 || options.org;
   if (!many) {
     if (options.roleName) throw new CliError('--role-name needs --accounts or --org', EXIT.usage);
@@ -115,6 +116,31 @@ export async function resolveAccounts(
     scopes: results.filter((r): r is AccountScope => 'access' in r),
     errors: results.filter((r): r is AccountError => 'error' in r),
   };
+}
+
+/**
+ * --regions against the partition's own list (DescribeRegions with AllRegions, in the caller's account): a
+ * misspelt or foreign region is a usage error before anything is scanned. If the list cannot be read, the
+ * names stand as given (each region's calls will say what is wrong).
+ */
+async function checkRegionNames(options: AccountOptions): Promise<void> {
+  if (!options.regions?.length || !options.root.partitionRegions) return;
+  const known = await options.root.partitionRegions().catch((error: unknown) => {
+    options.log.warn(
+      { err: (error as Error).message },
+      'could not list the partition regions (EC2 DescribeRegions); --regions is not checked',
+    );
+    return [] as string[];
+  });
+  if (known.length === 0) return;
+  const unknown = options.regions.filter((region) => !known.includes(region));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `--regions: ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a region' : 'are not regions'} ` +
+        `of this AWS partition; known: ${known.join(', ')}`,
+      EXIT.usage,
+    );
+  }
 }
 
 async function regionsOf(access: AwsAccess, options: AccountOptions): Promise<string[]> {

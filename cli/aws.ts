@@ -26,6 +26,8 @@ export interface AwsAccess {
   bootstrap(): Promise<Bootstrap & { arn?: string }>;
   /** The account's enabled regions (EC2 DescribeRegions). */
   enabledRegions?(): Promise<string[]>;
+  /** Every region of the account's partition, enabled or not (EC2 DescribeRegions AllRegions). */
+  partitionRegions?(): Promise<string[]>;
   /** Active accounts of the organization (Organizations ListAccounts). */
   organizationAccounts?(): Promise<string[]>;
   /** The same access through a role assumed in another account; credentials refresh themselves. */
@@ -46,6 +48,13 @@ function perRegion<C>(make: (region: string) => C): (region: string) => C {
     }
     return client;
   };
+}
+
+function regionNames(regions: readonly { RegionName?: string | undefined }[]): string[] {
+  return regions
+    .map((r) => r.RegionName)
+    .filter((name): name is string => Boolean(name))
+    .sort();
 }
 
 export function createAwsServices(
@@ -84,11 +93,11 @@ export function createAwsServices(
     },
     async enabledRegions() {
       const answer = await services.ec2(homeRegion).send(new DescribeRegionsCommand({ AllRegions: false }));
-      return (answer.Regions ?? [])
-        .filter((r) => r.OptInStatus !== 'not-opted-in')
-        .map((r) => r.RegionName)
-        .filter((name): name is string => Boolean(name))
-        .sort();
+      return regionNames((answer.Regions ?? []).filter((r) => r.OptInStatus !== 'not-opted-in'));
+    },
+    async partitionRegions() {
+      const answer = await services.ec2(homeRegion).send(new DescribeRegionsCommand({ AllRegions: true }));
+      return regionNames(answer.Regions ?? []);
     },
     async organizationAccounts() {
       const client = new OrganizationsClient({ ...common, region: homeRegion });

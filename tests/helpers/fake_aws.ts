@@ -68,6 +68,7 @@ export function fakeEffects(buckets: readonly FakeBucket[], now = '2026-11-22T10
         ),
       } as unknown as AwsServices,
       bootstrap: async () => ({ aws_account_id: '123456789012' }),
+      partitionRegions: async () => ['eu-west-1', 'eu-west-3', 'us-east-1', 'us-west-2'],
     }),
   };
   return { effects, printed };
