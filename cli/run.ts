@@ -154,19 +154,25 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
                 (a, b) => a.account_id.localeCompare(b.account_id) || a.region.localeCompare(b.region),
               ),
             })),
-      files: writer.parts.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
+      files: announced.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
     };
   };
   const key = manifestKey(input.facts.tenantId, runDate, input.facts.runId);
   const saveManifest = (status: RunStatus) =>
     store.putText(key, `${JSON.stringify(manifest(status), null, 2)}\n`, { contentType: 'application/json' });
 
+  // Every part the run publishes, listed in the manifest before it becomes visible (see beforePublish).
+  const announced: WrittenPart[] = [];
   const writer: DatasetWriter = new DatasetWriter({
     root: input.staging,
     tenantId: input.facts.tenantId,
     runDate,
     createdBy: `${input.facts.engineName} ${input.facts.engineVersion}`,
     ...(input.newId ? { newId: input.newId } : {}),
+    beforePublish: async (part) => {
+      announced.push(part);
+      await saveManifest('running');
+    },
     onPart: async (part) => {
       const partKey = keyOf(input.staging, part.path);
       await store.putFile(partKey, part.path, { contentType: 'application/vnd.apache.parquet' });
@@ -176,8 +182,6 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
       } else {
         published.push(part.path);
       }
-      // The manifest lists every published part, so a retry of a crashed run can find and replace them.
-      await saveManifest('running');
     },
   });
 

@@ -20,6 +20,11 @@ export interface DatasetWriterOptions {
   readonly createdBy?: string;
   readonly schema?: Schema;
   readonly newId?: () => string;
+  /**
+   * Called with each part, under its final name, before it becomes visible there: a run records it in its
+   * manifest first, so a retry of a run killed at any moment finds every part the run published.
+   */
+  readonly beforePublish?: (part: WrittenPart) => Promise<void>;
   /** Called with each part once it is complete and published (e.g. to upload it, or to record it). */
   readonly onPart?: (part: WrittenPart) => Promise<void>;
 }
@@ -42,6 +47,8 @@ export class DatasetWriter {
   private readonly newId: () => string;
   private readonly batch: BatchBuilder;
   private part: ParquetPart | undefined;
+  private partPath = '';
+  private readonly beforePublish: ((part: WrittenPart) => Promise<void>) | undefined;
   private readonly onPart: ((part: WrittenPart) => Promise<void>) | undefined;
   /** Writes run one after another, so concurrent appends (checkers run in parallel) never race a part. */
   private writing: Promise<void> = Promise.resolve();
@@ -56,6 +63,7 @@ export class DatasetWriter {
     this.batch = new BatchBuilder(schema);
     this.withoutDictionary = schema === findingSchema ? UNIQUE_VALUE_COLUMNS : [];
     this.onPart = options.onPart;
+    this.beforePublish = options.beforePublish;
   }
 
   get rowsWritten(): number {
@@ -102,7 +110,8 @@ export class DatasetWriter {
 
   private async openPart(first: RecordBatch): Promise<ParquetPart> {
     const id = this.newId();
-    return ParquetPart.open(join(this.dir, partFileName(id)), join(this.dir, tempPartFileName(id)), first, {
+    this.partPath = join(this.dir, partFileName(id));
+    return ParquetPart.open(this.partPath, join(this.dir, tempPartFileName(id)), first, {
       rowGroupRows: this.rowGroupRows,
       createdBy: this.createdBy,
       withoutDictionary: this.withoutDictionary,
@@ -113,6 +122,7 @@ export class DatasetWriter {
     const part = this.part;
     if (!part) return;
     this.part = undefined;
+    await this.beforePublish?.({ path: this.partPath, rows: part.rows });
     const written = { path: await part.close(), rows: part.rows };
     this.parts.push(written);
     await this.onPart?.(written);

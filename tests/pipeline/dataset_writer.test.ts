@@ -215,6 +215,34 @@ describe('DatasetWriter', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('names each part to beforePublish while it is still invisible, then to onPart once it is in place', async () => {
+    const { access } = await import('node:fs/promises');
+    const visible = (path: string) =>
+      access(path).then(
+        () => true,
+        () => false,
+      );
+    const events: string[] = [];
+    const writer = new DatasetWriter({
+      root,
+      tenantId: 'acme',
+      runDate: '2026-11-22',
+      rowGroupRows: 2,
+      rowsPerFile: 2,
+      newId: ids(),
+      beforePublish: async (part) => {
+        events.push(`before ${part.rows} ${await visible(part.path)}`);
+      },
+      onPart: async (part) => {
+        events.push(`after ${part.rows} ${await visible(part.path)}`);
+      },
+    });
+    for (let i = 0; i < 3; i++) await writer.append(storageCast(validRecord()));
+    const parts = await writer.close();
+    expect(parts).toHaveLength(2);
+    expect(events).toEqual(['before 2 false', 'after 2 true', 'before 1 false', 'after 1 true']);
+  });
+
   it('never rewrites an existing part', async () => {
     const first = await writeRows(1);
     const second = await writeRows(1).catch((e: Error) => e);
