@@ -24,7 +24,7 @@ import type * as AwsModule from './cli/aws.ts';
 import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
-import { isS3 } from './pipeline/store.ts';
+import { isS3, LocalStore, parseLocation, type ObjectStore } from './pipeline/store.ts';
 import { normaliseTenant, removeStaleTempParts, tenantDir } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
@@ -268,14 +268,23 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     findingIdMode: args['finding-id-mode'],
   };
   const destination = await openDestination(args.out, root, homeRegion);
-  let lock: { release(): Promise<void> } | undefined;
+  const { acquireRunLease, acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
+  const locked = (error: Error) => {
+    throw error instanceof RunLockedError ? new CliError(error.message, EXIT.failure) : error;
+  };
+  let lock: { release(): Promise<void>; check?(): void };
   if (destination.staging === args.out) {
-    const { acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
-    lock = await acquireRunLock(args.out, tenantId, runId, effects.now()).catch((error: Error) => {
-      throw error instanceof RunLockedError ? new CliError(error.message, EXIT.failure) : error;
-    });
+    lock = await acquireRunLock(args.out, tenantId, runId, effects.now()).catch(locked);
     for (const file of await removeStaleTempParts(args.out, tenantId, effects.now()))
       runLog.info({ file }, 'removed a temporary part left by a run that was killed');
+  } else if (destination.leases) {
+    const leases = destination.leases;
+    lock = await acquireRunLease(leases, tenantId, runId).catch(async (error: Error) => {
+      await destination.close();
+      return locked(error);
+    });
+  } else {
+    lock = { release: async () => undefined };
   }
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -312,6 +321,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       newId: effects.newId,
       concurrency: args.concurrency,
       signal: stop.signal,
+      ...(lock.check ? { lease: { check: () => lock.check?.() } } : {}),
       onProgress: progress.update,
       args: recordedArguments(args),
     });
@@ -320,7 +330,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     effects.signals?.off('SIGINT', onSignal);
     effects.signals?.off('SIGTERM', onSignal);
     await destination.close();
-    await lock?.release();
+    await lock.release();
   }
   effects.print(runSummary(report, tenantId));
   if (report.status === 'interrupted') {
@@ -390,6 +400,21 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
       .filter((k) => (args as unknown as Record<string, unknown>)[k] !== undefined)
       .map((k) => [k, (args as unknown as Record<string, unknown>)[k]]),
   );
+}
+
+/** A dataset root as a store: a local folder, or S3 (with the SDK loaded only then). */
+async function datasetStore(data: string, effects: RunnerEffects): Promise<ObjectStore> {
+  let location;
+  try {
+    location = parseLocation(data);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, { cause: error });
+  }
+  if (location.kind === 'local') return new LocalStore(location.path);
+  await loadAws();
+  const { S3Store } = await import('./cli/s3_store.ts');
+  const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  return new S3Store(effects.awsServices(home).services.s3(home), location.bucket, location.prefix);
 }
 
 function commonOptions(cli: Argv): Argv {
@@ -645,18 +670,18 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           .option('data', {
             type: 'string',
             default: DEFAULT_OUT,
-            describe: 'Findings dataset root (a directory)',
+            describe: 'Findings dataset root: a directory, or s3://bucket/prefix',
           })
           .option('run-id', { type: 'string', describe: 'The run to delete (runs delete)' }),
       async (args) => {
-        if (isS3(args.data)) throw new CliError(`runs ${args.action} works on a local dataset`, EXIT.usage);
+        if (args.action === 'delete' && !args['run-id'])
+          throw new CliError('runs delete needs --run-id (see runs list)', EXIT.usage);
         const { runsDelete, runsList } = await import('./cli/runs_command.ts');
-        if (args.action === 'list') {
-          exitCode.value = await runsList(args.data, args.tenant, effects);
-          return;
-        }
-        if (!args['run-id']) throw new CliError('runs delete needs --run-id (see runs list)', EXIT.usage);
-        exitCode.value = await runsDelete(args.data, args.tenant, args['run-id'], effects);
+        const store = await datasetStore(args.data, effects);
+        exitCode.value =
+          args.action === 'list'
+            ? await runsList(store, args.tenant, effects)
+            : await runsDelete(store, args.tenant, args['run-id']!, effects);
       },
     )
     .command(

@@ -2,6 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LeaseStore } from '../pipeline/run_lock.ts';
 import { LocalStore, parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { CliError, EXIT } from './errors.ts';
@@ -11,6 +12,8 @@ export interface Destination {
   readonly store: ObjectStore;
   /** Where parts are written before they are published (the dataset itself when it is local). */
   readonly staging: string;
+  /** The store's conditional writes, for the run's lease (an object store; a local dataset has a lock file). */
+  readonly leases?: LeaseStore;
   close(): Promise<void>;
 }
 
@@ -28,8 +31,10 @@ export async function openDestination(
   if (location.kind === 'local')
     return { store: new LocalStore(out), staging: out, close: async () => undefined };
   const staging = await mkdtemp(join(tmpdir(), 'finops-staging-'));
+  const store = new S3Store(access.services.s3(homeRegion), location.bucket, location.prefix);
   return {
-    store: new S3Store(access.services.s3(homeRegion), location.bucket, location.prefix),
+    store,
+    leases: store,
     staging,
     close: () => rm(staging, { recursive: true, force: true }),
   };

@@ -92,6 +92,8 @@ export interface RunInput {
   /** Units running at once (the runner's --concurrency). */
   readonly concurrency: number;
   readonly signal?: AbortSignal;
+  /** The run id's lease on an object store: checked before each part is published. */
+  readonly lease?: { check(): void };
   readonly onProgress?: (progress: Progress) => void;
   /** The command-line arguments, recorded in the run manifest. */
   readonly args?: Readonly<Record<string, unknown>>;
@@ -170,6 +172,8 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
     createdBy: `${input.facts.engineName} ${input.facts.engineVersion}`,
     ...(input.newId ? { newId: input.newId } : {}),
     beforePublish: async (part) => {
+      // A run whose lease another process took over must not publish beside it.
+      input.lease?.check();
       announced.push(part);
       await saveManifest('running');
     },

@@ -17,13 +17,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { LeaseStore } from '../pipeline/run_lock.ts';
 import type { ObjectStore, PutOptions } from '../pipeline/store.ts';
 
 /** Files above this go up as multipart uploads, in parts of this size (S3's minimum part is 5 MiB). */
 export const PART_SIZE = 8 * 1024 * 1024;
 const DELETE_BATCH = 1000;
 
-export class S3Store implements ObjectStore {
+export class S3Store implements ObjectStore, LeaseStore {
   readonly location: string;
 
   constructor(
@@ -59,6 +60,53 @@ export class S3Store implements ObjectStore {
     await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: text, ...headers(options) }),
     );
+  }
+
+  async createIfAbsent(key: string, text: string): Promise<string | undefined> {
+    return this.conditionalPut(key, text, { IfNoneMatch: '*' });
+  }
+
+  async replaceIf(key: string, text: string, tag: string): Promise<string | undefined> {
+    return this.conditionalPut(key, text, { IfMatch: tag });
+  }
+
+  /** A put that S3 refuses (412, or 409 for a concurrent conditional write) when its condition fails. */
+  private async conditionalPut(
+    key: string,
+    text: string,
+    condition: { IfNoneMatch: string } | { IfMatch: string },
+  ): Promise<string | undefined> {
+    try {
+      const put = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: text,
+          ContentType: 'application/json',
+          ...condition,
+        }),
+      );
+      return put.ETag ?? '';
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409 || (error as { name?: string }).name === 'PreconditionFailed')
+        return undefined;
+      // If-Match on a key that is gone: the condition failed too.
+      if (status === 404 && 'IfMatch' in condition) return undefined;
+      throw error;
+    }
+  }
+
+  async readWithTag(key: string): Promise<{ text: string; tag: string } | undefined> {
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }),
+      );
+      return { text: (await object.Body?.transformToString('utf8')) ?? '', tag: object.ETag ?? '' };
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
   }
 
   async getText(key: string): Promise<string | undefined> {

@@ -1,0 +1,178 @@
+/**
+ * Runs on an S3 dataset, against moto: one run per run id at a time (a lease object written with S3's
+ * conditional puts), and `runs list` / `runs delete` on the bucket.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { S3Store } from '../cli/s3_store.ts';
+import { acquireRunLease, LEASE_MS, RunLockedError } from '../pipeline/run_lock.ts';
+import { main } from '../runner.ts';
+import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
+
+const BUCKET = 'lease-lake';
+let moto: MotoServer;
+let s3: S3Client;
+let dir: string;
+let cwd: string;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  Object.assign(process.env, moto.env);
+  s3 = new S3Client({ region: 'us-east-1', forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  dir = await mkdtemp(join(tmpdir(), 's3-runs-'));
+  cwd = process.cwd();
+  process.chdir(dir);
+}, 120_000);
+
+afterAll(async () => {
+  process.chdir(cwd);
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const store = (prefix: string) => new S3Store(s3, BUCKET, prefix);
+const later = (ms: number) => () => new Date(Date.now() + ms);
+
+/** Runs the CLI in this process; returns the exit code, what it printed and what it wrote to stderr. */
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main([...argv, '--log-level', 'error']);
+    return { code, stdout: out.mock.calls.join(''), stderr: err.mock.calls.join('') };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('the run lease on S3', () => {
+  it('lets one process hold a run id, refuses a second, and lets a later one take an expired lease over', async () => {
+    const leases = store('unit');
+    const first = await acquireRunLease(leases, 'acme', 'nightly', undefined, 250);
+    const refused = await acquireRunLease(leases, 'acme', 'nightly').catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(RunLockedError);
+    expect((refused as Error).message).toMatch(
+      /^run nightly is already running \(process \d+ on .+; its lease at s3:\/\/lease-lake\/unit\/_runs\/tenant_id=acme\/\.lease-nightly\.json ends /,
+    );
+
+    // Past the lease's end (the first holder stalled): the lease is taken over.
+    const second = await acquireRunLease(leases, 'acme', 'nightly', later(LEASE_MS + 60_000));
+    await new Promise((r) => setTimeout(r, 600));
+    // The first holder's next renewal finds the lease gone from it: it must stop publishing.
+    expect(() => first.check()).toThrow(
+      'run nightly: its lease was taken over by another process; this process stops publishing',
+    );
+    second.check();
+    await first.release();
+    expect(await leases.list('_runs/')).toEqual(['_runs/tenant_id=acme/.lease-nightly.json']);
+    await second.release();
+    expect(await leases.list('_runs/')).toEqual([]);
+  });
+
+  it('gives a run id to exactly one of two processes that start it at the same moment', async () => {
+    const leases = store('race');
+    const both = await Promise.allSettled(
+      Array.from({ length: 2 }, () => acquireRunLease(leases, 'acme', 'same')),
+    );
+    const won = both.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(
+      both.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason),
+    ).toEqual([expect.any(RunLockedError)]);
+    await (won[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
+  });
+
+  it('renews the lease while the run goes on', async () => {
+    const leases = store('renew');
+    const lease = await acquireRunLease(leases, 'acme', 'long', undefined, 40);
+    const expires = async () =>
+      JSON.parse((await leases.getText('_runs/tenant_id=acme/.lease-long.json'))!).expires as string;
+    const before = await expires();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(Date.parse(await expires())).toBeGreaterThan(Date.parse(before));
+    lease.check();
+    await lease.release();
+  });
+});
+
+describe('runs with one run id on S3', () => {
+  const argv = [
+    '--tenant',
+    'acme',
+    '--regions',
+    'us-east-1',
+    '--checker',
+    'aws.s3.governance.lifecycle.missing',
+    '--out',
+    `s3://${BUCKET}/lake`,
+    '--run-id',
+    'nightly',
+  ];
+  const leaseKey = '_runs/tenant_id=acme/.lease-nightly.json';
+  const lease = (expires: Date) =>
+    JSON.stringify({
+      pid: 4242,
+      host: 'scheduler-b',
+      started: '2026-11-28T06:00:00.000Z',
+      holder: 'other',
+      expires: expires.toISOString(),
+    });
+  const parts = async () =>
+    (await store('lake').list('tenant_id=acme/')).filter((k) => k.endsWith('.parquet'));
+
+  it('refuses a second run while another holds the lease, writing nothing (exit 1)', async () => {
+    await store('lake').putText(leaseKey, lease(new Date(Date.now() + LEASE_MS)));
+    const run = await cli(argv);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'run nightly is already running (process 4242 on scheduler-b, since 2026-11-28T06:00:00.000Z',
+    );
+    expect(await parts()).toEqual([]);
+    expect(await store('lake').list('_runs/')).toEqual([`${leaseKey}`]);
+  });
+
+  it('takes over the lease of a run that died, runs, and leaves no lease behind', async () => {
+    await store('lake').putText(leaseKey, lease(new Date(Date.now() - 1000)));
+    const run = await cli(argv);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(await parts()).toHaveLength(1);
+    expect((await store('lake').list('_runs/')).filter((k) => k.includes('.lease-'))).toEqual([]);
+  });
+
+  it('lists the runs of an S3 dataset and deletes one, parts and manifest', async () => {
+    const other = await cli([...argv.slice(0, -1), 'weekly']);
+    expect(other.code).toBe(0);
+    const list = await cli(['runs', 'list', '--tenant', 'acme', '--data', `s3://${BUCKET}/lake`]);
+    expect(list.code).toBe(0);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((line) => line.split(/\s+/)[0])
+      .sort();
+    expect(rows).toEqual(['nightly', 'weekly']);
+    expect(await parts()).toHaveLength(2);
+
+    const removal = await cli([
+      'runs',
+      'delete',
+      '--tenant',
+      'acme',
+      '--data',
+      `s3://${BUCKET}/lake`,
+      '--run-id',
+      'nightly',
+    ]);
+    expect(removal.code).toBe(0);
+    expect(removal.stdout).toContain('Deleted run nightly of tenant acme: 1 part(s) and its manifest.');
+    expect(await parts()).toHaveLength(1);
+    const manifests = (await store('lake').list('_runs/')).map((k) => k.split('/').pop());
+    expect(manifests).toEqual(['weekly.json']);
+  });
+});
