@@ -3,11 +3,10 @@
  * against the wrong account) without touching files by hand. Deleting removes the run's parts first, then its
  * manifest, so the run never looks complete while its data is half gone.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readTenantManifests, type RunManifest } from '../pipeline/manifest.ts';
+import { readStoreManifests, type RunManifest } from '../pipeline/manifest.ts';
 import { normaliseTenant, RUN_GIVEN_UP_MS } from '../pipeline/layout.ts';
 import { newestFirst, statusTotals } from '../pipeline/runs_export.ts';
+import type { ObjectStore } from '../pipeline/store.ts';
 import { CliError, EXIT } from './errors.ts';
 
 export interface RunsEffects {
@@ -22,11 +21,11 @@ const statusOf = (run: RunManifest, now: Date): string =>
 
 const findingsOf = (run: RunManifest): number => Object.values(statusTotals(run)).reduce((a, b) => a + b, 0);
 
-export async function runsList(data: string, tenantId: string, effects: RunsEffects): Promise<number> {
+export async function runsList(store: ObjectStore, tenantId: string, effects: RunsEffects): Promise<number> {
   const tenant = normaliseTenant(tenantId);
-  const { manifests, skipped } = await readTenantManifests(data, tenant);
+  const { manifests, skipped } = await readStoreManifests(store, tenant);
   if (manifests.length === 0 && skipped.length === 0) {
-    throw new CliError(`tenant ${tenant} has no runs under ${data}`, EXIT.failure);
+    throw new CliError(`tenant ${tenant} has no runs under ${store.location}`, EXIT.failure);
   }
   const rows = manifests
     .map(({ manifest }) => manifest)
@@ -51,30 +50,30 @@ export async function runsList(data: string, tenantId: string, effects: RunsEffe
 }
 
 export async function runsDelete(
-  data: string,
+  store: ObjectStore,
   tenantId: string,
   runId: string,
   effects: RunsEffects,
 ): Promise<number> {
   const tenant = normaliseTenant(tenantId);
-  const { manifests } = await readTenantManifests(data, tenant);
+  const { manifests } = await readStoreManifests(store, tenant);
   const matching = manifests.filter(({ manifest }) => manifest.run_id === runId);
   if (matching.length === 0) {
     const known = manifests.map(({ manifest }) => manifest.run_id).slice(-10);
     throw new CliError(
-      `tenant ${tenant} has no run ${runId} under ${data}${known.length ? `; its runs include: ${known.join(', ')}` : ''} (see runs list)`,
+      `tenant ${tenant} has no run ${runId} under ${store.location}${known.length ? `; its runs include: ${known.join(', ')}` : ''} (see runs list)`,
       EXIT.failure,
     );
   }
   let parts = 0;
   for (const { path, manifest } of matching) {
-    for (const file of manifest.files) {
-      // Parts are named relative to the dataset root, always inside the run's own tenant folder.
-      if (!file.path.startsWith(`tenant_id=${tenant}/`) || file.path.split('/').includes('..')) continue;
-      await rm(join(data, ...file.path.split('/')), { force: true });
-      parts += 1;
-    }
-    await rm(path, { force: true });
+    // Parts are named relative to the dataset root, always inside the run's own tenant folder.
+    const keys = manifest.files
+      .map((file) => file.path)
+      .filter((key) => key.startsWith(`tenant_id=${tenant}/`) && !key.split('/').includes('..'));
+    await store.delete(keys);
+    parts += keys.length;
+    await store.delete([path]);
   }
   effects.print(`Deleted run ${runId} of tenant ${tenant}: ${parts} part(s) and its manifest.`);
   return EXIT.ok;

@@ -133,6 +133,20 @@ export interface ReadManifests {
   readonly skipped: readonly { readonly path: string; readonly reason: string }[];
 }
 
+/** A manifest's text as a run manifest, or why it is not one. */
+export function parseManifest(text: string): { manifest: RunManifest } | { reason: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { reason: 'not valid JSON (empty or truncated)' };
+  }
+  const result = manifestSchema.safeParse(data);
+  if (result.success) return { manifest: result.data as unknown as RunManifest };
+  const fields = [...new Set(result.error.issues.map((i) => i.path.join('.') || '(file)'))].slice(0, 5);
+  return { reason: `not a run manifest: ${fields.join(', ')} missing or invalid` };
+}
+
 /** Every run manifest of a tenant that reads as one; a damaged one is skipped and named, never fatal. */
 export async function readTenantManifests(dataRoot: string, tenant: string): Promise<ReadManifests> {
   const root = manifestDir(dataRoot, tenant);
@@ -143,23 +157,25 @@ export async function readTenantManifests(dataRoot: string, tenant: string): Pro
     const files = await readdir(join(root, date)).catch(() => [] as string[]);
     for (const file of files.filter((name) => name.endsWith('.json')).sort()) {
       const path = join(root, date, file);
-      let data: unknown;
-      try {
-        data = JSON.parse(await readFile(path, 'utf8'));
-      } catch {
-        skipped.push({ path: relative(dataRoot, path), reason: 'not valid JSON (empty or truncated)' });
-        continue;
-      }
-      const result = manifestSchema.safeParse(data);
-      if (result.success) manifests.push({ path, manifest: result.data as unknown as RunManifest });
-      else {
-        const fields = [...new Set(result.error.issues.map((i) => i.path.join('.') || '(file)'))].slice(0, 5);
-        skipped.push({
-          path: relative(dataRoot, path),
-          reason: `not a run manifest: ${fields.join(', ')} missing or invalid`,
-        });
-      }
+      const parsed = parseManifest(await readFile(path, 'utf8').catch(() => ''));
+      if ('manifest' in parsed) manifests.push({ path, manifest: parsed.manifest });
+      else skipped.push({ path: relative(dataRoot, path), reason: parsed.reason });
     }
+  }
+  return { manifests, skipped };
+}
+
+/** The same from any store (S3): manifests named by their keys. */
+export async function readStoreManifests(store: ObjectStore, tenant: string): Promise<ReadManifests> {
+  const manifests: { path: string; manifest: RunManifest }[] = [];
+  const skipped: { path: string; reason: string }[] = [];
+  const keys = (await store.list(`_runs/tenant_id=${normaliseTenant(tenant)}/`)).filter((key) =>
+    /\/run_date=[^/]+\/[^./][^/]*\.json$/.test(key),
+  );
+  for (const key of keys) {
+    const parsed = parseManifest((await store.getText(key)) ?? '');
+    if ('manifest' in parsed) manifests.push({ path: key, manifest: parsed.manifest });
+    else skipped.push({ path: key, reason: parsed.reason });
   }
   return { manifests, skipped };
 }
