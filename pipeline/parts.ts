@@ -76,6 +76,42 @@ async function listParquet(dir: string): Promise<string[]> {
     .sort();
 }
 
+export const DAMAGED_PAGES = 'damaged: its footer reads, but its data pages do not';
+
+/**
+ * Reads every value of a part (hashing each row), since damage inside data pages shows only then: a part
+ * whose footer is intact passes the schema check. Why it cannot be read, or undefined when it can.
+ */
+export async function unreadableValues(
+  connection: DuckDBConnection,
+  file: string,
+): Promise<string | undefined> {
+  try {
+    await connection.run('SELECT bit_xor(hash(t)) FROM read_parquet($file, hive_partitioning = false) AS t', {
+      file,
+    });
+    return undefined;
+  } catch {
+    return DAMAGED_PAGES;
+  }
+}
+
+/** Splits readable files from those whose values cannot be read (paths of the latter relative to `root`). */
+export async function readableValues(
+  connection: DuckDBConnection,
+  root: string,
+  files: readonly string[],
+): Promise<TenantParts> {
+  const readable: string[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const file of files) {
+    const reason = await unreadableValues(connection, file);
+    if (reason === undefined) readable.push(file);
+    else skipped.push({ path: relative(root, file), reason });
+  }
+  return { files: readable, skipped };
+}
+
 /** The tenant's readable parts under `tenantDir`, and the skipped ones with why (paths relative to `root`). */
 export async function tenantParts(
   connection: DuckDBConnection,

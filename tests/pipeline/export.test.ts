@@ -7,6 +7,8 @@ import type { FindingDraft } from '../../contracts/draft.ts';
 import { storageCast } from '../../contracts/storage_cast.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { exportTenant, ExportError } from '../../pipeline/export.ts';
+import { DAMAGED_PAGES } from '../../pipeline/parts.ts';
+import { damagePages } from '../helpers/damage.ts';
 import { query } from '../helpers/duckdb.ts';
 import { DRAFT, RUN, validRecord } from '../helpers/records.ts';
 
@@ -165,6 +167,30 @@ describe('exportTenant', () => {
     expect((await readJson('summary.json')).skipped_files).toEqual(expected);
     expect(result.findings).toBeGreaterThan(0);
     expect(await readJson('findings.json')).toHaveLength(result.findings);
+  });
+
+  it('skips a part whose footer reads but whose data pages are damaged', async () => {
+    await buildDataset();
+    const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
+    const before = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'globex',
+      outDir: out,
+      now: NOW,
+    });
+    const good = (await readdir(day)).filter((f) => f.endsWith('.parquet'));
+    await writeFile(join(day, 'part-pages.parquet'), damagePages(await readFile(join(day, good[0]!))));
+    const after = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'globex',
+      outDir: out,
+      now: NOW,
+    });
+    expect(after.skipped).toEqual([
+      { path: join('tenant_id=globex', 'run_date=2026-11-22', 'part-pages.parquet'), reason: DAMAGED_PAGES },
+    ]);
+    expect(after.findings).toBe(before.findings);
+    expect(await readJson('findings.json')).toHaveLength(before.findings);
   });
 
   it('skips a valid Parquet file whose columns are not the findings schema', async () => {
