@@ -685,6 +685,34 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
+      'dataset <action>',
+      "A tenant's dataset: `dataset check` names the files an export would skip (damaged parts, another schema, bad manifests); --quarantine moves them under _quarantine/",
+      (y) =>
+        commonOptions(y)
+          .positional('action', { choices: ['check'] as const, describe: 'What to do' })
+          .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to check' })
+          .option('data', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe: 'Findings dataset root: a directory, or s3://bucket/prefix',
+          })
+          .option('quarantine', {
+            type: 'boolean',
+            default: false,
+            describe: 'Move the files that cannot be read to <data>/_quarantine/<key>.quarantined',
+          }),
+      async (args) => {
+        const { datasetCheck } = await import('./cli/dataset_command.ts');
+        const store = await datasetStore(args.data, effects);
+        exitCode.value = await datasetCheck(
+          store,
+          args.tenant,
+          { quarantine: args.quarantine, ...(isS3(args.data) ? {} : { local: args.data }) },
+          effects,
+        );
+      },
+    )
+    .command(
       'iam-policy',
       'Print the least-privilege IAM policy for the selected checkers (all by default)',
       (y) =>
@@ -709,6 +737,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .example('$0 runs delete --tenant acme --run-id run-20261128T060000Z-1a2b3c4d', 'undo one run')
+    .example('$0 dataset check --tenant acme --quarantine', 'move unreadable files of a tenant aside')
     .epilogue(
       'Exit codes: 0 success; 1 failure (no account scanned, interrupted, invalid drafts); 2 bad usage;\n' +
         '3 finished with checker or account errors (what is valid is written; the run manifest says what failed).\n' +

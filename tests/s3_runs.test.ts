@@ -176,3 +176,41 @@ describe('runs with one run id on S3', () => {
     expect(manifests).toEqual(['weekly.json']);
   });
 });
+
+describe('dataset check on S3', () => {
+  it('names an unreadable part and manifest in the bucket and moves them under _quarantine/', async () => {
+    const lake = store('checked');
+    const run = await cli([
+      '--tenant',
+      'acme',
+      '--regions',
+      'us-east-1',
+      '--checker',
+      'aws.s3.governance.lifecycle.missing',
+      '--out',
+      `s3://${BUCKET}/checked`,
+    ]);
+    expect(run.code).toBe(0);
+    const [good] = (await lake.list('tenant_id=acme/')).filter((k) => k.endsWith('.parquet'));
+    const day = good!.split('/').slice(0, 2).join('/');
+    await lake.putText(`${day}/part-broken.parquet`, 'not parquet');
+    await lake.putText(`_runs/tenant_id=acme/${day.split('/')[1]}/broken.json`, '{}');
+
+    const check = await cli([
+      'dataset',
+      'check',
+      '--tenant',
+      'acme',
+      '--data',
+      `s3://${BUCKET}/checked`,
+      '--quarantine',
+    ]);
+    expect(check.code).toBe(3);
+    expect(check.stdout).toContain('Quarantined 2 file(s)');
+    expect((await lake.list('tenant_id=acme/')).filter((k) => k.endsWith('.parquet'))).toEqual([good]);
+    expect(await lake.list('_quarantine/')).toEqual([
+      `_quarantine/_runs/tenant_id=acme/${day.split('/')[1]}/broken.json.quarantined`,
+      `_quarantine/${day}/part-broken.parquet.quarantined`,
+    ]);
+  });
+});
