@@ -353,6 +353,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
         'out-dir': args['export-dir'],
         suppressions: args.suppressions,
         dashboard: args.dashboard,
+        'log-level': args['log-level'],
       },
       effects,
     );
@@ -642,14 +643,23 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         if (!(await isDirectory(tenantDir(args.data, tenant)))) {
           throw new CliError(`tenant ${tenant} has no findings under ${args.data}`, EXIT.failure);
         }
-        const result = await rebuildKpis({
-          dataRoot: args.data,
-          tenantId: tenant,
-          from: args.from,
-          to: args.to,
-        }).catch((error: Error) => {
-          throw error.message.startsWith('--') ? new CliError(error.message, EXIT.usage) : error;
-        });
+        const { stoppable } = await import('./cli/stop.ts');
+        effects.logger(String(args['log-level'])).info({ tenant, data: args.data }, 'rebuilding KPIs');
+        const result = await stoppable(
+          effects.signals,
+          'KPI rebuild',
+          (signal) =>
+            rebuildKpis({
+              dataRoot: args.data,
+              tenantId: tenant,
+              from: args.from,
+              to: args.to,
+              signal,
+            }).catch((error: Error) => {
+              throw error.message.startsWith('--') ? new CliError(error.message, EXIT.usage) : error;
+            }),
+          'the days already rebuilt are replaced whole, the others are as they were',
+        );
         effects.print(
           `Rebuilt ${result.periods.length} day(s) of KPIs (${result.rows} rows) for tenant ${tenant} under ${goldTenantDir(args.data, tenant)}`,
         );

@@ -14,7 +14,9 @@ import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { EXIT } from './errors.ts';
+import type { Logger } from './log.ts';
 import { S3Store } from './s3_store.ts';
+import { stoppable } from './stop.ts';
 
 export interface ExportArgs {
   readonly tenant: string;
@@ -22,12 +24,17 @@ export interface ExportArgs {
   readonly 'out-dir': string;
   readonly suppressions?: string | undefined;
   readonly dashboard: boolean;
+  readonly 'log-level'?: string | undefined;
 }
 
 export interface ExportEffects {
   readonly now: () => Date;
   readonly print: (text: string) => void;
   readonly awsServices: (region: string) => AwsAccess;
+  /** SIGINT/SIGTERM stop the export (see cli/stop.ts). */
+  readonly signals?: NodeJS.EventEmitter;
+  /** For progress on stderr (what the export is doing); none when absent. */
+  readonly logger?: (level: string) => Logger;
 }
 
 /** Dashboards poll: a minute of caching keeps them cheap and fresh enough. */
@@ -38,7 +45,12 @@ const contentType = (name: string): string =>
     : (DASHBOARD_CONTENT_TYPES[name as DashboardFile] ?? 'application/octet-stream');
 const DOWNLOADS = 8;
 
-export async function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
+export function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
+  return stoppable(effects.signals, 'export', (signal) => exportTo(args, effects, signal));
+}
+
+async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortSignal): Promise<number> {
+  const log = effects.logger?.(args['log-level'] ?? 'info');
   const tenant = normaliseTenant(args.tenant);
   const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   const source = parseLocation(args.data);
@@ -63,6 +75,8 @@ export async function exportCommand(args: ExportArgs, effects: ExportEffects): P
       outDir,
       now: effects.now,
       suppressions: args.suppressions,
+      signal,
+      onStage: (stage, detail) => log?.info(detail, stage),
     });
     const files = [...result.files];
     if (args.dashboard) files.push(...(await writeDashboard(outDir)));

@@ -5,7 +5,7 @@
  * the tenant's suppressions.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
@@ -13,6 +13,7 @@ import { utcDate } from '../contracts/time.ts';
 import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants, loadHistory } from './history.ts';
+import { interruptible } from './interruptible.ts';
 import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
@@ -37,6 +38,10 @@ export interface ExportOptions {
   readonly now?: () => Date;
   /** A suppression file; by default `<data>/tenant_id=<t>/suppressions.{yaml,yml,json}` when present. */
   readonly suppressions?: string | undefined;
+  /** Stops the export: running queries are interrupted and nothing is published. */
+  readonly signal?: AbortSignal | undefined;
+  /** Told as the export goes: what it is doing and how much (for a progress log). */
+  readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
 }
 
 export interface ExportResult {
@@ -82,13 +87,20 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   const now = (options.now ?? (() => new Date()))();
   const rules = await loadSuppressions(options.dataRoot, tenant, options.suppressions);
   const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const { connection, dispose } = interruptible(await instance.connect(), options.signal);
   let staging: string | undefined;
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    const { skipped, manifests } = await loadHistory(connection, options.dataRoot, tenant);
+    options.onStage?.('reading history', { tenant, data: options.dataRoot });
+    const { files: parts, skipped, manifests } = await loadHistory(connection, options.dataRoot, tenant);
+    options.onStage?.('history read', {
+      parts: parts.length,
+      skipped: skipped.length,
+      runs: manifests.length,
+    });
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
+    options.onStage?.('writing files', { findings });
     // Everything is written to a staging folder first: a failure leaves the previous export as it was.
     const stage = join(options.outDir, `.export-${randomUUID()}`);
     staging = stage;
@@ -120,8 +132,10 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       files.push(await writeJson(out('runs.json'), runs.runs));
       files.push(await writeJson(out('coverage.json'), runs.coverage));
     }
+    options.signal?.throwIfAborted();
     return { files: await publish(stage, options.outDir, files), findings, skipped };
   } finally {
+    dispose();
     connection.closeSync();
     instance.closeSync();
     if (staging) await rm(staging, { recursive: true, force: true });
@@ -151,7 +165,22 @@ async function publish(staging: string, outDir: string, staged: readonly string[
   const written = new Set(staged.map((file) => basename(file)));
   for (const name of EXPORT_FILES) if (!written.has(name)) await rm(join(outDir, name), { force: true });
   await rm(staging, { recursive: true, force: true });
+  await removeAbandonedStaging(outDir);
   return published;
+}
+
+/** An export killed at once (a second Ctrl-C, SIGKILL) leaves its staging folder: removed after an hour. */
+async function removeAbandonedStaging(outDir: string, now = Date.now()): Promise<void> {
+  const entries = await readdir(outDir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.startsWith('.export-')) continue;
+    const path = join(outDir, entry.name);
+    const modified = await stat(path).then(
+      (s) => s.mtimeMs,
+      () => now,
+    );
+    if (now - modified > 3_600_000) await rm(path, { recursive: true, force: true });
+  }
 }
 
 async function assertTenantExists(dataRoot: string, tenant: string): Promise<void> {

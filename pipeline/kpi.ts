@@ -13,6 +13,7 @@ import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal
 import { parseDate } from '../contracts/time.ts';
 import { BatchBuilder } from './arrow_batch.ts';
 import { isDirectory, loadHistory } from './history.ts';
+import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
 
@@ -87,6 +88,8 @@ export async function rebuildKpis(options: {
   tenantId: string;
   from?: string | undefined;
   to?: string | undefined;
+  /** Stops the rebuild: running queries are interrupted; days already replaced stay replaced, whole. */
+  signal?: AbortSignal | undefined;
 }): Promise<RebuildResult> {
   const tenant = normaliseTenant(options.tenantId);
   for (const [name, value] of [
@@ -97,7 +100,7 @@ export async function rebuildKpis(options: {
       throw new Error(`${name} ${value} is not a date (YYYY-MM-DD)`);
   }
   const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const { connection, dispose } = interruptible(await instance.connect(), options.signal);
   try {
     await connection.run("SET TimeZone = 'UTC'");
     await loadHistory(connection, options.dataRoot, tenant);
@@ -113,9 +116,13 @@ export async function rebuildKpis(options: {
       byPeriod.set(String(row.period), list);
     }
     const dir = goldTenantDir(options.dataRoot, tenant);
-    for (const [period, rows] of byPeriod) await writePeriod(dir, tenant, period, rows);
+    for (const [period, rows] of byPeriod) {
+      options.signal?.throwIfAborted();
+      await writePeriod(dir, tenant, period, rows);
+    }
     return { periods: [...byPeriod.keys()], rows: reader.currentRowCount };
   } finally {
+    dispose();
     connection.closeSync();
     instance.closeSync();
   }

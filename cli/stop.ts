@@ -1,0 +1,41 @@
+/**
+ * Ctrl-C for work that publishes nothing until it is done (an export, a KPI rebuild): the first SIGINT or
+ * SIGTERM aborts it (DuckDB queries are interrupted, nothing is published, what was there stays), the second
+ * quits at once. Without a listener of our own, tsx would call process.exit() on a signal, and that waits
+ * for a running DuckDB query to finish: a Ctrl-C that seemed ignored.
+ */
+import { CliError, EXIT } from './errors.ts';
+
+export async function stoppable<T>(
+  signals: NodeJS.EventEmitter | undefined,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  left = 'nothing was published; what was there before is unchanged',
+): Promise<T> {
+  const stop = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      off();
+      // A DuckDB query may still be winding down, and a normal exit would wait for it.
+      if (signals === process) process.kill(process.pid, 'SIGKILL');
+      return;
+    }
+    process.stderr.write(`${name}: stopping the ${what} (again to quit now)\n`);
+    stop.abort();
+  };
+  const off = () => {
+    signals?.off('SIGINT', onSignal);
+    signals?.off('SIGTERM', onSignal);
+  };
+  signals?.on('SIGINT', onSignal);
+  signals?.on('SIGTERM', onSignal);
+  try {
+    // Work that finished as the signal came is complete and consistent: its result stands.
+    return await work(stop.signal);
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    throw new CliError(`the ${what} was interrupted: ${left}`, EXIT.failure, { cause: error });
+  } finally {
+    off();
+  }
+}
