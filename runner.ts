@@ -15,7 +15,7 @@ import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
-import { CliError, EXIT } from './cli/errors.ts';
+import { CliError, EXIT, ioErrorMessage } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
@@ -772,6 +772,12 @@ export async function main(argv: string[], effects: RunnerEffects = defaultEffec
     await buildCli(argv, effects, exitCode).parseAsync();
     return exitCode.value;
   } catch (error) {
+    const io = ioErrorMessage(error);
+    if (io !== undefined) {
+      process.stderr.write(`error: ${io}\n`);
+      if (argv.includes('--debug')) process.stderr.write(`${(error as Error).stack ?? ''}\n`);
+      return EXIT.failure;
+    }
     const known = error instanceof Error && KNOWN_ERRORS.has(error.name);
     const code =
       error instanceof CliError

@@ -15,3 +15,41 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** What a file-system error means for the user, and what to do; by errno code. */
+const IO_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied; choose a location you can write to, or fix its permissions',
+  EPERM: 'not permitted; choose another location',
+  ENOENT:
+    'no such file or folder, or its parent cannot hold new folders (as under /proc); choose another path',
+  ENOTDIR: 'part of the path is a file, not a folder; choose another path',
+  EISDIR: 'a folder is in the way of a file; choose another path',
+  ENOSPC: 'the disk is full; free some space or choose another location',
+  EDQUOT: 'the disk quota is used up; free some space or choose another location',
+  EROFS: 'the file system is read-only; choose another location',
+  ENAMETOOLONG: 'the path is too long; choose a shorter one',
+  EMFILE: 'too many open files; raise the limit (ulimit -n) or lower --concurrency',
+  EXDEV: 'it is on another device than its staging folder; choose a path on one file system',
+};
+
+const IO_VERBS: Readonly<Record<string, string>> = {
+  mkdir: 'create the folder',
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  rename: 'move into place',
+  link: 'publish',
+  unlink: 'remove',
+  rmdir: 'remove',
+  scandir: 'list',
+  stat: 'inspect',
+  lstat: 'inspect',
+};
+
+/** A plain sentence for an errno error from node:fs (naming the path), or undefined for any other error. */
+export function ioErrorMessage(error: unknown): string | undefined {
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || !(code in IO_REASONS)) return undefined;
+  const verb = (syscall && IO_VERBS[syscall]) ?? 'use';
+  return `cannot ${verb} ${path ?? 'a file'}: ${IO_REASONS[code]}`;
+}

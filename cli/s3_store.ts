@@ -4,7 +4,6 @@
  * reader never lists half a part.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,6 +18,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { LeaseStore } from '../pipeline/run_lock.ts';
 import type { ObjectStore, PutOptions } from '../pipeline/store.ts';
+import { makeDirectory } from '../pipeline/dirs.ts';
 
 /** Files above this go up as multipart uploads, in parts of this size (S3's minimum part is 5 MiB). */
 export const PART_SIZE = 8 * 1024 * 1024;
@@ -124,7 +124,7 @@ export class S3Store implements ObjectStore, LeaseStore {
   async download(key: string, localPath: string): Promise<void> {
     const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
     if (!object.Body) throw new Error(`s3://${this.bucket}/${this.key(key)} has no body`);
-    await mkdir(dirname(localPath), { recursive: true });
+    await makeDirectory(dirname(localPath));
     await pipeline(object.Body as Readable, createWriteStream(localPath));
   }
 

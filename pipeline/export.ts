@@ -5,7 +5,7 @@
  * the tenant's suppressions.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
@@ -19,6 +19,7 @@ import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
 import { runsExport } from './runs_export.ts';
+import { makeDirectory } from './dirs.ts';
 
 export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
@@ -104,7 +105,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     // Everything is written to a staging folder first: a failure leaves the previous export as it was.
     const stage = join(options.outDir, `.export-${randomUUID()}`);
     staging = stage;
-    await mkdir(stage, { recursive: true });
+    await makeDirectory(stage);
     const out = (name: string) => join(stage, name);
     const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
     const files: string[] = [

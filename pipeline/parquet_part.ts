@@ -4,11 +4,12 @@
  * bytes (moved, not copied), the encoder thread writes them to a temporary file, and the part is renamed into
  * place here only when complete.
  */
-import { link, mkdir, rm } from 'node:fs/promises';
+import { link, rm } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Table, tableToIPC, type RecordBatch } from 'apache-arrow';
+import { makeDirectory } from './dirs.ts';
 
 export interface PartOptions {
   readonly rowGroupRows: number;
@@ -134,7 +135,7 @@ export class ParquetPart {
     first: RecordBatch,
     options: PartOptions,
   ): Promise<ParquetPart> {
-    await mkdir(dirname(finalPath), { recursive: true });
+    await makeDirectory(dirname(finalPath));
     const part = new ParquetPart(finalPath, tempPath, encoder.newPart());
     part.rows = first.numRows;
     await encoder.request({ kind: 'open', part: part.id, tempPath, options, ipc: ipcOf(first) });

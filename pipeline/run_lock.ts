@@ -5,11 +5,12 @@
  * than a day is taken over. On S3 it is a lease object (`acquireRunLease`).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { normaliseTenant, RUN_GIVEN_UP_MS } from './layout.ts';
 import { manifestDir } from './manifest.ts';
+import { makeDirectory } from './dirs.ts';
 
 export class RunLockedError extends Error {
   override name = 'RunLockedError';
@@ -47,7 +48,7 @@ export async function acquireRunLock(
   const dir = manifestDir(root, tenant);
   const path = join(dir, `.lock-${runId}.json`);
   const body: LockBody = { pid: process.pid, host: hostname(), started: now.toISOString() };
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       await writeFile(path, JSON.stringify(body), { flag: 'wx' });

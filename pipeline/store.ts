@@ -3,9 +3,10 @@
  * disk (atomically) and hands finished files and JSON documents to a store; the S3 store is built by the
  * runner (it owns SDK clients), so this module stays free of the AWS SDK.
  */
-import { link, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { link, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
+import { makeDirectory } from './dirs.ts';
 
 export interface PutOptions {
   readonly contentType?: string;
@@ -54,7 +55,7 @@ export class LocalStore implements ObjectStore {
   async putFile(key: string, localPath: string): Promise<void> {
     const target = this.path(key);
     if (localPath === target) return;
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirectory(dirname(target));
     // A hard link publishes the complete file at once and never replaces an existing key.
     await link(localPath, target);
   }
