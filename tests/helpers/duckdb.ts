@@ -1,14 +1,22 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, listValue } from '@duckdb/node-api';
 
-/** Runs one query in a fresh in-memory DuckDB and returns its rows as JSON-friendly objects. */
+/**
+ * Runs one query in a fresh in-memory DuckDB and returns its rows as JSON-friendly objects. A parameter that
+ * is a list of strings (file paths) is bound as a DuckDB list.
+ */
 export async function query(
   sql: string,
-  params?: Record<string, string>,
+  params?: Record<string, string | readonly string[]>,
 ): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(sql, params);
+    const bound =
+      params &&
+      Object.fromEntries(
+        Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v : listValue([...v])]),
+      );
+    const reader = await connection.runAndReadAll(sql, bound);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   } finally {
     connection.closeSync();
