@@ -30,6 +30,9 @@ const IO_REASONS: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'the path is too long; choose a shorter one',
   EMFILE: 'too many open files; raise the limit (ulimit -n) or lower --concurrency',
   EXDEV: 'it is on another device than its staging folder; choose a path on one file system',
+  EEXIST: 'it already exists; choose another name, or remove it first',
+  EBUSY: 'it is busy (in use by another process); try again when it is free',
+  EIO: 'the device reported an input/output error; check the disk',
 };
 
 const IO_VERBS: Readonly<Record<string, string>> = {
