@@ -636,7 +636,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             EXIT.usage,
           );
         }
-        const [{ isDirectory }, { goldTenantDir, rebuildKpis }] = await Promise.all([
+        const [{ isDirectory }, { goldRoot, goldTenantDir, rebuildKpis }] = await Promise.all([
           import('./pipeline/history.ts'),
           import('./pipeline/kpi.ts'),
         ]);
@@ -661,7 +661,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           'the days already rebuilt are replaced whole, the others are as they were',
         );
         effects.print(
-          `Rebuilt ${result.periods.length} day(s) of KPIs (${result.rows} rows) for tenant ${tenant} under ${goldTenantDir(args.data, tenant)}`,
+          `Rebuilt ${result.periods.length} day(s) of KPIs (${result.rows} rows) for tenant ${tenant} under ${goldTenantDir(goldRoot(args.data), tenant)}`,
         );
         exitCode.value = EXIT.ok;
       },

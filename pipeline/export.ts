@@ -12,13 +12,14 @@ import { globToRegex, parseSuppressions, type SuppressionRule } from '../contrac
 import { utcDate } from '../contracts/time.ts';
 import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { isDirectory, listTenants, loadHistory } from './history.ts';
+import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
-import { computeDailyKpis, goldTenantDir, hasGold } from './kpi.ts';
+import { computeDailyKpis, goldRoot, goldTenantDir, hasGold, stateKpis, writeKpiTable } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
 import { runsExport } from './runs_export.ts';
+import { refreshState, stateRoot, writeState, type RefreshedState } from './state.ts';
 import { makeDirectory } from './dirs.ts';
 
 export { listTenants };
@@ -41,6 +42,12 @@ export interface ExportOptions {
   readonly suppressions?: string | undefined;
   /** Stops the export: running queries are interrupted and nothing is published. */
   readonly signal?: AbortSignal | undefined;
+  /** Where the tenant's state is kept (default: `finops_state` beside the dataset). */
+  readonly stateRoot?: string | undefined;
+  /** Where the KPI gold tables are kept (default: `finops_kpi_gold` beside the dataset). */
+  readonly goldRoot?: string | undefined;
+  /** Store the state (and the gold tables of the days it advanced through) when it changed (default true). */
+  readonly saveState?: boolean | undefined;
   /** Told as the export goes: what it is doing and how much (for a progress log). */
   readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
 }
@@ -93,12 +100,30 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   try {
     await connection.run("SET TimeZone = 'UTC'");
     options.onStage?.('reading history', { tenant, data: options.dataRoot });
-    const { files: parts, skipped, manifests } = await loadHistory(connection, options.dataRoot, tenant);
-    options.onStage?.('history read', {
-      parts: parts.length,
-      skipped: skipped.length,
-      runs: manifests.length,
+    const states = options.stateRoot ?? stateRoot(options.dataRoot);
+    const golds = options.goldRoot ?? goldRoot(options.dataRoot);
+    const saving = options.saveState !== false;
+    const state = await refreshState(connection, {
+      dataRoot: options.dataRoot,
+      stateRoot: states,
+      tenant,
+      // Gold tables missing (never built, or removed): rebuilt with the state from the whole history.
+      rebuild: saving && !(await hasGold(golds, tenant)),
+      // Each day the state advances through is a day of the gold tables (the state at that day's end).
+      ...(saving ? { onDay: () => collectDayKpis(connection) } : {}),
     });
+    const { skipped, manifests } = state;
+    options.onStage?.('history read', {
+      state: state.mode,
+      runs: manifests.length,
+      skipped: skipped.length,
+    });
+    if (state.mode !== 'stored' && saving) {
+      // Kept for the next export; a dataset this process cannot write beside is exported all the same.
+      await saveState(connection, state, states, golds, tenant).catch((error: Error) =>
+        options.onStage?.('state not saved', { reason: error.message }),
+      );
+    }
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
     options.onStage?.('writing files', { findings });
@@ -122,7 +147,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         `SELECT ${FINDING_ROW} FROM latest WHERE lifecycle_status IN ('ignored', 'snoozed') ${ORDER}`,
       ),
       await writeJson(out('resolved.json'), await resolved(connection, tenant, resolvedSince)),
-      await writeJson(out('trends.json'), await trends(connection, options.dataRoot, tenant, now)),
+      await writeJson(out('trends.json'), await trends(connection, golds, tenant, now, state.history)),
       await writeJson(out('summary.json'), {
         ...(await summarize(connection, tenant, now, resolvedSince)),
         skipped_files: skipped,
@@ -141,6 +166,27 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     instance.closeSync();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
+}
+
+/** Adds the state's own day to the temp table `kpi_days` (the days an export advanced the state through). */
+async function collectDayKpis(connection: DuckDBConnection): Promise<void> {
+  await stateKpis(connection);
+  await connection.run('CREATE TEMP TABLE IF NOT EXISTS kpi_days AS SELECT * FROM kpi LIMIT 0');
+  await connection.run('INSERT INTO kpi_days SELECT * FROM kpi');
+}
+
+/** Stores the state and the gold days it brings: every day after a rebuild, the days advanced through after a fold. */
+async function saveState(
+  connection: DuckDBConnection,
+  state: RefreshedState,
+  states: string,
+  golds: string,
+  tenant: string,
+): Promise<void> {
+  await writeState(connection, states, state.meta);
+  if (state.history) await computeDailyKpis(connection);
+  else await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
+  await writeKpiTable(connection, goldTenantDir(golds, tenant), tenant);
 }
 
 /** Every file an export may write: those this export did not write are removed (another tenant's, an older run's). */
@@ -246,12 +292,7 @@ async function loadRules(connection: DuckDBConnection, rules: readonly Suppressi
 async function buildLatest(connection: DuckDBConnection, now: Date): Promise<number> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE latest AS
-     WITH l AS (
-       SELECT * FROM allf
-       QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC, ingested_ts DESC NULLS LAST, finding_id) = 1),
-     savings AS (
-       SELECT fingerprint, arg_max(estimated.monthly_savings, run_ts) AS last_fail_savings
-       FROM allf WHERE status = 'fail' GROUP BY fingerprint),
+     WITH l AS (SELECT * EXCLUDE (covered_ts, covered_status) FROM state),
      matched AS (
        -- The first rule (in file order) whose every given field matches; an expired rule no longer applies.
        SELECT l.fingerprint, min(r.idx) AS idx FROM l JOIN rules r
@@ -264,18 +305,17 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
         AND NOT EXISTS (SELECT 1 FROM rule_tags t WHERE t.idx = r.idx AND l.tags[t.key] IS DISTINCT FROM t.value)
        GROUP BY l.fingerprint),
      joined AS (
-       SELECT l.* EXCLUDE (labels), lc.first_seen, lc.last_seen, lc.times_seen, lc.resolved_ts, s.last_fail_savings,
+       SELECT l.* EXCLUDE (labels),
               r.reason AS suppression_reason, r.owner AS suppression_owner, r.expires AS snooze_until,
-              CASE WHEN lc.fingerprint IS NULL THEN NULL
-                   WHEN lc.resolved_ts IS NOT NULL THEN 'resolved'
+              CASE WHEN l.last_seen IS NULL THEN NULL
+                   WHEN l.resolved_ts IS NOT NULL THEN 'resolved'
                    WHEN r.idx IS NULL THEN 'open'
                    WHEN r.expires IS NULL THEN 'ignored'
                    ELSE 'snoozed' END AS lifecycle_status,
-              CASE WHEN r.idx IS NULL OR lc.resolved_ts IS NOT NULL THEN l.labels
+              CASE WHEN r.idx IS NULL OR l.resolved_ts IS NOT NULL THEN l.labels
                    ELSE map_concat(coalesce(l.labels, MAP {}), MAP {'suppression_reason': r.reason, 'suppression_owner': r.owner})
               END AS labels
-       FROM l LEFT JOIN lifecycle lc USING (fingerprint) LEFT JOIN savings s USING (fingerprint)
-              LEFT JOIN matched m USING (fingerprint) LEFT JOIN rules r ON r.idx = m.idx)
+       FROM l LEFT JOIN matched m USING (fingerprint) LEFT JOIN rules r ON r.idx = m.idx)
      SELECT * EXCLUDE (suppression_reason, suppression_owner, snooze_until),
             CASE WHEN lifecycle_status IN ('ignored', 'snoozed') THEN suppression_reason END AS suppression_reason,
             CASE WHEN lifecycle_status IN ('ignored', 'snoozed') THEN suppression_owner END AS suppression_owner,
@@ -445,21 +485,30 @@ async function resolved(connection: DuckDBConnection, tenant: string, since: Dat
 }
 
 /** Daily open savings and counts for the last 90 days: from the gold tables when built, else computed now. */
-async function trends(connection: DuckDBConnection, dataRoot: string, tenant: string, now: Date) {
+async function trends(
+  connection: DuckDBConnection,
+  golds: string,
+  tenant: string,
+  now: Date,
+  history: boolean,
+) {
   // The window ends today, or at the latest run when backfilled runs are dated after the export's clock.
   const latest = await connection.runAndReadAll('SELECT epoch_ms(max(run_ts)) FROM latest');
   const latestMs = Number(latest.getRows()[0]?.[0] ?? 0);
   const end = new Date(Math.max(now.getTime(), latestMs));
   const from = utcDate(new Date(end.getTime() - TREND_DAYS * 86_400_000));
   const to = utcDate(end);
-  const gold = await hasGold(dataRoot, tenant);
+  const gold = await hasGold(golds, tenant);
   if (gold) {
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE kpi AS SELECT * EXCLUDE (tenant_id) FROM read_parquet($glob, hive_partitioning = false)`,
-      { glob: join(goldTenantDir(dataRoot, tenant), 'period=*', '*.parquet') },
+      { glob: join(goldTenantDir(golds, tenant), 'period=*', '*.parquet') },
     );
-  } else {
+  } else if (history) {
     await computeDailyKpis(connection, from, to);
+  } else {
+    // Without gold tables and without the history read: the state's own day, one point.
+    await stateKpis(connection);
   }
   const reader = await connection.runAndReadAll(
     `SELECT to_json({

@@ -12,10 +12,11 @@ import { DateDay, Decimal, Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal.ts';
 import { parseDate } from '../contracts/time.ts';
 import { BatchBuilder } from './arrow_batch.ts';
-import { isDirectory, loadHistory } from './history.ts';
+import { isDirectory } from './history.ts';
 import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
+import { refreshState, stateRoot, writeState } from './state.ts';
 
 export const kpiSchema = new Schema([
   new Field('tenant_id', new Utf8(), false),
@@ -29,8 +30,9 @@ export const kpiSchema = new Schema([
 
 /** The gold dataset sits beside the findings dataset: data/finops_findings → data/finops_kpi_gold. */
 export const goldRoot = (dataRoot: string): string => join(dirname(dataRoot), 'finops_kpi_gold');
-export const goldTenantDir = (dataRoot: string, tenant: string): string =>
-  join(goldRoot(dataRoot), `tenant_id=${normaliseTenant(tenant)}`);
+/** A tenant's folder under a gold root. */
+export const goldTenantDir = (root: string, tenant: string): string =>
+  join(root, `tenant_id=${normaliseTenant(tenant)}`);
 
 const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
 
@@ -58,6 +60,29 @@ export async function computeDailyKpis(
     SELECT l.period, a.status, a.severity.level AS severity, a.category, a.check_id, a.scope.service AS service,
            a.scope.account_id AS account_id, a.scope.region AS region, a.estimated.monthly_savings AS savings
     FROM latest_run l JOIN allf a ON a.fingerprint = l.fingerprint AND a.run_id = l.run_id`);
+  await kpiFromDayState(connection);
+}
+
+/**
+ * The temp table `state`'s own day (the day of its latest covering run) as the temp table `kpi`: what a run
+ * adds to the gold tables, and what an export shows as trends when there are none.
+ */
+export async function stateKpis(connection: DuckDBConnection): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE days AS
+     SELECT CAST(max(covered_ts) AT TIME ZONE 'UTC' AS DATE) AS period FROM state HAVING max(covered_ts) IS NOT NULL`,
+  );
+  // Each fingerprint as its latest covering run saw it; one that run did not report is no longer there.
+  await connection.run(`
+    CREATE OR REPLACE TEMP TABLE day_state AS
+    SELECT d.period, s.status, s.severity.level AS severity, s.category, s.check_id, s.scope.service AS service,
+           s.scope.account_id AS account_id, s.scope.region AS region, s.estimated.monthly_savings AS savings
+    FROM days d CROSS JOIN state s WHERE s.covered_status IS NOT NULL`);
+  await kpiFromDayState(connection);
+}
+
+/** The temp table `kpi` from `days` (period) and `day_state` (each finding as it stood at the end of a day). */
+async function kpiFromDayState(connection: DuckDBConnection): Promise<void> {
   const open = (dimension: string, column: string) =>
     `SELECT period, 'open_savings', '${dimension}', ${column}, count(*), ${money('sum(savings)')}
      FROM day_state WHERE status = 'fail' GROUP BY ALL`;
@@ -103,29 +128,50 @@ export async function rebuildKpis(options: {
   const { connection, dispose } = interruptible(await instance.connect(), options.signal);
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    await loadHistory(connection, options.dataRoot, tenant);
+    // The state is rebuilt with the gold tables (after a backfill, this is what brings it up to date).
+    const state = await refreshState(connection, {
+      dataRoot: options.dataRoot,
+      stateRoot: stateRoot(options.dataRoot),
+      tenant,
+      rebuild: true,
+    });
+    await writeState(connection, stateRoot(options.dataRoot), state.meta);
     await computeDailyKpis(connection, options.from, options.to);
-    const reader = await connection.runAndReadAll(
-      `SELECT strftime(period, '%Y-%m-%d') AS period, kpi, dimension, key, findings, est_monthly_savings::VARCHAR AS savings
-       FROM kpi ORDER BY ALL`,
+    return await writeKpiTable(
+      connection,
+      goldTenantDir(goldRoot(options.dataRoot), tenant),
+      tenant,
+      options.signal,
     );
-    const byPeriod = new Map<string, Record<string, string | number | null>[]>();
-    for (const row of reader.getRowObjectsJson() as Record<string, string | number | null>[]) {
-      const list = byPeriod.get(String(row.period)) ?? [];
-      list.push(row);
-      byPeriod.set(String(row.period), list);
-    }
-    const dir = goldTenantDir(options.dataRoot, tenant);
-    for (const [period, rows] of byPeriod) {
-      options.signal?.throwIfAborted();
-      await writePeriod(dir, tenant, period, rows);
-    }
-    return { periods: [...byPeriod.keys()], rows: reader.currentRowCount };
   } finally {
     dispose();
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/** Writes every period of the temp table `kpi` under `dir`, each replaced whole. */
+export async function writeKpiTable(
+  connection: DuckDBConnection,
+  dir: string,
+  tenant: string,
+  signal?: AbortSignal,
+): Promise<RebuildResult> {
+  const reader = await connection.runAndReadAll(
+    `SELECT strftime(period, '%Y-%m-%d') AS period, kpi, dimension, key, findings, est_monthly_savings::VARCHAR AS savings
+       FROM kpi ORDER BY ALL`,
+  );
+  const byPeriod = new Map<string, Record<string, string | number | null>[]>();
+  for (const row of reader.getRowObjectsJson() as Record<string, string | number | null>[]) {
+    const list = byPeriod.get(String(row.period)) ?? [];
+    list.push(row);
+    byPeriod.set(String(row.period), list);
+  }
+  for (const [period, rows] of byPeriod) {
+    signal?.throwIfAborted();
+    await writePeriod(dir, tenant, period, rows);
+  }
+  return { periods: [...byPeriod.keys()], rows: reader.currentRowCount };
 }
 
 /** Writes one period beside the old one, then swaps directories, so a period is replaced whole. */
@@ -166,7 +212,7 @@ async function writePeriod(
 }
 
 /** Whether gold partitions exist for the tenant. */
-export async function hasGold(dataRoot: string, tenant: string): Promise<boolean> {
-  const entries = await readdir(goldTenantDir(dataRoot, tenant)).catch(() => [] as string[]);
+export async function hasGold(root: string, tenant: string): Promise<boolean> {
+  const entries = await readdir(goldTenantDir(root, tenant)).catch(() => [] as string[]);
   return entries.some((e) => e.startsWith('period='));
 }

@@ -68,7 +68,8 @@ function mismatch(expected: Map<string, string>, found: Map<string, string>): st
   return undefined;
 }
 
-async function listParquet(dir: string): Promise<string[]> {
+/** The visible Parquet files under a folder (hidden temporary parts excluded), sorted. */
+export async function listParts(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.parquet') && !e.name.startsWith('.'))
@@ -118,10 +119,19 @@ export async function tenantParts(
   root: string,
   tenantDir: string,
 ): Promise<TenantParts> {
+  return checkParts(connection, root, await listParts(tenantDir));
+}
+
+/** Which of these files can be read as findings (their footer and schema), and why the others cannot. */
+export async function checkParts(
+  connection: DuckDBConnection,
+  root: string,
+  candidates: readonly string[],
+): Promise<TenantParts> {
   const expected = await columnsOf(connection, await emptyPart());
   const files: string[] = [];
   const skipped: SkippedFile[] = [];
-  for (const file of await listParquet(tenantDir)) {
+  for (const file of candidates) {
     const found = await columnsOf(connection, file).catch(() => undefined);
     const reason = found
       ? mismatch(expected, found)

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsServices } from '../../checks/_lib/context.ts';
-import { exportTenant } from '../../pipeline/export.ts';
+import { exportTenant, type ExportOptions } from '../../pipeline/export.ts';
 import { rebuildKpis } from '../../pipeline/kpi.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
 import { query } from '../helpers/duckdb.ts';
@@ -102,13 +102,14 @@ const SUPPRESSIONS = `rules:
     expires: "2026-11-03"
 `;
 
-async function exportOn(day: string, name: string) {
+async function exportOn(day: string, name: string, more: Partial<ExportOptions> = {}) {
   const outDir = join(root, name);
   await exportTenant({
     dataRoot: join(root, 'finops_findings'),
     tenantId: 'acme',
     outDir,
     now: () => at(day),
+    ...more,
   });
   const read = async (file: string) => JSON.parse(await readFile(join(outDir, file), 'utf8'));
   return { outDir, read };
@@ -263,12 +264,27 @@ describe('KPI gold tables', () => {
   });
 
   it('feeds trends.json from the gold tables when they exist, with the same numbers', async () => {
-    const computed = await (await exportOn('2026-11-04', 'no-gold-yet')).read('trends.json');
-    expect(computed.source).toBe('kpi_gold');
+    const fed = await (await exportOn('2026-11-04', 'gold-fed')).read('trends.json');
+    expect(fed.source).toBe('kpi_gold');
+    // Nothing stored to read from and nothing saved: computed from the findings, the same days.
+    const elsewhere = join(root, 'nothing-stored');
+    const computed = await (
+      await exportOn('2026-11-04', 'computed', {
+        stateRoot: elsewhere,
+        goldRoot: elsewhere,
+        saveState: false,
+      })
+    ).read('trends.json');
+    expect(computed.source).toBe('findings');
+    expect(computed.days).toHaveLength(4);
+    expect(fed.days).toEqual(computed.days);
+  });
+
+  it('rebuilds the gold tables with the state when they were removed', async () => {
     await rm(join(root, 'finops_kpi_gold'), { recursive: true });
-    const fresh = await (await exportOn('2026-11-04', 'no-gold')).read('trends.json');
-    expect(fresh.source).toBe('findings');
-    expect(fresh.days).toEqual(computed.days);
+    const rebuilt = await (await exportOn('2026-11-04', 'gold-again')).read('trends.json');
+    expect(rebuilt.source).toBe('kpi_gold');
+    expect(rebuilt.days).toHaveLength(4);
   });
 });
 
