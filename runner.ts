@@ -332,6 +332,20 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     await destination.close();
     await lock.release();
   }
+  if (destination.staging === args.out) {
+    // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
+    const { maintainTenant } = await import('./pipeline/kpi.ts');
+    const kept = await maintainTenant({ dataRoot: args.out, tenant: tenantId }).catch((error: Error) => ({
+      mode: 'failed',
+      saveError: error.message,
+    }));
+    if (kept.saveError !== undefined) {
+      runLog.warn(
+        { err: kept.saveError },
+        'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
+      );
+    } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
+  }
   effects.print(runSummary(report, tenantId));
   if (report.status === 'interrupted') {
     effects.print(

@@ -76,6 +76,8 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       now: effects.now,
       suppressions: args.suppressions,
       signal,
+      // A dataset fetched from S3 sits in a temporary folder: nothing stored beside it would outlive the export.
+      saveState: source.kind === 'local',
       onStage: (stage, detail) => log?.info(detail, stage),
     });
     const files = [...result.files];

@@ -14,12 +14,12 @@ import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
-import { computeDailyKpis, goldRoot, goldTenantDir, hasGold, stateKpis, writeKpiTable } from './kpi.ts';
+import { computeDailyKpis, goldRoot, goldTenantDir, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
 import { runsExport } from './runs_export.ts';
-import { refreshState, stateRoot, writeState, type RefreshedState } from './state.ts';
+import { stateRoot } from './state.ts';
 import { makeDirectory } from './dirs.ts';
 
 export { listTenants };
@@ -100,17 +100,13 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
   try {
     await connection.run("SET TimeZone = 'UTC'");
     options.onStage?.('reading history', { tenant, data: options.dataRoot });
-    const states = options.stateRoot ?? stateRoot(options.dataRoot);
     const golds = options.goldRoot ?? goldRoot(options.dataRoot);
-    const saving = options.saveState !== false;
-    const state = await refreshState(connection, {
+    const state = await refreshStateAndGold(connection, {
       dataRoot: options.dataRoot,
-      stateRoot: states,
       tenant,
-      // Gold tables missing (never built, or removed): rebuilt with the state from the whole history.
-      rebuild: saving && !(await hasGold(golds, tenant)),
-      // Each day the state advances through is a day of the gold tables (the state at that day's end).
-      ...(saving ? { onDay: () => collectDayKpis(connection) } : {}),
+      stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
+      goldRoot: golds,
+      save: options.saveState !== false,
     });
     const { skipped, manifests } = state;
     options.onStage?.('history read', {
@@ -118,12 +114,8 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       runs: manifests.length,
       skipped: skipped.length,
     });
-    if (state.mode !== 'stored' && saving) {
-      // Kept for the next export; a dataset this process cannot write beside is exported all the same.
-      await saveState(connection, state, states, golds, tenant).catch((error: Error) =>
-        options.onStage?.('state not saved', { reason: error.message }),
-      );
-    }
+    // Kept for the next export; a dataset this process cannot write beside is exported all the same.
+    if (state.saveError) options.onStage?.('state not saved', { reason: state.saveError });
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
     options.onStage?.('writing files', { findings });
@@ -166,27 +158,6 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     instance.closeSync();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
-}
-
-/** Adds the state's own day to the temp table `kpi_days` (the days an export advanced the state through). */
-async function collectDayKpis(connection: DuckDBConnection): Promise<void> {
-  await stateKpis(connection);
-  await connection.run('CREATE TEMP TABLE IF NOT EXISTS kpi_days AS SELECT * FROM kpi LIMIT 0');
-  await connection.run('INSERT INTO kpi_days SELECT * FROM kpi');
-}
-
-/** Stores the state and the gold days it brings: every day after a rebuild, the days advanced through after a fold. */
-async function saveState(
-  connection: DuckDBConnection,
-  state: RefreshedState,
-  states: string,
-  golds: string,
-  tenant: string,
-): Promise<void> {
-  await writeState(connection, states, state.meta);
-  if (state.history) await computeDailyKpis(connection);
-  else await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
-  await writeKpiTable(connection, goldTenantDir(golds, tenant), tenant);
 }
 
 /** Every file an export may write: those this export did not write are removed (another tenant's, an older run's). */

@@ -16,7 +16,7 @@ import { isDirectory } from './history.ts';
 import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
-import { refreshState, stateRoot, writeState } from './state.ts';
+import { refreshState, stateRoot, writeState, type RefreshedState } from './state.ts';
 
 export const kpiSchema = new Schema([
   new Field('tenant_id', new Utf8(), false),
@@ -215,4 +215,70 @@ async function writePeriod(
 export async function hasGold(root: string, tenant: string): Promise<boolean> {
   const entries = await readdir(goldTenantDir(root, tenant)).catch(() => [] as string[]);
   return entries.some((e) => e.startsWith('period='));
+}
+
+/**
+ * Brings the tenant's state up to date (see `refreshState`) and, with `save`, stores it with the gold days it
+ * brings: the days it advanced through, or every day after a rebuild. Gold tables that are missing make it a
+ * rebuild. A failure to store is returned (the state in the temp table `state` is good all the same).
+ */
+export async function refreshStateAndGold(
+  connection: DuckDBConnection,
+  options: {
+    readonly dataRoot: string;
+    readonly tenant: string;
+    readonly stateRoot: string;
+    readonly goldRoot: string;
+    readonly save: boolean;
+  },
+): Promise<RefreshedState & { readonly saveError?: string }> {
+  const { save, tenant } = options;
+  const collectDay = async () => {
+    // The state at the end of a day it advanced through: that day of the gold tables.
+    await stateKpis(connection);
+    await connection.run('CREATE TEMP TABLE IF NOT EXISTS kpi_days AS SELECT * FROM kpi LIMIT 0');
+    await connection.run('INSERT INTO kpi_days SELECT * FROM kpi');
+  };
+  const state = await refreshState(connection, {
+    dataRoot: options.dataRoot,
+    stateRoot: options.stateRoot,
+    tenant,
+    rebuild: save && !(await hasGold(options.goldRoot, tenant)),
+    ...(save ? { onDay: collectDay } : {}),
+  });
+  if (!save || state.mode === 'stored') return state;
+  try {
+    await writeState(connection, options.stateRoot, state.meta);
+    if (state.history) await computeDailyKpis(connection);
+    else await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
+    await writeKpiTable(connection, goldTenantDir(options.goldRoot, tenant), tenant);
+    return state;
+  } catch (error) {
+    return { ...state, saveError: (error as Error).message };
+  }
+}
+
+/** `refreshStateAndGold` in a DuckDB of its own: what a run does once its parts and manifest are published. */
+export async function maintainTenant(options: {
+  readonly dataRoot: string;
+  readonly tenant: string;
+  readonly stateRoot?: string;
+  readonly goldRoot?: string;
+}): Promise<{ readonly mode: string; readonly saveError?: string }> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    const state = await refreshStateAndGold(connection, {
+      dataRoot: options.dataRoot,
+      tenant: normaliseTenant(options.tenant),
+      stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
+      goldRoot: options.goldRoot ?? goldRoot(options.dataRoot),
+      save: true,
+    });
+    return { mode: state.mode, ...(state.saveError ? { saveError: state.saveError } : {}) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }

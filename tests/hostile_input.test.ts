@@ -355,6 +355,11 @@ describe('issue 14, row by row', () => {
         if (/part \d+\nrows \d+\nrows \d+\n$/.test(said)) resolve();
       });
     });
+    // The open part exists under its hidden temporary name once its first row group is encoded.
+    for (let i = 0; i < 500; i += 1) {
+      if ((await readdir(day()).catch(() => [])).some((f) => f.endsWith('.tmp'))) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('exit', r));
     const temps = (await readdir(day())).filter((f) => f.endsWith('.tmp'));
