@@ -37,6 +37,14 @@ const args = await yargs(hideBin(process.argv))
     default: 3,
     describe: 'Runs of the end-to-end and DuckDB measurements, taken in turn; the fastest of each counts',
   })
+  .option('history', {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Only the history measurements: export over --history-days daily runs (and over 2) beside DuckDB',
+  })
+  .option('history-days', { type: 'number', default: 90, describe: 'Daily runs of the long history' })
+  .option('history-findings', { type: 'number', default: 20_000, describe: 'Findings per daily run' })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
   .help()
@@ -60,6 +68,28 @@ emit({
   node: process.version,
   date: new Date().toISOString(),
 });
+if (args.history) {
+  const { historyExport } = await import('./history.ts');
+  const runs: Measurement[] = [];
+  for (const days of [2, args['history-days']]) {
+    note(`history: ${days} daily runs × ${args['history-findings']} findings…`);
+    for (const m of await historyExport(days, args['history-findings'])) {
+      runs.push(m);
+      emit(m);
+    }
+  }
+  const exports = runs.filter((m) => m.measure === 'history_export');
+  const folds = runs.filter((m) => m.measure === 'history_run_maintenance');
+  emit({
+    measure: 'history_ratios',
+    seconds: 0,
+    export_rss_long_vs_short: Number(
+      ((exports[1]!['max_rss_mb'] as number) / (exports[0]!['max_rss_mb'] as number)).toFixed(3),
+    ),
+    run_maintenance_long_vs_short: Number((folds[1]!.seconds / folds[0]!.seconds).toFixed(3)),
+  });
+  process.exit(0);
+}
 note(`generating ${args.findings} findings…`);
 const findings = [...benchFindings(args.findings)];
 note('stages…');

@@ -1,0 +1,174 @@
+/**
+ * `npm run bench -- --history`: exports over a tenant with D daily runs × N findings, beside a plain DuckDB
+ * "latest row per fingerprint" over the same files. Day 0 is written by the project's writer; each later day
+ * is that part with its own run id and run_ts, less the failing findings fixed by then (1% more each day),
+ * with a run manifest. The state is kept as the runner keeps it (rebuilt once, then each run folded), and the
+ * export after the last run is timed in a process of its own (its peak RSS is its own).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { assembleFinding } from '../contracts/assemble.ts';
+import { storageCast } from '../contracts/storage_cast.ts';
+import { DatasetWriter } from '../pipeline/dataset_writer.ts';
+import { maintainTenant } from '../pipeline/kpi.ts';
+import { benchFindings } from './findings.ts';
+import { BENCH_RUN, type Measurement } from './stages.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DAY_MS = 86_400_000;
+
+const seconds = async (work: () => Promise<unknown>): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return (performance.now() - started) / 1000;
+};
+
+async function partsOf(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return entries.filter((f) => f.endsWith('.parquet')).map((f) => join(dir, f));
+}
+
+/** Writes day `day` of the history (a copy of day 0 less what was fixed by then) and its manifest. */
+async function writeDay(
+  connection: DuckDBConnection,
+  root: string,
+  base: string,
+  day: number,
+  coverage: readonly { check_id: string; account_id: string; region: string }[],
+): Promise<void> {
+  const runTs = new Date(BENCH_RUN.runTs.getTime() + day * DAY_MS);
+  const runDate = runTs.toISOString().slice(0, 10);
+  const runId = `day-${day}`;
+  const dir = join(root, 'tenant_id=bench', `run_date=${runDate}`);
+  await mkdir(dir, { recursive: true });
+  const part = join(dir, `part-${runId}.parquet`);
+  await connection.run(
+    `COPY (SELECT * REPLACE ($run AS run_id, run_ts + INTERVAL (${day}) DAY AS run_ts)
+           FROM read_parquet($base) WHERE NOT (status = 'fail' AND hash(fingerprint) % 100 < ${day}))
+     TO '${part}' (FORMAT parquet, COMPRESSION zstd)`,
+    { run: runId, base },
+  );
+  const rows = Number(
+    (await connection.runAndReadAll('SELECT count(*) FROM read_parquet($part)', { part })).getRows()[0]![0],
+  );
+  const byCheck = new Map<string, { account_id: string; region: string }[]>();
+  for (const cell of coverage) {
+    const cells = byCheck.get(cell.check_id) ?? [];
+    cells.push({ account_id: cell.account_id, region: cell.region });
+    byCheck.set(cell.check_id, cells);
+  }
+  const manifest = {
+    schema_version: 1,
+    tenant_id: 'bench',
+    workspace_id: 'default',
+    run_id: runId,
+    run_ts: runTs.toISOString(),
+    run_date: runDate,
+    engine_name: 'finops-findings',
+    engine_version: 'bench',
+    rulepack_version: 'bench',
+    status: 'completed',
+    arguments: {},
+    accounts: [...new Set(coverage.map((c) => c.account_id))],
+    account_errors: [],
+    regions: [...new Set(coverage.map((c) => c.region))],
+    started_ts: runTs.toISOString(),
+    finished_ts: runTs.toISOString(),
+    duration_ms: 1,
+    checkers: [...byCheck].map(([check_id, cells]) => ({
+      check_id,
+      counts: {},
+      invalid: 0,
+      error: null,
+      duration_ms: 1,
+      coverage: cells,
+    })),
+    files: [{ path: relative(root, part).split(sep).join('/'), rows }],
+  };
+  const runs = join(root, '_runs', 'tenant_id=bench', `run_date=${runDate}`);
+  await mkdir(runs, { recursive: true });
+  await writeFile(join(runs, `${runId}.json`), JSON.stringify(manifest));
+}
+
+/** One history size: build it, keep the state as runs would, time the export and the plain DuckDB query. */
+export async function historyExport(days: number, findings: number): Promise<Measurement[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-history-'));
+  const root = join(dir, 'finops_findings');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const seed = join(dir, 'seed');
+    const writer = new DatasetWriter({ root: seed, tenantId: 'bench', runDate: '2026-11-22' });
+    for (const { meta, draft } of benchFindings(findings)) {
+      const result = assembleFinding(draft, meta, BENCH_RUN);
+      if (result.ok) await writer.append(storageCast(result.record));
+    }
+    const [base] = await writer.close();
+    const coverage = (
+      await connection.runAndReadAll(
+        `SELECT DISTINCT check_id, scope.account_id, scope.region FROM read_parquet($base)`,
+        { base: base!.path },
+      )
+    ).getRows() as [string, string, string][];
+    const cells = coverage.map(([check_id, account_id, region]) => ({ check_id, account_id, region }));
+    for (let day = 0; day < days - 1; day += 1) await writeDay(connection, root, base!.path, day, cells);
+    // The first maintenance reads the whole history (what `kpi rebuild` or the first run does) ...
+    const rebuild = await seconds(() => maintainTenant({ dataRoot: root, tenant: 'bench' }));
+    // ... then the last day's run, and its own maintenance: one run folded into the state.
+    await writeDay(connection, root, base!.path, days - 1, cells);
+    const fold = await seconds(() => maintainTenant({ dataRoot: root, tenant: 'bench' }));
+    // Another run for the export to fold (the export of a dataset whose newest run was not folded yet).
+    await writeDay(connection, root, base!.path, days, cells);
+    const files = await partsOf(join(root, 'tenant_id=bench'));
+    const rows = Number(
+      (
+        await connection.runAndReadAll('SELECT count(*) FROM read_parquet($files)', {
+          files: listValue(files),
+        })
+      ).getRows()[0]![0],
+    );
+    const duck = await seconds(() =>
+      connection.run(
+        `CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM read_parquet($files, hive_partitioning = true)
+         QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC) = 1`,
+        { files: listValue(files) },
+      ),
+    );
+    const child = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bench', 'export_child.ts'), root, join(dir, 'site')],
+      { cwd: ROOT, maxBuffer: 1 << 20 },
+    );
+    const exported = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      seconds: number;
+      max_rss_mb: number;
+      findings: number;
+      state: string;
+    };
+    const runs = days + 1;
+    return [
+      { measure: 'history_state_rebuild', runs, rows, seconds: rebuild },
+      { measure: 'history_run_maintenance', runs, findings, seconds: fold },
+      { measure: 'history_duckdb_latest', runs, rows, seconds: duck },
+      {
+        measure: 'history_export',
+        runs,
+        rows,
+        findings: exported.findings,
+        state: exported.state,
+        seconds: exported.seconds,
+        max_rss_mb: Math.round(exported.max_rss_mb),
+        ratio_vs_duckdb: Number((exported.seconds / duck).toFixed(3)),
+      },
+    ];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
