@@ -83,6 +83,8 @@ const defaultEffects: RunnerEffects = {
 
 interface RunArgs {
   tenant?: string;
+  'state-data'?: string;
+  'gold-data'?: string;
   workspace: string;
   checker: string[];
   'exclude-checker': string[];
@@ -332,20 +334,17 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     await destination.close();
     await lock.release();
   }
-  if (destination.staging === args.out) {
-    // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
-    const { maintainTenant } = await import('./pipeline/kpi.ts');
-    const kept = await maintainTenant({ dataRoot: args.out, tenant: tenantId }).catch((error: Error) => ({
-      mode: 'failed',
-      saveError: error.message,
-    }));
-    if (kept.saveError !== undefined) {
-      runLog.warn(
-        { err: kept.saveError },
-        'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
-      );
-    } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
-  }
+  // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
+  const kept = await maintainState(args, tenantId, root, homeRegion).catch((error: Error) => ({
+    mode: 'failed',
+    saveError: ioErrorMessage(error) ?? error.message,
+  }));
+  if (kept.saveError !== undefined) {
+    runLog.warn(
+      { err: kept.saveError },
+      'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
+    );
+  } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
   effects.print(runSummary(report, tenantId));
   if (report.status === 'interrupted') {
     effects.print(
@@ -368,6 +367,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
         suppressions: args.suppressions,
         dashboard: args.dashboard,
         'log-level': args['log-level'],
+        'state-data': args['state-data'],
+        'gold-data': args['gold-data'],
       },
       effects,
     );
@@ -389,6 +390,42 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     );
   }
   return failed.length > 0 || accountErrors.length > 0 ? EXIT.partial : EXIT.ok;
+}
+
+/** After a run: the tenant state and KPI gold where they live (beside the dataset, or --state-data/--gold-data). */
+async function maintainState(
+  args: RunArgs,
+  tenantId: string,
+  access: AwsAccess,
+  homeRegion: string,
+): Promise<{ mode: string; saveError?: string }> {
+  const [{ tenantCopy }, { maintainTenant }, { S3Store }] = await Promise.all([
+    import('./cli/remote_state.ts'),
+    import('./pipeline/kpi.ts'),
+    import('./cli/s3_store.ts'),
+  ]);
+  const copy = await tenantCopy({
+    data: args.out,
+    tenant: tenantId,
+    stateData: args['state-data'],
+    goldData: args['gold-data'],
+    storeFor: (location) => new S3Store(access.services.s3(homeRegion), location.bucket, location.prefix),
+  });
+  try {
+    if (!copy.save)
+      return { mode: 'not kept (a dataset at a bucket root needs --state-data and --gold-data)' };
+    const kept = await maintainTenant({
+      dataRoot: copy.dataRoot,
+      tenant: tenantId,
+      stateRoot: copy.stateRoot,
+      goldRoot: copy.goldRoot,
+      ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
+    });
+    if (kept.saveError === undefined && kept.mode !== 'stored') await copy.publish();
+    return kept;
+  } finally {
+    await copy.close();
+  }
 }
 
 /** The arguments worth recording in a run manifest (no yargs internals). */
@@ -578,6 +615,16 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe:
               'Suppression file (YAML or JSON) for --export; default <out>/tenant_id=<t>/suppressions.yaml',
           })
+          .option('state-data', {
+            type: 'string',
+            describe:
+              'Where the tenant state is kept: a directory or s3://… (default: finops_state beside the dataset)',
+          })
+          .option('gold-data', {
+            type: 'string',
+            describe:
+              'Where the KPI gold tables are kept: a directory or s3://… (default: finops_kpi_gold beside the dataset)',
+          })
           .option('drop-invalid', {
             type: 'boolean',
             default: false,
@@ -614,6 +661,16 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: true,
             describe:
               'Copy the dashboard (index.html, app.js, app.css) next to the JSON; --no-dashboard to skip',
+          })
+          .option('state-data', {
+            type: 'string',
+            describe:
+              'Where the tenant state is kept: a directory or s3://… (default: finops_state beside the dataset)',
+          })
+          .option('gold-data', {
+            type: 'string',
+            describe:
+              'Where the KPI gold tables are kept: a directory or s3://… (default: finops_kpi_gold beside the dataset)',
           })
           .option('suppressions', {
             type: 'string',

@@ -1,20 +1,20 @@
 /**
  * `export`: a tenant's dataset (local or s3://) → the dashboard JSON (+ the page) in a folder (local or
- * s3://). From S3, only the tenant's own partitions and run manifests are downloaded, into a temporary
- * folder; to S3, every file goes up with its content type and a short cache lifetime.
+ * s3://). From S3, the tenant's run manifests, state and gold tables are downloaded into a temporary folder,
+ * and only the parts the export reads (the runs its state has not folded yet); a state it advanced goes back.
+ * To S3, every file goes up with its content type and a short cache lifetime.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import pLimit from 'p-limit';
 import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
-import { writeFileAtomic } from '../pipeline/atomic.ts';
 import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
 import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
+import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
 
@@ -25,6 +25,10 @@ export interface ExportArgs {
   readonly suppressions?: string | undefined;
   readonly dashboard: boolean;
   readonly 'log-level'?: string | undefined;
+  /** Where the tenant state is kept (default: finops_state beside the dataset). */
+  readonly 'state-data'?: string | undefined;
+  /** Where the KPI gold tables are kept (default: finops_kpi_gold beside the dataset). */
+  readonly 'gold-data'?: string | undefined;
 }
 
 export interface ExportEffects {
@@ -43,7 +47,6 @@ const contentType = (name: string): string =>
   name.endsWith('.json')
     ? 'application/json'
     : (DASHBOARD_CONTENT_TYPES[name as DashboardFile] ?? 'application/octet-stream');
-const DOWNLOADS = 8;
 
 export function exportCommand(args: ExportArgs, effects: ExportEffects): Promise<number> {
   return stoppable(effects.signals, 'export', (signal) => exportTo(args, effects, signal));
@@ -63,23 +66,32 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
   };
   const s3 = (bucket: string, prefix: string) =>
     new S3Store(effects.awsServices(home).services.s3(home), bucket, prefix);
+  if (source.kind === 's3') await assertRemoteTenant(s3(source.bucket, source.prefix), tenant);
+  const copy = await tenantCopy({
+    data: args.data,
+    tenant,
+    stateData: args['state-data'],
+    goldData: args['gold-data'],
+    storeFor: (location) => s3(location.bucket, location.prefix),
+    extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
+  });
   try {
-    const dataRoot =
-      source.kind === 'local'
-        ? source.path
-        : await fetchTenant(s3(source.bucket, source.prefix), tenant, await temp('dataset'));
     const outDir = target.kind === 'local' ? target.path : await temp('export');
     const result = await exportTenant({
-      dataRoot,
+      dataRoot: copy.dataRoot,
       tenantId: tenant,
       outDir,
       now: effects.now,
       suppressions: args.suppressions,
       signal,
-      // A dataset fetched from S3 sits in a temporary folder: nothing stored beside it would outlive the export.
-      saveState: source.kind === 'local',
+      stateRoot: copy.stateRoot,
+      goldRoot: copy.goldRoot,
+      saveState: copy.save,
+      ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
       onStage: (stage, detail) => log?.info(detail, stage),
     });
+    // The state and gold days it advanced go back where they live (S3), for the next run and export.
+    if (result.stateSaved) await copy.publish();
     const files = [...result.files];
     if (args.dashboard) files.push(...(await writeDashboard(outDir)));
     let shown = files;
@@ -107,36 +119,22 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     }
     return EXIT.ok;
   } finally {
+    await copy.close();
     for (const dir of temps) await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Downloads one tenant's partitions, run manifests and suppression files; returns the local dataset root. */
-async function fetchTenant(store: ObjectStore, tenant: string, local: string): Promise<string> {
-  const parts = (await store.list(`tenant_id=${tenant}/`)).filter(
-    (key) => key.endsWith('.parquet') || SUPPRESSION_FILES.some((name) => key.endsWith(`/${name}`)),
-  );
-  const manifests = await store.list(`_runs/tenant_id=${tenant}/`);
+/** A tenant with neither parts nor run manifests in an S3 dataset: the error names the tenants there are. */
+async function assertRemoteTenant(store: ObjectStore, tenant: string): Promise<void> {
+  const parts = (await store.list(`tenant_id=${tenant}/`)).filter((key) => key.endsWith('.parquet'));
   // A run that found nothing wrote only its manifest: the tenant exists, with no findings yet.
-  if (!parts.some((key) => key.endsWith('.parquet')) && manifests.length === 0) {
-    const tenants = (await store.listDirs(''))
-      .filter((dir) => dir.startsWith('tenant_id='))
-      .map((dir) => dir.slice('tenant_id='.length));
-    throw new ExportError(
-      tenants.length === 0
-        ? `no findings dataset at ${store.location}: run the checkers with --out ${store.location} first`
-        : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}${caseHint(tenant, tenants)}`,
-    );
-  }
-
-  const limit = pLimit(DOWNLOADS);
-  await Promise.all(
-    [...parts, ...manifests].map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))),
+  if (parts.length > 0 || (await store.list(`_runs/tenant_id=${tenant}/`)).length > 0) return;
+  const tenants = (await store.listDirs(''))
+    .filter((dir) => dir.startsWith('tenant_id='))
+    .map((dir) => dir.slice('tenant_id='.length));
+  throw new ExportError(
+    tenants.length === 0
+      ? `no findings dataset at ${store.location}: run the checkers with --out ${store.location} first`
+      : `tenant ${tenant} has no findings under ${store.location}; available tenants: ${tenants.join(', ')}${caseHint(tenant, tenants)}`,
   );
-  // A suppression file at the dataset root applies to every tenant.
-  for (const name of SUPPRESSION_FILES) {
-    const text = await store.getText(name);
-    if (text !== undefined) await writeFileAtomic(join(local, name), text);
-  }
-  return local;
 }

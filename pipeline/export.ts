@@ -19,7 +19,7 @@ import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
 import { runsExport } from './runs_export.ts';
-import { stateRoot } from './state.ts';
+import { stateRoot, type RefreshOptions } from './state.ts';
 import { makeDirectory } from './dirs.ts';
 
 export { listTenants };
@@ -48,6 +48,8 @@ export interface ExportOptions {
   readonly goldRoot?: string | undefined;
   /** Store the state (and the gold tables of the days it advanced through) when it changed (default true). */
   readonly saveState?: boolean | undefined;
+  /** The tenant's parts when `dataRoot` is a partial copy of a remote dataset (see `refreshState`). */
+  readonly remoteParts?: RefreshOptions['remoteParts'];
   /** Told as the export goes: what it is doing and how much (for a progress log). */
   readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
 }
@@ -57,6 +59,8 @@ export interface ExportResult {
   readonly findings: number;
   /** Parts that could not be read as findings, skipped (also listed in summary.json). */
   readonly skipped: readonly SkippedFile[];
+  /** The state (and gold tables) changed and were stored: what a copy of a remote dataset sends back. */
+  readonly stateSaved: boolean;
 }
 
 const isoTs = (column: string) => `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -107,6 +111,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
       goldRoot: golds,
       save: options.saveState !== false,
+      ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
     });
     const { skipped, manifests } = state;
     options.onStage?.('history read', {
@@ -151,7 +156,8 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       files.push(await writeJson(out('coverage.json'), runs.coverage));
     }
     options.signal?.throwIfAborted();
-    return { files: await publish(stage, options.outDir, files), findings, skipped };
+    const stateSaved = options.saveState !== false && state.mode !== 'stored' && !state.saveError;
+    return { files: await publish(stage, options.outDir, files), findings, skipped, stateSaved };
   } finally {
     dispose();
     connection.closeSync();

@@ -16,7 +16,7 @@ import { isDirectory } from './history.ts';
 import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
-import { refreshState, stateRoot, writeState, type RefreshedState } from './state.ts';
+import { refreshState, stateRoot, writeState, type RefreshedState, type RefreshOptions } from './state.ts';
 
 export const kpiSchema = new Schema([
   new Field('tenant_id', new Utf8(), false),
@@ -230,6 +230,7 @@ export async function refreshStateAndGold(
     readonly stateRoot: string;
     readonly goldRoot: string;
     readonly save: boolean;
+    readonly remoteParts?: RefreshOptions['remoteParts'];
   },
 ): Promise<RefreshedState & { readonly saveError?: string }> {
   const { save, tenant } = options;
@@ -245,6 +246,7 @@ export async function refreshStateAndGold(
     tenant,
     rebuild: save && !(await hasGold(options.goldRoot, tenant)),
     ...(save ? { onDay: collectDay } : {}),
+    ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
   });
   if (!save || state.mode === 'stored') return state;
   try {
@@ -264,6 +266,7 @@ export async function maintainTenant(options: {
   readonly tenant: string;
   readonly stateRoot?: string;
   readonly goldRoot?: string;
+  readonly remoteParts?: RefreshOptions['remoteParts'];
 }): Promise<{ readonly mode: string; readonly saveError?: string }> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
@@ -275,6 +278,7 @@ export async function maintainTenant(options: {
       stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
       goldRoot: options.goldRoot ?? goldRoot(options.dataRoot),
       save: true,
+      ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
     });
     return { mode: state.mode, ...(state.saveError ? { saveError: state.saveError } : {}) };
   } finally {

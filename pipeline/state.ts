@@ -196,6 +196,25 @@ export async function writeState(connection: DuckDBConnection, root: string, met
   }
 }
 
+export interface RefreshOptions {
+  readonly dataRoot: string;
+  readonly stateRoot: string;
+  readonly tenant: string;
+  /** Rebuild from the whole history whatever is stored. */
+  readonly rebuild?: boolean;
+  /** Called once the state holds the last run of a day it advanced through (YYYY-MM-DD): that day's end. */
+  readonly onDay?: (day: string) => Promise<void>;
+
+  /**
+   * The tenant's parts when the dataset root is a partial local copy (of an S3 dataset): their paths relative
+   * to the root, and how to fetch some of them into it before they are read. Default: the root is complete.
+   */
+  readonly remoteParts?: {
+    readonly paths: readonly string[];
+    fetch(paths: readonly string[]): Promise<void>;
+  };
+}
+
 export interface RefreshedState {
   /** How the state was obtained: stored and current, stored and advanced by newer runs, or rebuilt. */
   readonly mode: 'stored' | 'folded' | 'rebuilt';
@@ -221,22 +240,15 @@ const sameRun = (a: FoldedRun, b: FoldedRun) =>
  */
 export async function refreshState(
   connection: DuckDBConnection,
-  options: {
-    readonly dataRoot: string;
-    readonly stateRoot: string;
-    readonly tenant: string;
-    /** Rebuild from the whole history whatever is stored. */
-    readonly rebuild?: boolean;
-    /** Called once the state holds the last run of a day it advanced through (YYYY-MM-DD): that day's end. */
-    readonly onDay?: (day: string) => Promise<void>;
-  },
+  options: RefreshOptions,
 ): Promise<RefreshedState> {
   const tenant = normaliseTenant(options.tenant);
   const { dataRoot } = options;
   const read = await readTenantManifests(dataRoot, tenant);
   const manifests = read.manifests.map((m) => m.manifest);
   const existing = new Set(
-    (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
+    options.remoteParts?.paths ??
+      (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
   );
   const listed = new Set<string>();
   const current: FoldedRun[] = [];
@@ -254,6 +266,7 @@ export async function refreshState(
   const orphans = [...existing].filter((part) => !listed.has(part));
 
   const rebuild = async (): Promise<RefreshedState> => {
+    await options.remoteParts?.fetch([...existing]);
     const history = await loadHistory(connection, dataRoot, tenant);
     await buildState(connection);
     return {
@@ -297,6 +310,7 @@ export async function refreshState(
           })),
         ),
       });
+    await options.remoteParts?.fetch(run.parts);
     const parts = await checkParts(
       connection,
       dataRoot,

@@ -294,8 +294,18 @@ describe('S3 as the system of record', () => {
     expect(run.stderr).not.toContain('"level":50');
     expect(run.code).toBe(0);
     const lake = await keys('finops-lake');
-    const parts = lake.filter((k) => k.endsWith('.parquet'));
+    const parts = lake.filter((k) => k.startsWith('findings/') && k.endsWith('.parquet'));
     expect(parts).toHaveLength(1);
+    // The run kept the tenant state and its day's KPI gold beside the dataset, in S3 too.
+    expect(lake).toContain('finops_state/tenant_id=acme/state.json');
+    expect(lake.filter((k) => /^finops_state\/tenant_id=acme\/state-[\w-]+\.parquet$/.test(k))).toHaveLength(
+      1,
+    );
+    expect(
+      lake.filter((k) =>
+        /^finops_kpi_gold\/tenant_id=acme\/period=\d{4}-\d{2}-\d{2}\/part-[\w-]+\.parquet$/.test(k),
+      ),
+    ).toHaveLength(1);
     expect(parts[0]).toMatch(
       /^findings\/tenant_id=acme\/run_date=\d{4}-\d{2}-\d{2}\/part-[0-9a-f-]{36}\.parquet$/,
     );
@@ -440,7 +450,8 @@ describe('the scheduled Lambda handler', () => {
     }
     const listed = await s3().send(new ListObjectsV2Command({ Bucket: 'finops-scheduled' }));
     const keys = (listed.Contents ?? []).map((o) => o.Key!);
-    expect(keys.filter((k) => k.endsWith('.parquet'))).toHaveLength(1);
+    expect(keys.filter((k) => k.startsWith('lake/') && k.endsWith('.parquet'))).toHaveLength(1);
+    expect(keys).toContain('finops_state/tenant_id=sched/state.json');
     expect(keys).toContain(
       'lake/_runs/tenant_id=sched/run_date=' +
         keys

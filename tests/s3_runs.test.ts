@@ -42,7 +42,7 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
   const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    const code = await main([...argv, '--log-level', 'error']);
+    const code = await main(argv.includes('--log-level') ? argv : [...argv, '--log-level', 'error']);
     return { code, stdout: out.mock.calls.join(''), stderr: err.mock.calls.join('') };
   } finally {
     out.mockRestore();
@@ -212,5 +212,63 @@ describe('dataset check on S3', () => {
       `_quarantine/_runs/tenant_id=acme/${day.split('/')[1]}/broken.json.quarantined`,
       `_quarantine/${day}/part-broken.parquet.quarantined`,
     ]);
+  });
+});
+
+describe('the tenant state of an S3 dataset', () => {
+  const scanTo = (out: string, ...more: string[]) =>
+    cli([
+      ...['--tenant', 'acme', '--regions', 'us-east-1', '--checker', 'aws.s3.governance.lifecycle.missing'],
+      ...['--out', out, ...more],
+    ]);
+
+  it('is kept beside it by every run, so an export fetches no part at all', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const run = await scanTo(`s3://${BUCKET}/kept/findings`);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const kept = store('kept');
+    expect(await kept.list('finops_state/')).toEqual([
+      expect.stringMatching(/^finops_state\/tenant_id=acme\/state-[\w-]+\.parquet$/),
+      'finops_state/tenant_id=acme/state.json',
+    ]);
+    const site = join(dir, 'kept-site');
+    const stateBefore = await kept.list('finops_state/');
+    const downloads = vi.spyOn(S3Store.prototype, 'download');
+    const exported = await cli([
+      ...['export', '--tenant', 'acme', '--data', `s3://${BUCKET}/kept/findings`, '--out-dir', site],
+      '--no-dashboard',
+    ]);
+    const fetched = downloads.mock.calls.map(([key]) => key);
+    downloads.mockRestore();
+    expect(exported.code, exported.stderr).toBe(0);
+    // Manifests, the state and the gold tables; not one part: the stored state holds both runs.
+    expect(fetched.filter((key) => key.startsWith('tenant_id=') && key.includes('/run_date='))).toEqual([]);
+    expect(fetched.filter((key) => key.startsWith('_runs/'))).toHaveLength(2);
+    expect(fetched).toContain('tenant_id=acme/state.json');
+    expect(await kept.list('finops_state/')).toEqual(stateBefore);
+    const { readFile } = await import('node:fs/promises');
+    const findings = JSON.parse(await readFile(join(site, 'findings.json'), 'utf8')) as unknown[];
+    const parts = (await kept.list('findings/tenant_id=acme/')).filter((k) => k.endsWith('.parquet'));
+    expect(parts).toHaveLength(2);
+    expect(findings.length).toBeGreaterThan(0);
+    const trends = JSON.parse(await readFile(join(site, 'trends.json'), 'utf8')) as { source: string };
+    expect(trends.source).toBe('kpi_gold');
+  });
+
+  it('goes where --state-data and --gold-data say', async () => {
+    const gold = join(dir, 'gold-here');
+    const run = await cli([
+      ...['--tenant', 'solo', '--regions', 'us-east-1', '--checker', 'aws.s3.governance.lifecycle.missing'],
+      ...['--out', `s3://${BUCKET}/explicit`, '--state-data', `s3://${BUCKET}/elsewhere/state`],
+      ...['--gold-data', gold],
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await store('elsewhere/state').list('')).toContain('tenant_id=solo/state.json');
+    const { readdir } = await import('node:fs/promises');
+    const periods = (await readdir(join(gold, 'tenant_id=solo'))).filter((d) => d.startsWith('period='));
+    expect(periods).toHaveLength(1);
+    // Nothing beside the dataset.
+    expect(await store('').list('finops_state/tenant_id=solo/')).toEqual([]);
   });
 });

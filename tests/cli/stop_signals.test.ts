@@ -114,7 +114,7 @@ describe('Ctrl-C under tsx', () => {
     expect(ended.stderr).toContain(
       'the export was interrupted: nothing was published; what was there before is unchanged',
     );
-    expect(ended.code).toBe(1);
+    expect(ended.code, ended.stderr).toBe(1);
     expect(ended.ms).toBeLessThan(8_000);
     expect(await readFile(join(out, 'findings.json'), 'utf8')).toBe('["the previous export"]');
     expect(await readdir(out)).toEqual(['findings.json']);
@@ -141,7 +141,7 @@ describe('Ctrl-C under tsx', () => {
     );
     expect(ended.stderr).toContain('SIGINT: stopping the KPI rebuild (again to quit now)');
     expect(ended.stderr).toContain('the KPI rebuild was interrupted');
-    expect(ended.code).toBe(1);
+    expect(ended.code, ended.stderr).toBe(1);
     expect(ended.ms).toBeLessThan(8_000);
   }, 60_000);
 });

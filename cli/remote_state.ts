@@ -1,0 +1,186 @@
+/**
+ * The tenant's state and KPI gold tables where the dataset lives: beside it (`finops_state`, `finops_kpi_gold`),
+ * or where `--state-data` / `--gold-data` say, local or s3://. For an S3 dataset, work happens on a local
+ * copy that holds the run manifests, the stored state and the gold tables, and only the parts that are read:
+ * the runs folded into the state, or everything when it is rebuilt. What changed goes back afterwards (the
+ * state's Parquet first, its `state.json` last: the commit point).
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import pLimit from 'p-limit';
+import { makeDirectory } from '../pipeline/dirs.ts';
+import { normaliseTenant } from '../pipeline/layout.ts';
+import { parseLocation, type Location, type ObjectStore } from '../pipeline/store.ts';
+import { CliError, EXIT } from './errors.ts';
+
+const TRANSFERS = 8;
+
+/** Where a dataset's sibling folder `name` is: beside a local folder, beside an S3 prefix; none at a bucket root. */
+export function besideDataset(data: string, name: string): string | undefined {
+  const location = parseLocation(data);
+  if (location.kind === 'local') return join(location.path, '..', name);
+  if (!location.prefix) return undefined;
+  const parent = location.prefix.split('/').slice(0, -1).join('/');
+  return `s3://${location.bucket}/${parent ? `${parent}/` : ''}${name}`;
+}
+
+export function locate(value: string, flag: string): Location {
+  try {
+    return parseLocation(value);
+  } catch (error) {
+    throw new CliError(`${flag}: ${(error as Error).message}`, EXIT.usage, { cause: error });
+  }
+}
+
+/** Copies every key under `prefix` of a store into `local` (same relative paths). */
+export async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
+  const keys = await store.list(prefix);
+  const limit = pLimit(TRANSFERS);
+  await Promise.all(keys.map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))));
+  return keys;
+}
+
+/** Files under a local folder, as keys relative to `root`. */
+async function localKeys(root: string, dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort();
+}
+
+/**
+ * Makes the store under `prefix` hold what the local folder holds under it: uploads what is new, then removes
+ * what is gone. `last` names keys to upload after all others (a commit point).
+ */
+export async function mirrorUp(
+  store: ObjectStore,
+  local: string,
+  prefix: string,
+  before: readonly string[],
+  last: readonly string[] = [],
+): Promise<void> {
+  const now = await localKeys(local, join(local, ...prefix.split('/')));
+  const had = new Set(before);
+  const limit = pLimit(TRANSFERS);
+  const upload = (key: string) =>
+    store.putFile(key, join(local, ...key.split('/')), {
+      contentType: key.endsWith('.json') ? 'application/json' : 'application/vnd.apache.parquet',
+    });
+  // Parquet parts are never rewritten under the same name; JSON documents are, so they always go up.
+  await Promise.all(
+    now
+      .filter((key) => !last.includes(key) && (!had.has(key) || key.endsWith('.json')))
+      .map((key) => limit(() => upload(key))),
+  );
+  for (const key of now.filter((k) => last.includes(k))) await upload(key);
+  const kept = new Set(now);
+  await store.delete(before.filter((key) => !kept.has(key)));
+}
+
+export interface TenantCopy {
+  readonly dataRoot: string;
+  readonly stateRoot: string;
+  readonly goldRoot: string;
+  /** Present when the dataset is remote: its parts, fetched on demand. */
+  readonly remoteParts?: {
+    readonly paths: readonly string[];
+    fetch(paths: readonly string[]): Promise<void>;
+  };
+  /** Whether the state and gold can be kept (false at a bucket root without --state-data/--gold-data). */
+  readonly save: boolean;
+  /** Sends a changed state and gold tables back to where they live; a no-op for local ones. */
+  publish(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A working copy of one tenant: local folders used as they are, S3 ones fetched into a temporary folder.
+ * `storeFor` builds the store of an S3 location.
+ */
+export async function tenantCopy(options: {
+  readonly data: string;
+  readonly tenant: string;
+  readonly stateData?: string | undefined;
+  readonly goldData?: string | undefined;
+  readonly storeFor: (location: Extract<Location, { kind: 's3' }>) => ObjectStore;
+  /** Also fetch these keys (relative to the dataset root) of a remote dataset, if present (suppression files). */
+  readonly extraKeys?: readonly string[];
+}): Promise<TenantCopy> {
+  const tenant = normaliseTenant(options.tenant);
+  const data = locate(options.data, '--data');
+  const stateValue = options.stateData ?? besideDataset(options.data, 'finops_state');
+  const goldValue = options.goldData ?? besideDataset(options.data, 'finops_kpi_gold');
+  const temp = await mkdtemp(join(tmpdir(), 'finops-tenant-'));
+  const cleanup = () => rm(temp, { recursive: true, force: true });
+  try {
+    const tenantPrefix = `tenant_id=${tenant}/`;
+    const publishers: (() => Promise<void>)[] = [];
+
+    const folder = async (value: string | undefined, flag: string, name: string): Promise<string> => {
+      if (value === undefined) return join(temp, name);
+      const location = locate(value, flag);
+      if (location.kind === 'local') return location.path;
+      const store = options.storeFor(location);
+      const local = join(temp, name);
+      const before = await downloadPrefix(store, tenantPrefix, local);
+      publishers.push(() =>
+        mirrorUp(store, local, tenantPrefix, before, name === 'state' ? [`${tenantPrefix}state.json`] : []),
+      );
+      return local;
+    };
+    const stateRoot = await folder(stateValue, '--state-data', 'state');
+    const goldRoot = await folder(goldValue, '--gold-data', 'gold');
+    const save = stateValue !== undefined && goldValue !== undefined;
+    const publish = async () => {
+      for (const send of publishers) await send();
+    };
+
+    if (data.kind === 'local') {
+      return { dataRoot: data.path, stateRoot, goldRoot, save, publish, close: cleanup };
+    }
+    const store = options.storeFor(data);
+    const dataRoot = join(temp, 'data');
+    await downloadPrefix(store, `_runs/${tenantPrefix}`, dataRoot);
+    for (const key of options.extraKeys ?? []) {
+      const text = await store.getText(key);
+      if (text !== undefined) {
+        const { writeFileAtomic } = await import('../pipeline/atomic.ts');
+        await writeFileAtomic(join(dataRoot, ...key.split('/')), text);
+      }
+    }
+    const keys = (await store.list(tenantPrefix)).filter((key) => key.endsWith('.parquet'));
+    // The tenant's folder exists locally as it does remotely, even before any part is fetched.
+    if (keys.length > 0) await makeDirectory(join(dataRoot, ...tenantPrefix.split('/')));
+    const fetched = new Set<string>();
+    const limit = pLimit(TRANSFERS);
+    return {
+      dataRoot,
+      stateRoot,
+      goldRoot,
+      save,
+      publish,
+      close: cleanup,
+      remoteParts: {
+        paths: keys.map((key) => key.split('/').join(sep)),
+        async fetch(paths) {
+          await Promise.all(
+            paths
+              .map((path) => path.split(sep).join('/'))
+              .filter((key) => !fetched.has(key))
+              .map((key) =>
+                limit(async () => {
+                  await store.download(key, join(dataRoot, ...key.split('/')));
+                  fetched.add(key);
+                }),
+              ),
+          );
+        },
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
