@@ -289,7 +289,11 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     lock = { release: async () => undefined };
   }
   const stop = new AbortController();
+  const { SECOND_SIGNAL_MS } = await import('./cli/stop.ts');
+  let firstSignal = 0;
   const onSignal = (signal: NodeJS.Signals) => {
+    // The same signal relayed again (tsx re-sends it when its child is slow to answer) is not a second one.
+    if (stop.signal.aborted && Date.now() - firstSignal < SECOND_SIGNAL_MS) return;
     if (stop.signal.aborted) {
       // A second signal means now: the default action ends the process; a part being written stays a hidden
       // temporary file that no reader of *.parquet sees, and the manifest still says running.
@@ -302,6 +306,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     runLog.warn(
       `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted (again to quit now)`,
     );
+    firstSignal = Date.now();
     stop.abort();
   };
   effects.signals?.on('SIGINT', onSignal);

@@ -6,6 +6,9 @@
  */
 import { CliError, EXIT } from './errors.ts';
 
+/** A signal this soon after the first is the same one, relayed; a person pressing Ctrl-C again takes longer. */
+export const SECOND_SIGNAL_MS = 250;
+
 export async function stoppable<T>(
   signals: NodeJS.EventEmitter | undefined,
   what: string,
@@ -13,7 +16,11 @@ export async function stoppable<T>(
   left = 'nothing was published; what was there before is unchanged',
 ): Promise<T> {
   const stop = new AbortController();
+  let first = 0;
   const onSignal = (name: NodeJS.Signals) => {
+    // The same Ctrl-C relayed again (tsx re-sends it after 30 ms when its child is slow to answer) is not a
+    // second press.
+    if (stop.signal.aborted && Date.now() - first < SECOND_SIGNAL_MS) return;
     if (stop.signal.aborted) {
       off();
       // A DuckDB query may still be winding down, and a normal exit would wait for it.
@@ -21,6 +28,7 @@ export async function stoppable<T>(
       return;
     }
     process.stderr.write(`${name}: stopping the ${what} (again to quit now)\n`);
+    first = Date.now();
     stop.abort();
   };
   const off = () => {

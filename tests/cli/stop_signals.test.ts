@@ -99,6 +99,14 @@ async function interrupt(args: string[], startedLine: string, afterMs: number, p
   return { ...result, stderr, ms };
 }
 
+/**
+ * The exit code the engine chose. tsx relays a signal to its child and, if the child has not told it within
+ * 30 ms that it got it (on a loaded machine it may not have), kills the child and exits 130 itself, after the
+ * engine has already stopped cleanly and said so. That 130 is tsx's, not the engine's.
+ */
+const exitCodeOf = (ended: Ended): number | null =>
+  ended.code === 130 && /error: the .* was interrupted/.test(ended.stderr) ? 1 : ended.code;
+
 describe('Ctrl-C under tsx', () => {
   it('stops an export within seconds, publishes nothing and keeps the previous export', async () => {
     const out = join(dir, 'site');
@@ -114,7 +122,7 @@ describe('Ctrl-C under tsx', () => {
     expect(ended.stderr).toContain(
       'the export was interrupted: nothing was published; what was there before is unchanged',
     );
-    expect(ended.code, ended.stderr).toBe(1);
+    expect(exitCodeOf(ended), ended.stderr).toBe(1);
     expect(ended.ms).toBeLessThan(8_000);
     expect(await readFile(join(out, 'findings.json'), 'utf8')).toBe('["the previous export"]');
     expect(await readdir(out)).toEqual(['findings.json']);
@@ -141,7 +149,7 @@ describe('Ctrl-C under tsx', () => {
     );
     expect(ended.stderr).toContain('SIGINT: stopping the KPI rebuild (again to quit now)');
     expect(ended.stderr).toContain('the KPI rebuild was interrupted');
-    expect(ended.code, ended.stderr).toBe(1);
+    expect(exitCodeOf(ended), ended.stderr).toBe(1);
     expect(ended.ms).toBeLessThan(8_000);
   }, 60_000);
 });
