@@ -34,7 +34,7 @@ async function partsOf(dir: string): Promise<string[]> {
 }
 
 /** Writes day `day` of the history (a copy of day 0 less what was fixed by then) and its manifest. */
-async function writeDay(
+export async function writeDay(
   connection: DuckDBConnection,
   root: string,
   base: string,
