@@ -514,11 +514,11 @@ async function writeJsonRows(connection: DuckDBConnection, target: string, sql: 
   async function* lines(): AsyncGenerator<string> {
     let first = true;
     yield '[';
+    // One write per chunk of rows (DuckDB's vector of up to 2,048), not one per row.
     for await (const rows of result.yieldRows()) {
-      for (const [row] of rows) {
-        yield `${first ? '\n' : ',\n'}${String(row)}`;
-        first = false;
-      }
+      if (rows.length === 0) continue;
+      yield `${first ? '\n' : ',\n'}${rows.map(([row]) => String(row)).join(',\n')}`;
+      first = false;
     }
     yield first ? ']\n' : '\n]\n';
   }

@@ -117,7 +117,7 @@ export async function foldRun(
   }
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE state AS
-     WITH absent AS (SELECT * FROM state WHERE fingerprint NOT IN (SELECT fingerprint FROM run_rows)),
+     WITH absent AS (SELECT * FROM state ANTI JOIN run_rows USING (fingerprint)),
      hit AS (
        SELECT DISTINCT a.fingerprint FROM absent a JOIN run_cov c
          ON c.check_id = a.check_id AND c.account_id = a.scope.account_id AND (c.region = a.scope.region OR c.region = '*'))

@@ -344,3 +344,32 @@ describe('suppressions that a backtracking glob matcher chokes on', () => {
     ]);
   });
 });
+
+describe('the columns a findings part has', () => {
+  it('are in findings_columns.json, exactly as DuckDB reads a part this engine writes', async () => {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { columnsOf, emptyPart, EXPECTED_COLUMNS } = await import('../../pipeline/parts.ts');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const written = await columnsOf(connection, await emptyPart());
+      if (process.env.UPDATE_GOLDEN === '1') {
+        const described = (
+          await connection.runAndReadAll(
+            `DESCRIBE SELECT * FROM read_parquet($file, hive_partitioning = false)`,
+            { file: await emptyPart() },
+          )
+        ).getRowObjectsJson() as { column_name: string; column_type: string }[];
+        await writeFile(
+          fileURLToPath(new URL('../../pipeline/findings_columns.json', import.meta.url)),
+          `${JSON.stringify(Object.fromEntries(described.map((r) => [r.column_name, r.column_type])), null, 2)}\n`,
+        );
+      }
+      expect(written.size).toBe(34);
+      expect([...EXPECTED_COLUMNS]).toEqual([...written]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
+});
