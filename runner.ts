@@ -690,7 +690,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .command(
       'kpi <action>',
-      'KPI gold tables: `kpi rebuild` recomputes the daily KPIs of a tenant from its findings (idempotent)',
+      'KPI gold tables: `kpi rebuild` recomputes the daily KPIs and the tenant state from its findings (idempotent; after a backfill)',
       (y) =>
         commonOptions(y)
           .positional('action', { choices: ['rebuild'] as const, describe: 'What to do' })
