@@ -18,7 +18,7 @@ import { computeDailyKpis, goldRoot, goldTenantDir, hasGold, refreshStateAndGold
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
-import { runsExport } from './runs_export.ts';
+import { runsExportFrom } from './runs_export.ts';
 import { stateRoot, type RefreshOptions } from './state.ts';
 import { makeDirectory } from './dirs.ts';
 
@@ -150,7 +150,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         skipped_files: skipped,
       }),
     ];
-    const runs = runsExport(tenant, manifests);
+    const runs = runsExportFrom(tenant, state.summaries, manifests);
     if (runs) {
       files.push(await writeJson(out('runs.json'), runs.runs));
       files.push(await writeJson(out('coverage.json'), runs.coverage));

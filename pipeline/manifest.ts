@@ -3,7 +3,7 @@
  * They record what a run covered (checker × account × region), which is what lets history tell a fixed
  * finding from one that was simply not looked at.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { normaliseTenant } from './layout.ts';
@@ -178,4 +178,32 @@ export async function readStoreManifests(store: ObjectStore, tenant: string): Pr
     else skipped.push({ path: key, reason: parsed.reason });
   }
   return { manifests, skipped };
+}
+
+/** A run manifest file: its key under the dataset root, its path, and a stamp that changes when it is rewritten. */
+export interface ManifestFile {
+  readonly key: string;
+  readonly path: string;
+  readonly stamp: string;
+}
+
+/** The tenant's manifest files (not read), by run date then name. */
+export async function listManifestFiles(dataRoot: string, tenant: string): Promise<ManifestFile[]> {
+  const root = manifestDir(dataRoot, tenant);
+  const files: ManifestFile[] = [];
+  const dates = await readdir(root).catch(() => [] as string[]);
+  for (const date of dates.filter((name) => name.startsWith('run_date=')).sort()) {
+    const names = await readdir(join(root, date)).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+      const path = join(root, date, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      files.push({
+        key: `_runs/tenant_id=${normaliseTenant(tenant)}/${date}/${name}`,
+        path,
+        stamp: `${info.size}:${Math.trunc(info.mtimeMs)}`,
+      });
+    }
+  }
+  return files;
 }

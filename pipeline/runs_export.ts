@@ -12,8 +12,10 @@ export interface RunsExport {
 }
 
 /** Newest run first; of two attempts of one run time, the later one first. */
-export const newestFirst = (a: RunManifest, b: RunManifest): number =>
-  b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts);
+export const newestFirst = (
+  a: Pick<RunManifest, 'run_ts' | 'started_ts'>,
+  b: Pick<RunManifest, 'run_ts' | 'started_ts'>,
+): number => b.run_ts.localeCompare(a.run_ts) || b.started_ts.localeCompare(a.started_ts);
 
 /** Reads every valid manifest of the tenant (damaged ones are skipped); newest run first. */
 export async function readManifests(dataRoot: string, tenant: string): Promise<RunManifest[]> {
@@ -21,12 +23,9 @@ export async function readManifests(dataRoot: string, tenant: string): Promise<R
   return manifests.map((m) => m.manifest).sort(newestFirst);
 }
 
-/** Builds both documents from a tenant's manifests, or undefined when it has none. */
-export function runsExport(tenant: string, all: readonly RunManifest[]): RunsExport | undefined {
-  const manifests = [...all].sort(newestFirst);
-  const latest = manifests[0];
-  if (!latest) return undefined;
-  const runs = manifests.slice(0, RECENT_RUNS_LIMIT).map((run) => ({
+/** What runs.json says of one run (kept in the tenant state, so an export need not read old manifests). */
+export function runSummary(run: RunManifest) {
+  return {
     run_id: run.run_id,
     run_ts: run.run_ts,
     run_date: run.run_date,
@@ -45,7 +44,27 @@ export function runsExport(tenant: string, all: readonly RunManifest[]): RunsExp
     account_errors: run.account_errors ?? [],
     files: run.files.length,
     rows: run.files.reduce((sum, file) => sum + file.rows, 0),
-  }));
+  };
+}
+export type RunSummary = ReturnType<typeof runSummary>;
+
+/** Builds both documents from a tenant's manifests, or undefined when it has none. */
+export function runsExport(tenant: string, all: readonly RunManifest[]): RunsExport | undefined {
+  return runsExportFrom(tenant, all.map(runSummary), all);
+}
+
+/**
+ * Both documents from the summaries of every run and the manifests at hand, which must include the newest
+ * run's (coverage.json describes it); undefined when there is no run.
+ */
+export function runsExportFrom(
+  tenant: string,
+  summaries: readonly RunSummary[],
+  manifests: readonly RunManifest[],
+): RunsExport | undefined {
+  const latest = [...manifests].sort(newestFirst)[0];
+  if (!latest || summaries.length === 0) return undefined;
+  const runs = [...summaries].sort(newestFirst).slice(0, RECENT_RUNS_LIMIT);
   const coverage = {
     tenant_id: tenant,
     run_id: latest.run_id,

@@ -21,8 +21,9 @@ import { makeDirectory } from './dirs.ts';
 import { loadHistory } from './history.ts';
 import { utcDate } from '../contracts/time.ts';
 import { normaliseTenant, tenantDir } from './layout.ts';
-import { readTenantManifests, type RunManifest } from './manifest.ts';
+import { listManifestFiles, parseManifest, type RunManifest } from './manifest.ts';
 import { checkParts, listParts, readableValues, type SkippedFile } from './parts.ts';
+import { runSummary, type RunSummary } from './runs_export.ts';
 
 export const STATE_VERSION = 1;
 
@@ -38,6 +39,11 @@ export interface FoldedRun {
   readonly status: string | null;
   /** Its parts, relative to the dataset root, sorted. */
   readonly parts: readonly string[];
+  /** Its manifest's key and stamp: an unchanged manifest of an earlier day is not read again. */
+  readonly manifest?: string;
+  readonly stamp?: string;
+  /** What runs.json says of it. */
+  readonly summary?: RunSummary;
 }
 
 export interface StateMeta {
@@ -220,7 +226,10 @@ export interface RefreshedState {
   readonly mode: 'stored' | 'folded' | 'rebuilt';
   /** Files that cannot be read as findings or manifests (paths relative to the dataset root). */
   readonly skipped: readonly SkippedFile[];
+  /** The manifests read: every one after a rebuild, else those not known from the state (and the newest day's). */
   readonly manifests: readonly RunManifest[];
+  /** What runs.json says of every run. */
+  readonly summaries: readonly RunSummary[];
   /** The meta of the state now in the temp table `state` (to store it with `writeState`). */
   readonly meta: StateMeta;
   /** The history tables of `loadHistory` exist on the connection (only after a rebuild). */
@@ -244,15 +253,37 @@ export async function refreshState(
 ): Promise<RefreshedState> {
   const tenant = normaliseTenant(options.tenant);
   const { dataRoot } = options;
-  const read = await readTenantManifests(dataRoot, tenant);
-  const manifests = read.manifests.map((m) => m.manifest);
+  const stored = await readState(connection, options.stateRoot, tenant);
   const existing = new Set(
     options.remoteParts?.paths ??
       (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
   );
+  // Manifests of earlier days that have not changed since they were folded are known from the state; the
+  // newest day's are always read (coverage.json describes the newest run).
+  const files = await listManifestFiles(dataRoot, tenant);
+  const newestDay = files.at(-1)?.key.split('/')[2];
+  const known = new Map(
+    (stored?.runs ?? []).filter((run) => run.manifest && run.summary).map((run) => [run.manifest!, run]),
+  );
+  const manifests: RunManifest[] = [];
+  const skippedManifests: SkippedFile[] = [];
   const listed = new Set<string>();
   const current: FoldedRun[] = [];
-  for (const manifest of manifests) {
+  for (const file of files) {
+    const hit = known.get(file.key);
+    if (hit && hit.stamp === file.stamp && file.key.split('/')[2] !== newestDay) {
+      const parts = hit.parts.filter((p) => existing.has(p));
+      for (const part of hit.parts) listed.add(part);
+      current.push({ ...hit, parts });
+      continue;
+    }
+    const parsed = parseManifest(await readFile(file.path, 'utf8').catch(() => ''));
+    if ('reason' in parsed) {
+      skippedManifests.push({ path: relative(dataRoot, file.path), reason: parsed.reason });
+      continue;
+    }
+    const manifest = parsed.manifest;
+    manifests.push(manifest);
     const parts = manifest.files.map((f) => f.path.split('/').join(sep)).filter((p) => existing.has(p));
     for (const part of parts) listed.add(part);
     current.push({
@@ -260,11 +291,15 @@ export async function refreshState(
       run_ts: manifest.run_ts,
       status: manifest.status,
       parts: parts.sort(),
+      manifest: file.key,
+      stamp: file.stamp,
+      summary: runSummary(manifest),
     });
   }
   current.sort(byTime);
   const orphans = [...existing].filter((part) => !listed.has(part));
 
+  const summaries = current.map((run) => run.summary!);
   const rebuild = async (): Promise<RefreshedState> => {
     await options.remoteParts?.fetch([...existing]);
     const history = await loadHistory(connection, dataRoot, tenant);
@@ -273,6 +308,7 @@ export async function refreshState(
       mode: 'rebuilt',
       skipped: history.skipped,
       manifests: history.manifests,
+      summaries,
       meta: {
         state_version: STATE_VERSION,
         tenant_id: tenant,
@@ -284,10 +320,10 @@ export async function refreshState(
   };
 
   if (orphans.length > 0 || options.rebuild) return rebuild();
-  const meta = await readState(connection, options.stateRoot, tenant);
+  const meta = stored;
   if (!meta) return rebuild();
-  const known = new Map(current.map((run) => [run.run_id, run]));
-  if (!meta.runs.every((run) => known.has(run.run_id) && sameRun(run, known.get(run.run_id)!)))
+  const byId = new Map(current.map((run) => [run.run_id, run]));
+  if (!meta.runs.every((run) => byId.has(run.run_id) && sameRun(run, byId.get(run.run_id)!)))
     return rebuild();
   const folded = new Set(meta.runs.map((run) => run.run_id));
   const fresh = current.filter((run) => !folded.has(run.run_id));
@@ -296,7 +332,8 @@ export async function refreshState(
 
   const skipped: SkippedFile[] = (meta.skipped ?? []).filter((s) => existing.has(s.path));
   for (const [index, run] of fresh.entries()) {
-    const manifest = manifests.find((m) => m.run_id === run.run_id)!;
+    // A run not folded yet was read above (its manifest was not known).
+    const manifest = manifests.find((m) => m.run_id === run.run_id && m.run_ts === run.run_ts)!;
     const fold = (files: readonly string[]) =>
       foldRun(connection, {
         tenant,
@@ -332,8 +369,9 @@ export async function refreshState(
   }
   return {
     mode: fresh.length > 0 ? 'folded' : 'stored',
-    skipped: [...skipped, ...read.skipped],
+    skipped: [...skipped, ...skippedManifests],
     manifests,
+    summaries,
     meta: { state_version: STATE_VERSION, tenant_id: tenant, runs: current, skipped },
     history: false,
   };

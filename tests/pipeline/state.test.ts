@@ -16,6 +16,7 @@ import { storageCast } from '../../contracts/storage_cast.ts';
 import { utcDate } from '../../contracts/time.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { exportTenant } from '../../pipeline/export.ts';
+import { maintainTenant } from '../../pipeline/kpi.ts';
 import { refreshState, stateRoot, writeState } from '../../pipeline/state.ts';
 import { META, RUN } from '../helpers/records.ts';
 
@@ -259,4 +260,45 @@ describe('the state kept run by run', () => {
     },
     120_000,
   );
+});
+
+describe('run manifests of earlier days', () => {
+  it('are known from the state while unchanged, and read again once rewritten', async () => {
+    const { stat, utimes } = await import('node:fs/promises');
+    const rand = random(5);
+    const data = join(dir, 'manifests', 'finops_findings');
+    const states = stateRoot(data);
+    for (let day = 0; day < 3; day += 1) {
+      await writeRun(data, rand, {
+        id: `day-${day}`,
+        ts: START + day * DAY,
+        status: 'completed',
+        covered: CELLS,
+        declared: true,
+      });
+      // What a run does after publishing.
+      await maintainTenant({ dataRoot: data, tenant: 'acme' });
+    }
+    const first = join(data, '_runs', 'tenant_id=acme', `run_date=${utcDate(new Date(START))}`, 'day-0.json');
+    const before = await stat(first);
+    // Same size and time, other bytes: a manifest the state already holds is not read again.
+    await writeFile(first, ' '.repeat(before.size));
+    await utimes(first, before.atime, before.mtime);
+    const exportOnce = async (name: string) => {
+      const out = join(dir, 'manifests', name);
+      const result = await exportTenant({ dataRoot: data, tenantId: 'acme', outDir: out, stateRoot: states });
+      const runs = JSON.parse(await readFile(join(out, 'runs.json'), 'utf8')) as {
+        runs: { run_id: string }[];
+      };
+      return { skipped: result.skipped.map((s) => s.path), runs: runs.runs.map((r) => r.run_id) };
+    };
+    expect(await exportOnce('unchanged')).toEqual({ skipped: [], runs: ['day-2', 'day-1', 'day-0'] });
+    // Rewritten (a new time): read, found damaged, named; the state no longer matches the dataset.
+    await utimes(first, new Date(), new Date());
+    const rewritten = await exportOnce('rewritten');
+    expect(rewritten.skipped).toEqual([
+      join('_runs', 'tenant_id=acme', `run_date=${utcDate(new Date(START))}`, 'day-0.json'),
+    ]);
+    expect(rewritten.runs).toEqual(['day-2', 'day-1']);
+  });
 });
