@@ -201,7 +201,7 @@ export async function listManifestFiles(dataRoot: string, tenant: string): Promi
       files.push({
         key: `_runs/tenant_id=${normaliseTenant(tenant)}/${date}/${name}`,
         path,
-        stamp: `${info.size}:${Math.trunc(info.mtimeMs)}`,
+        stamp: `${info.size}:${Math.round(info.mtimeMs)}`,
       });
     }
   }

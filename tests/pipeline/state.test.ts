@@ -283,7 +283,7 @@ describe('run manifests of earlier days', () => {
     const before = await stat(first);
     // Same size and time, other bytes: a manifest the state already holds is not read again.
     await writeFile(first, ' '.repeat(before.size));
-    await utimes(first, before.atime, before.mtime);
+    await utimes(first, before.atimeMs / 1000, before.mtimeMs / 1000);
     const exportOnce = async (name: string) => {
       const out = join(dir, 'manifests', name);
       const result = await exportTenant({ dataRoot: data, tenantId: 'acme', outDir: out, stateRoot: states });
