@@ -425,6 +425,7 @@ async function maintainState(
       stateRoot: copy.stateRoot,
       goldRoot: copy.goldRoot,
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
+      ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
     });
     if (kept.saveError === undefined && kept.mode !== 'stored') await copy.publish();
     return kept;

@@ -88,6 +88,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       goldRoot: copy.goldRoot,
       saveState: copy.save,
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
+      ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
       onStage: (stage, detail) => log?.info(detail, stage),
     });
     // The state and gold days it advanced go back where they live (S3), for the next run and export.

@@ -5,12 +5,13 @@
  * the runs folded into the state, or everything when it is rebuilt. What changed goes back afterwards (the
  * state's Parquet first, its `state.json` last: the commit point).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { makeDirectory } from '../pipeline/dirs.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
+import { knownManifest, stateTenantDir, type RefreshOptions, type StateMeta } from '../pipeline/state.ts';
 import { parseLocation, type Location, type ObjectStore } from '../pipeline/store.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -39,6 +40,44 @@ export async function downloadPrefix(store: ObjectStore, prefix: string, local: 
   const limit = pLimit(TRANSFERS);
   await Promise.all(keys.map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))));
   return keys;
+}
+
+/**
+ * Downloads the run manifests the stored state does not know unchanged (and the newest day's); returns them
+ * all with their stamps, or undefined when the store cannot stamp keys (then every manifest is downloaded).
+ */
+async function remoteManifests(
+  store: ObjectStore,
+  prefix: string,
+  local: string,
+  stateRoot: string,
+  tenant: string,
+): Promise<RefreshOptions['remoteManifests'] | undefined> {
+  if (!store.listStamped) {
+    await downloadPrefix(store, prefix, local);
+    return undefined;
+  }
+  const files = (await store.listStamped(prefix)).filter((f) => !f.key.split('/').pop()!.startsWith('.'));
+  const meta = await readFile(join(stateTenantDir(stateRoot, tenant), 'state.json'), 'utf8')
+    .then((text) => JSON.parse(text) as Partial<StateMeta>)
+    .catch(() => undefined);
+  const runs = Array.isArray(meta?.runs) ? meta.runs : [];
+  const newestDay = files.at(-1)?.key.split('/')[2];
+  const fetched = new Set<string>();
+  const limit = pLimit(TRANSFERS);
+  const fetch = (keys: readonly string[]) =>
+    Promise.all(
+      keys
+        .filter((key) => !fetched.has(key))
+        .map((key) =>
+          limit(async () => {
+            await store.download(key, join(local, ...key.split('/')));
+            fetched.add(key);
+          }),
+        ),
+    );
+  await fetch(files.filter((f) => !knownManifest(runs, f, newestDay)).map((f) => f.key));
+  return { files, fetchAll: () => fetch(files.map((f) => f.key)).then(() => undefined) };
 }
 
 /** Files under a local folder, as keys relative to `root`. */
@@ -84,10 +123,9 @@ export interface TenantCopy {
   readonly stateRoot: string;
   readonly goldRoot: string;
   /** Present when the dataset is remote: its parts, fetched on demand. */
-  readonly remoteParts?: {
-    readonly paths: readonly string[];
-    fetch(paths: readonly string[]): Promise<void>;
-  };
+  readonly remoteParts?: RefreshOptions['remoteParts'];
+  /** Present when the dataset is remote: its manifests, those the state knows unchanged left where they are. */
+  readonly remoteManifests?: RefreshOptions['remoteManifests'];
   /** Whether the state and gold can be kept (false at a bucket root without --state-data/--gold-data). */
   readonly save: boolean;
   /** Sends a changed state and gold tables back to where they live; a no-op for local ones. */
@@ -142,7 +180,7 @@ export async function tenantCopy(options: {
     }
     const store = options.storeFor(data);
     const dataRoot = join(temp, 'data');
-    await downloadPrefix(store, `_runs/${tenantPrefix}`, dataRoot);
+    const manifests = await remoteManifests(store, `_runs/${tenantPrefix}`, dataRoot, stateRoot, tenant);
     for (const key of options.extraKeys ?? []) {
       const text = await store.getText(key);
       if (text !== undefined) {
@@ -162,6 +200,7 @@ export async function tenantCopy(options: {
       save,
       publish,
       close: cleanup,
+      ...(manifests ? { remoteManifests: manifests } : {}),
       remoteParts: {
         paths: keys.map((key) => key.split('/').join(sep)),
         async fetch(paths) {

@@ -140,6 +140,22 @@ export class S3Store implements ObjectStore, LeaseStore {
     return keys.sort();
   }
 
+  /** Every key under a prefix with a stamp that changes when the object is rewritten (size and ETag). */
+  async listStamped(prefix: string): Promise<{ key: string; stamp: string }[]> {
+    const found: { key: string; stamp: string }[] = [];
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    for await (const page of paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: this.key(prefix) },
+    )) {
+      for (const object of page.Contents ?? []) {
+        if (object.Key)
+          found.push({ key: object.Key.slice(strip), stamp: `${object.Size ?? 0}:${object.ETag ?? ''}` });
+      }
+    }
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
   async listDirs(prefix: string): Promise<string[]> {
     const dirs: string[] = [];
     const base = this.key(prefix);

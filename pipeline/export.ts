@@ -50,6 +50,7 @@ export interface ExportOptions {
   readonly saveState?: boolean | undefined;
   /** The tenant's parts when `dataRoot` is a partial copy of a remote dataset (see `refreshState`). */
   readonly remoteParts?: RefreshOptions['remoteParts'];
+  readonly remoteManifests?: RefreshOptions['remoteManifests'];
   /** Told as the export goes: what it is doing and how much (for a progress log). */
   readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
 }
@@ -112,6 +113,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       goldRoot: golds,
       save: options.saveState !== false,
       ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
+      ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });
     const { skipped, manifests } = state;
     options.onStage?.('history read', {

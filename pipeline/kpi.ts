@@ -231,6 +231,7 @@ export async function refreshStateAndGold(
     readonly goldRoot: string;
     readonly save: boolean;
     readonly remoteParts?: RefreshOptions['remoteParts'];
+    readonly remoteManifests?: RefreshOptions['remoteManifests'];
   },
 ): Promise<RefreshedState & { readonly saveError?: string }> {
   const { save, tenant } = options;
@@ -247,6 +248,7 @@ export async function refreshStateAndGold(
     rebuild: save && !(await hasGold(options.goldRoot, tenant)),
     ...(save ? { onDay: collectDay } : {}),
     ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
+    ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
   });
   if (!save || state.mode === 'stored') return state;
   try {
@@ -267,6 +269,7 @@ export async function maintainTenant(options: {
   readonly stateRoot?: string;
   readonly goldRoot?: string;
   readonly remoteParts?: RefreshOptions['remoteParts'];
+  readonly remoteManifests?: RefreshOptions['remoteManifests'];
 }): Promise<{ readonly mode: string; readonly saveError?: string }> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
@@ -279,6 +282,7 @@ export async function maintainTenant(options: {
       goldRoot: options.goldRoot ?? goldRoot(options.dataRoot),
       save: true,
       ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
+      ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });
     return { mode: state.mode, ...(state.saveError ? { saveError: state.saveError } : {}) };
   } finally {

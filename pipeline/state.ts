@@ -219,6 +219,25 @@ export interface RefreshOptions {
     readonly paths: readonly string[];
     fetch(paths: readonly string[]): Promise<void>;
   };
+  /**
+   * The tenant's manifests when the copy holds only some of them: every key with its stamp (those the state
+   * knows unchanged are not in the copy), and how to fetch the rest before the whole history is read.
+   */
+  readonly remoteManifests?: {
+    readonly files: readonly { readonly key: string; readonly stamp: string }[];
+    fetchAll(): Promise<void>;
+  };
+}
+
+/** Whether a manifest is known from the state: same key and stamp, and not of the newest day (always read). */
+export function knownManifest(
+  runs: readonly FoldedRun[],
+  file: { readonly key: string; readonly stamp: string },
+  newestDay: string | undefined,
+): FoldedRun | undefined {
+  if (file.key.split('/')[2] === newestDay) return undefined;
+  const run = runs.find((r) => r.manifest === file.key);
+  return run && run.stamp === file.stamp && run.summary ? run : undefined;
 }
 
 export interface RefreshedState {
@@ -260,18 +279,18 @@ export async function refreshState(
   );
   // Manifests of earlier days that have not changed since they were folded are known from the state; the
   // newest day's are always read (coverage.json describes the newest run).
-  const files = await listManifestFiles(dataRoot, tenant);
+  const files =
+    options.remoteManifests?.files.map((f) => ({ ...f, path: join(dataRoot, ...f.key.split('/')) })) ??
+    (await listManifestFiles(dataRoot, tenant));
   const newestDay = files.at(-1)?.key.split('/')[2];
-  const known = new Map(
-    (stored?.runs ?? []).filter((run) => run.manifest && run.summary).map((run) => [run.manifest!, run]),
-  );
+  const storedRuns = stored?.runs ?? [];
   const manifests: RunManifest[] = [];
   const skippedManifests: SkippedFile[] = [];
   const listed = new Set<string>();
   const current: FoldedRun[] = [];
   for (const file of files) {
-    const hit = known.get(file.key);
-    if (hit && hit.stamp === file.stamp && file.key.split('/')[2] !== newestDay) {
+    const hit = knownManifest(storedRuns, file, newestDay);
+    if (hit) {
       const parts = hit.parts.filter((p) => existing.has(p));
       for (const part of hit.parts) listed.add(part);
       current.push({ ...hit, parts });
@@ -302,6 +321,7 @@ export async function refreshState(
   const summaries = current.map((run) => run.summary!);
   const rebuild = async (): Promise<RefreshedState> => {
     await options.remoteParts?.fetch([...existing]);
+    await options.remoteManifests?.fetchAll();
     const history = await loadHistory(connection, dataRoot, tenant);
     await buildState(connection);
     return {

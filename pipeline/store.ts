@@ -28,6 +28,8 @@ export interface ObjectStore {
   /** The immediate "folders" under a prefix, without the trailing "/". */
   listDirs(prefix: string): Promise<string[]>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Keys under a prefix with a stamp that changes when an object is rewritten (an object store's own). */
+  listStamped?(prefix: string): Promise<{ key: string; stamp: string }[]>;
 }
 
 export type Location = { kind: 'local'; path: string } | { kind: 's3'; bucket: string; prefix: string };

@@ -222,9 +222,11 @@ describe('the tenant state of an S3 dataset', () => {
       ...['--out', out, ...more],
     ]);
 
-  it('is kept beside it by every run, so an export fetches no part at all', async () => {
-    for (let i = 0; i < 2; i += 1) {
-      const run = await scanTo(`s3://${BUCKET}/kept/findings`);
+  it('is kept beside it by every run, so an export fetches no part and no earlier manifest', async () => {
+    // Yesterday's run (a backfill, dated), then today's.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    for (const more of [['--run-ts', yesterday], []]) {
+      const run = await scanTo(`s3://${BUCKET}/kept/findings`, ...more);
       expect(run.code, run.stderr).toBe(0);
     }
     const kept = store('kept');
@@ -242,9 +244,12 @@ describe('the tenant state of an S3 dataset', () => {
     const fetched = downloads.mock.calls.map(([key]) => key);
     downloads.mockRestore();
     expect(exported.code, exported.stderr).toBe(0);
-    // Manifests, the state and the gold tables; not one part: the stored state holds both runs.
+    // The state and the gold tables, today's manifest only (yesterday's is known from the state, unchanged),
+    // and not one part: the stored state holds both runs.
     expect(fetched.filter((key) => key.startsWith('tenant_id=') && key.includes('/run_date='))).toEqual([]);
-    expect(fetched.filter((key) => key.startsWith('_runs/'))).toHaveLength(2);
+    const manifests = fetched.filter((key) => key.startsWith('_runs/'));
+    expect(manifests).toHaveLength(1);
+    expect(manifests[0]).toContain(`/run_date=${new Date().toISOString().slice(0, 10)}/`);
     expect(fetched).toContain('tenant_id=acme/state.json');
     expect(await kept.list('finops_state/')).toEqual(stateBefore);
     const { readFile } = await import('node:fs/promises');
