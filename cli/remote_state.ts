@@ -5,13 +5,13 @@
  * the runs folded into the state, or everything when it is rebuilt. What changed goes back afterwards (the
  * state's Parquet first, its `state.json` last: the commit point).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { makeDirectory } from '../pipeline/dirs.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
-import { knownManifest, stateTenantDir, type RefreshOptions, type StateMeta } from '../pipeline/state.ts';
+import { knownManifest, readStateMeta, type RefreshOptions } from '../pipeline/state.ts';
 import { parseLocation, type Location, type ObjectStore } from '../pipeline/store.ts';
 import { CliError, EXIT } from './errors.ts';
 
@@ -58,10 +58,7 @@ async function remoteManifests(
     return undefined;
   }
   const files = (await store.listStamped(prefix)).filter((f) => !f.key.split('/').pop()!.startsWith('.'));
-  const meta = await readFile(join(stateTenantDir(stateRoot, tenant), 'state.json'), 'utf8')
-    .then((text) => JSON.parse(text) as Partial<StateMeta>)
-    .catch(() => undefined);
-  const runs = Array.isArray(meta?.runs) ? meta.runs : [];
+  const runs = (await readStateMeta(stateRoot, tenant))?.runs ?? [];
   const newestDay = files.at(-1)?.key.split('/')[2];
   const fetched = new Set<string>();
   const limit = pLimit(TRANSFERS);

@@ -148,16 +148,11 @@ export async function foldRun(
   );
 }
 
-/** Reads a tenant's stored state into the temp table `state`; its meta, or undefined when there is none. */
-export async function readState(
-  connection: DuckDBConnection,
-  root: string,
-  tenant: string,
-): Promise<StateMeta | undefined> {
-  const dir = stateTenantDir(root, tenant);
+/** A tenant's stored state meta (`state.json`), or undefined when there is none this version can use. */
+export async function readStateMeta(root: string, tenant: string): Promise<StateMeta | undefined> {
   let meta: StateMeta;
   try {
-    meta = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as StateMeta;
+    meta = JSON.parse(await readFile(join(stateTenantDir(root, tenant), 'state.json'), 'utf8')) as StateMeta;
   } catch {
     return undefined;
   }
@@ -168,15 +163,20 @@ export async function readState(
   )
     return undefined;
   if (typeof meta.file !== 'string' || !/^state-[\w-]+\.parquet$/.test(meta.file)) return undefined;
+  return meta;
+}
+
+/** Loads the stored state a meta names into the temp table `state`; false when its file cannot be read. */
+async function loadState(connection: DuckDBConnection, root: string, meta: StateMeta): Promise<boolean> {
   try {
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE state AS SELECT * FROM read_parquet($file, hive_partitioning = false)`,
-      { file: join(dir, meta.file) },
+      { file: join(stateTenantDir(root, meta.tenant_id), meta.file!) },
     );
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
-  return meta;
 }
 
 /**
@@ -272,7 +272,7 @@ export async function refreshState(
 ): Promise<RefreshedState> {
   const tenant = normaliseTenant(options.tenant);
   const { dataRoot } = options;
-  const stored = await readState(connection, options.stateRoot, tenant);
+  const stored = await readStateMeta(options.stateRoot, tenant);
   const existing = new Set(
     options.remoteParts?.paths ??
       (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
@@ -340,8 +340,9 @@ export async function refreshState(
   };
 
   if (orphans.length > 0 || options.rebuild) return rebuild();
+  // The stored state is read only now that it will be used (a rebuild replaces it).
   const meta = stored;
-  if (!meta) return rebuild();
+  if (!meta || !(await loadState(connection, options.stateRoot, meta))) return rebuild();
   const byId = new Map(current.map((run) => [run.run_id, run]));
   if (!meta.runs.every((run) => byId.has(run.run_id) && sameRun(run, byId.get(run.run_id)!)))
     return rebuild();
