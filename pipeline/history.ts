@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { readTenantManifests, type RunManifest } from './manifest.ts';
 import { tenantDir } from './layout.ts';
-import { emptyPart, readableValues, tenantParts, type TenantParts } from './parts.ts';
+import { emptyPart, readSkippingDamaged, tenantParts, VALID_ROW, type TenantParts } from './parts.ts';
 
 /** What the history was read from: the readable parts, what was skipped, and the valid run manifests. */
 export interface TenantHistory extends TenantParts {
@@ -32,35 +32,25 @@ export async function loadHistory(
   dataRoot: string,
   tenant: string,
 ): Promise<TenantHistory> {
-  let parts = await tenantParts(connection, dataRoot, tenantDir(dataRoot, tenant));
-  // Rows without the ids and status every finding has are not findings, whatever file holds them.
-  const valid = `tenant_id = $tenant AND fingerprint IS NOT NULL AND finding_id IS NOT NULL AND run_id IS NOT NULL
-       AND run_ts IS NOT NULL AND status IN ('pass', 'fail', 'info', 'unknown')`;
-  const readAll = (files: readonly string[]) =>
-    connection.run(
-      `CREATE OR REPLACE TEMP TABLE allf AS
-       SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${valid}`,
-      { files: listValue([...files]), tenant },
-    );
-  if (parts.files.length > 0) {
-    try {
-      await readAll(parts.files);
-    } catch (error) {
-      // A part with an intact footer and damaged pages fails only here: find it, skip it, read the rest.
-      const checked = await readableValues(connection, dataRoot, parts.files);
-      if (checked.skipped.length === 0) throw error;
-      parts = { files: checked.files, skipped: [...parts.skipped, ...checked.skipped] };
-      if (parts.files.length > 0) await readAll(parts.files);
+  const found = await tenantParts(connection, dataRoot, tenantDir(dataRoot, tenant));
+  const readAll = async (files: readonly string[]) => {
+    if (files.length > 0) {
+      await connection.run(
+        `CREATE OR REPLACE TEMP TABLE allf AS
+         SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${VALID_ROW}`,
+        { files: listValue([...files]), tenant },
+      );
+      return;
     }
-  }
-  if (parts.files.length === 0) {
     // With no readable part, an empty part of the schema gives the tables their columns.
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE allf AS
-       SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${valid}`,
+       SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${VALID_ROW}`,
       { file: await emptyPart(), tenant },
     );
-  }
+  };
+  const read = await readSkippingDamaged(connection, dataRoot, found.files, readAll);
+  const parts = { files: read.files, skipped: [...found.skipped, ...read.skipped] };
   const manifests = await readTenantManifests(dataRoot, tenant);
   if (manifests.manifests.length > 0) {
     await connection.run(

@@ -89,6 +89,10 @@ export async function listParts(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** Rows without the ids and status every finding has are not findings, whatever file holds them. */
+export const VALID_ROW = `tenant_id = $tenant AND fingerprint IS NOT NULL AND finding_id IS NOT NULL AND run_id IS NOT NULL
+       AND run_ts IS NOT NULL AND status IN ('pass', 'fail', 'info', 'unknown')`;
+
 export const DAMAGED_PAGES = 'damaged: its footer reads, but its data pages do not';
 
 /**
@@ -123,6 +127,28 @@ export async function readableValues(
     else skipped.push({ path: relative(root, file), reason });
   }
   return { files: readable, skipped };
+}
+
+/**
+ * Runs `read` on the parts. A part whose footer is intact but whose data pages are damaged fails only then:
+ * the parts are read value by value to find it, and `read` runs again on the others (even none). Returns what
+ * was read and what was skipped; an error that no damaged part explains is thrown.
+ */
+export async function readSkippingDamaged(
+  connection: DuckDBConnection,
+  root: string,
+  files: readonly string[],
+  read: (files: readonly string[]) => Promise<unknown>,
+): Promise<TenantParts> {
+  try {
+    await read(files);
+    return { files, skipped: [] };
+  } catch (error) {
+    const checked = await readableValues(connection, root, files);
+    if (checked.skipped.length === 0) throw error;
+    await read(checked.files);
+    return checked;
+  }
 }
 
 /** The tenant's readable parts under `tenantDir`, and the skipped ones with why (paths relative to `root`). */

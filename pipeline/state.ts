@@ -22,7 +22,7 @@ import { loadHistory } from './history.ts';
 import { utcDate } from '../contracts/time.ts';
 import { normaliseTenant, tenantDir } from './layout.ts';
 import { listManifestFiles, parseManifest, type RunManifest } from './manifest.ts';
-import { checkParts, listParts, readableValues, type SkippedFile } from './parts.ts';
+import { checkParts, listParts, readSkippingDamaged, VALID_ROW, type SkippedFile } from './parts.ts';
 import { runSummary, type RunSummary } from './runs_export.ts';
 
 export const STATE_VERSION = 1;
@@ -55,10 +55,6 @@ export interface StateMeta {
   /** The state's Parquet file in the tenant's state folder (a new name at every write: the meta commits it). */
   readonly file?: string;
 }
-
-/** Rows without the ids and status every finding has are not findings, whatever file holds them. */
-export const VALID_ROW = `tenant_id = $tenant AND fingerprint IS NOT NULL AND finding_id IS NOT NULL AND run_id IS NOT NULL
-       AND run_ts IS NOT NULL AND status IN ('pass', 'fail', 'info', 'unknown')`;
 
 /** The latest occurrence of each fingerprint in `source` (same order as everywhere: newest run, then ingest). */
 const latestOf = (source: string) =>
@@ -375,15 +371,7 @@ export async function refreshState(
       run.parts.map((part) => join(dataRoot, part)),
     );
     skipped.push(...parts.skipped);
-    try {
-      await fold(parts.files);
-    } catch (error) {
-      // A part with an intact footer and damaged pages fails only when read: skip it, fold the rest.
-      const values = await readableValues(connection, dataRoot, parts.files);
-      if (values.skipped.length === 0) throw error;
-      skipped.push(...values.skipped);
-      await fold(values.files);
-    }
+    skipped.push(...(await readSkippingDamaged(connection, dataRoot, parts.files, fold)).skipped);
     const day = utcDate(new Date(run.run_ts));
     const next = fresh[index + 1];
     if (!next || utcDate(new Date(next.run_ts)) !== day) await options.onDay?.(day);
