@@ -18,7 +18,7 @@ import { CliError, EXIT } from './errors.ts';
 const TRANSFERS = 8;
 
 /** Where a dataset's sibling folder `name` is: beside a local folder, beside an S3 prefix; none at a bucket root. */
-export function besideDataset(data: string, name: string): string | undefined {
+function besideDataset(data: string, name: string): string | undefined {
   const location = parseLocation(data);
   if (location.kind === 'local') return join(location.path, '..', name);
   if (!location.prefix) return undefined;
@@ -26,7 +26,7 @@ export function besideDataset(data: string, name: string): string | undefined {
   return `s3://${location.bucket}/${parent ? `${parent}/` : ''}${name}`;
 }
 
-export function locate(value: string, flag: string): Location {
+function locate(value: string, flag: string): Location {
   try {
     return parseLocation(value);
   } catch (error) {
@@ -34,11 +34,10 @@ export function locate(value: string, flag: string): Location {
   }
 }
 
-/** Copies every key under `prefix` of a store into `local` (same relative paths). */
-export async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
+/** Copies every key under `prefix` of a store into `local` (same relative paths); returns the keys. */
+async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
   const keys = await store.list(prefix);
-  const limit = pLimit(TRANSFERS);
-  await Promise.all(keys.map((key) => limit(() => store.download(key, join(local, ...key.split('/'))))));
+  await onDemand(store, local)(keys);
   return keys;
 }
 
@@ -60,10 +59,17 @@ async function remoteManifests(
   const files = (await store.listStamped(prefix)).filter((f) => !f.key.split('/').pop()!.startsWith('.'));
   const runs = (await readStateMeta(stateRoot, tenant))?.runs ?? [];
   const newestDay = files.at(-1)?.key.split('/')[2];
+  const fetch = onDemand(store, local);
+  await fetch(files.filter((f) => !knownManifest(runs, f, newestDay)).map((f) => f.key));
+  return { files, fetchAll: () => fetch(files.map((f) => f.key)) };
+}
+
+/** Downloads keys of a store into `local` (same relative paths), each at most once, some at a time. */
+function onDemand(store: ObjectStore, local: string): (keys: readonly string[]) => Promise<void> {
   const fetched = new Set<string>();
   const limit = pLimit(TRANSFERS);
-  const fetch = (keys: readonly string[]) =>
-    Promise.all(
+  return async (keys) => {
+    await Promise.all(
       keys
         .filter((key) => !fetched.has(key))
         .map((key) =>
@@ -73,8 +79,7 @@ async function remoteManifests(
           }),
         ),
     );
-  await fetch(files.filter((f) => !knownManifest(runs, f, newestDay)).map((f) => f.key));
-  return { files, fetchAll: () => fetch(files.map((f) => f.key)).then(() => undefined) };
+  };
 }
 
 /** Files under a local folder, as keys relative to `root`. */
@@ -90,7 +95,7 @@ async function localKeys(root: string, dir: string): Promise<string[]> {
  * Makes the store under `prefix` hold what the local folder holds under it: uploads what is new, then removes
  * what is gone. `last` names keys to upload after all others (a commit point).
  */
-export async function mirrorUp(
+async function mirrorUp(
   store: ObjectStore,
   local: string,
   prefix: string,
@@ -188,8 +193,7 @@ export async function tenantCopy(options: {
     const keys = (await store.list(tenantPrefix)).filter((key) => key.endsWith('.parquet'));
     // The tenant's folder exists locally as it does remotely, even before any part is fetched.
     if (keys.length > 0) await makeDirectory(join(dataRoot, ...tenantPrefix.split('/')));
-    const fetched = new Set<string>();
-    const limit = pLimit(TRANSFERS);
+    const fetch = onDemand(store, dataRoot);
     return {
       dataRoot,
       stateRoot,
@@ -200,19 +204,7 @@ export async function tenantCopy(options: {
       ...(manifests ? { remoteManifests: manifests } : {}),
       remoteParts: {
         paths: keys.map((key) => key.split('/').join(sep)),
-        async fetch(paths) {
-          await Promise.all(
-            paths
-              .map((path) => path.split(sep).join('/'))
-              .filter((key) => !fetched.has(key))
-              .map((key) =>
-                limit(async () => {
-                  await store.download(key, join(dataRoot, ...key.split('/')));
-                  fetched.add(key);
-                }),
-              ),
-          );
-        },
+        fetch: (paths) => fetch(paths.map((path) => path.split(sep).join('/'))),
       },
     };
   } catch (error) {

@@ -149,18 +149,12 @@ export function parseManifest(text: string): { manifest: RunManifest } | { reaso
 
 /** Every run manifest of a tenant that reads as one; a damaged one is skipped and named, never fatal. */
 export async function readTenantManifests(dataRoot: string, tenant: string): Promise<ReadManifests> {
-  const root = manifestDir(dataRoot, tenant);
   const manifests: { path: string; manifest: RunManifest }[] = [];
   const skipped: { path: string; reason: string }[] = [];
-  const dates = await readdir(root).catch(() => [] as string[]);
-  for (const date of dates.filter((name) => name.startsWith('run_date=')).sort()) {
-    const files = await readdir(join(root, date)).catch(() => [] as string[]);
-    for (const file of files.filter((name) => name.endsWith('.json')).sort()) {
-      const path = join(root, date, file);
-      const parsed = parseManifest(await readFile(path, 'utf8').catch(() => ''));
-      if ('manifest' in parsed) manifests.push({ path, manifest: parsed.manifest });
-      else skipped.push({ path: relative(dataRoot, path), reason: parsed.reason });
-    }
+  for (const { path } of await listManifestFiles(dataRoot, tenant)) {
+    const parsed = parseManifest(await readFile(path, 'utf8').catch(() => ''));
+    if ('manifest' in parsed) manifests.push({ path, manifest: parsed.manifest });
+    else skipped.push({ path: relative(dataRoot, path), reason: parsed.reason });
   }
   return { manifests, skipped };
 }
