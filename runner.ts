@@ -15,7 +15,7 @@ import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
-import { CliError, EXIT, ioErrorMessage } from './cli/errors.ts';
+import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
@@ -197,8 +197,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
     throw new CliError(`--page-size ${pageSize}: a whole number from 1 to 1000`, EXIT.usage);
   }
-  const homeRegion =
-    regions[0] ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const homeRegion = regions[0] ?? defaultRegion();
   // Compact ISO time: run ids name manifest files, so no colons.
   const runId =
     args['run-id'] ??
@@ -471,8 +470,23 @@ async function datasetStore(data: string, effects: RunnerEffects): Promise<Objec
   if (location.kind === 'local') return new LocalStore(location.path);
   await loadAws();
   const { S3Store } = await import('./cli/s3_store.ts');
-  const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const home = defaultRegion();
   return new S3Store(effects.awsServices(home).services.s3(home), location.bucket, location.prefix);
+}
+
+/** Where the tenant state and the KPI gold tables are kept: for a run and for an export. */
+function stateOptions<T>(cli: Argv<T>) {
+  return cli
+    .option('state-data', {
+      type: 'string',
+      describe:
+        'Where the tenant state is kept: a directory or s3://… (default: finops_state beside the dataset)',
+    })
+    .option('gold-data', {
+      type: 'string',
+      describe:
+        'Where the KPI gold tables are kept: a directory or s3://… (default: finops_kpi_gold beside the dataset)',
+    });
 }
 
 function commonOptions(cli: Argv): Argv {
@@ -497,7 +511,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       '$0',
       'Run the checkers (the default command)',
       (y) =>
-        commonOptions(y)
+        stateOptions(commonOptions(y))
           .option('tenant', {
             type: 'string',
             describe:
@@ -621,16 +635,6 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe:
               'Suppression file (YAML or JSON) for --export; default <out>/tenant_id=<t>/suppressions.yaml',
           })
-          .option('state-data', {
-            type: 'string',
-            describe:
-              'Where the tenant state is kept: a directory or s3://… (default: finops_state beside the dataset)',
-          })
-          .option('gold-data', {
-            type: 'string',
-            describe:
-              'Where the KPI gold tables are kept: a directory or s3://… (default: finops_kpi_gold beside the dataset)',
-          })
           .option('drop-invalid', {
             type: 'boolean',
             default: false,
@@ -648,7 +652,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       'export',
       "Export one tenant's latest findings, with lifecycle and suppressions, as the dashboard JSON files",
       (y) =>
-        commonOptions(y)
+        stateOptions(commonOptions(y))
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to export' })
           .option('data', {
             type: 'string',
@@ -667,16 +671,6 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: true,
             describe:
               'Copy the dashboard (index.html, app.js, app.css) next to the JSON; --no-dashboard to skip',
-          })
-          .option('state-data', {
-            type: 'string',
-            describe:
-              'Where the tenant state is kept: a directory or s3://… (default: finops_state beside the dataset)',
-          })
-          .option('gold-data', {
-            type: 'string',
-            describe:
-              'Where the KPI gold tables are kept: a directory or s3://… (default: finops_kpi_gold beside the dataset)',
           })
           .option('suppressions', {
             type: 'string',

@@ -1,4 +1,7 @@
-/** The one typed CLI error: a sentence for the user and the exit code a scheduler can act on. */
+/**
+ * What the CLI tells a user and a scheduler: the one typed CLI error (a sentence and the exit code), file-system
+ * errors in plain words, and the default region (small, SDK-free: loaded at start-up).
+ */
 export const EXIT = {
   ok: 0,
   failure: 1,
@@ -56,3 +59,7 @@ export function ioErrorMessage(error: unknown): string | undefined {
   const verb = (syscall && IO_VERBS[syscall]) ?? 'use';
   return `cannot ${verb} ${path ?? 'a file'}: ${IO_REASONS[code]}`;
 }
+
+/** The region AWS calls go to when none is given: the SDK's own variables, else us-east-1. */
+export const defaultRegion = (): string =>
+  process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';

@@ -12,7 +12,7 @@ import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export
 import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
-import { EXIT } from './errors.ts';
+import { defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
 import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
@@ -55,7 +55,7 @@ export function exportCommand(args: ExportArgs, effects: ExportEffects): Promise
 async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortSignal): Promise<number> {
   const log = effects.logger?.(args['log-level'] ?? 'info');
   const tenant = normaliseTenant(args.tenant);
-  const home = process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const home = defaultRegion();
   const source = parseLocation(args.data);
   const target = parseLocation(args['out-dir']);
   const temps: string[] = [];
