@@ -287,29 +287,20 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   } else {
     lock = { release: async () => undefined };
   }
-  const stop = new AbortController();
-  const { SECOND_SIGNAL_MS } = await import('./cli/stop.ts');
-  let firstSignal = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    // The same signal relayed again (tsx re-sends it when its child is slow to answer) is not a second one.
-    if (stop.signal.aborted && Date.now() - firstSignal < SECOND_SIGNAL_MS) return;
-    if (stop.signal.aborted) {
+  const { listenForStop } = await import('./cli/stop.ts');
+  const stop = listenForStop(
+    effects.signals,
+    (signal) =>
+      runLog.warn(
+        `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted (again to quit now)`,
+      ),
+    (signal) => {
       // A second signal means now: the default action ends the process; a part being written stays a hidden
       // temporary file that no reader of *.parquet sees, and the manifest still says running.
       runLog.warn(`${signal} again: quitting now`);
-      effects.signals?.off('SIGINT', onSignal);
-      effects.signals?.off('SIGTERM', onSignal);
       if (effects.signals === process) process.kill(process.pid, signal);
-      return;
-    }
-    runLog.warn(
-      `${signal}: stopping after the findings in hand; they are written and the run is marked interrupted (again to quit now)`,
-    );
-    firstSignal = Date.now();
-    stop.abort();
-  };
-  effects.signals?.on('SIGINT', onSignal);
-  effects.signals?.on('SIGTERM', onSignal);
+    },
+  );
   const progress = createProgress(
     args.progress ?? Boolean(process.stderr.isTTY && args['log-level'] !== 'silent'),
   );
@@ -333,8 +324,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     });
   } finally {
     progress.stop();
-    effects.signals?.off('SIGINT', onSignal);
-    effects.signals?.off('SIGTERM', onSignal);
+    stop.off();
     await destination.close();
     await lock.release();
   }

@@ -9,27 +9,28 @@ import { CliError, EXIT } from './errors.ts';
 /** A signal this soon after the first is the same one, relayed; a person pressing Ctrl-C again takes longer. */
 export const SECOND_SIGNAL_MS = 250;
 
-export async function stoppable<T>(
+/**
+ * Listens for SIGINT/SIGTERM on `signals`: the first calls `onFirst` and aborts the returned signal; a second
+ * one (not the first relayed again: tsx re-sends it after 30 ms when its child is slow to answer) stops
+ * listening and calls `onSecond`. `off` stops listening.
+ */
+export function listenForStop(
   signals: NodeJS.EventEmitter | undefined,
-  what: string,
-  work: (signal: AbortSignal) => Promise<T>,
-  left = 'nothing was published; what was there before is unchanged',
-): Promise<T> {
+  onFirst: (name: NodeJS.Signals) => void,
+  onSecond: (name: NodeJS.Signals) => void,
+): { signal: AbortSignal; off(): void } {
   const stop = new AbortController();
   let first = 0;
   const onSignal = (name: NodeJS.Signals) => {
-    // The same Ctrl-C relayed again (tsx re-sends it after 30 ms when its child is slow to answer) is not a
-    // second press.
-    if (stop.signal.aborted && Date.now() - first < SECOND_SIGNAL_MS) return;
-    if (stop.signal.aborted) {
-      off();
-      // A DuckDB query may still be winding down, and a normal exit would wait for it.
-      if (signals === process) process.kill(process.pid, 'SIGKILL');
+    if (!stop.signal.aborted) {
+      onFirst(name);
+      first = Date.now();
+      stop.abort();
       return;
     }
-    process.stderr.write(`${name}: stopping the ${what} (again to quit now)\n`);
-    first = Date.now();
-    stop.abort();
+    if (Date.now() - first < SECOND_SIGNAL_MS) return;
+    off();
+    onSecond(name);
   };
   const off = () => {
     signals?.off('SIGINT', onSignal);
@@ -37,6 +38,23 @@ export async function stoppable<T>(
   };
   signals?.on('SIGINT', onSignal);
   signals?.on('SIGTERM', onSignal);
+  return { signal: stop.signal, off };
+}
+
+export async function stoppable<T>(
+  signals: NodeJS.EventEmitter | undefined,
+  what: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  left = 'nothing was published; what was there before is unchanged',
+): Promise<T> {
+  const stop = listenForStop(
+    signals,
+    (name) => process.stderr.write(`${name}: stopping the ${what} (again to quit now)\n`),
+    () => {
+      // A DuckDB query may still be winding down, and a normal exit would wait for it.
+      if (signals === process) process.kill(process.pid, 'SIGKILL');
+    },
+  );
   try {
     // Work that finished as the signal came is complete and consistent: its result stands.
     return await work(stop.signal);
@@ -44,6 +62,6 @@ export async function stoppable<T>(
     if (!stop.signal.aborted) throw error;
     throw new CliError(`the ${what} was interrupted: ${left}`, EXIT.failure, { cause: error });
   } finally {
-    off();
+    stop.off();
   }
 }
