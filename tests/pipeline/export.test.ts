@@ -78,6 +78,9 @@ async function buildDataset(): Promise<void> {
   }
 }
 
+/** The export of tenant globex from the built dataset into `out`, at the pinned clock. */
+const exportGlobex = () =>
+  exportTenant({ dataRoot: join(root, 'data'), tenantId: 'globex', outDir: out, now: NOW });
 const readJson = async (name: string) => JSON.parse(await readFile(join(out, name), 'utf8'));
 
 describe('exportTenant', () => {
@@ -152,12 +155,7 @@ describe('exportTenant', () => {
     await writeFile(join(day, 'part-truncated.parquet'), bytes.subarray(0, bytes.length - 100));
     await writeFile(join(day, 'part-empty.parquet'), '');
     await writeFile(join(day, 'part-text.parquet'), 'not parquet at all');
-    const result = await exportTenant({
-      dataRoot: join(root, 'data'),
-      tenantId: 'globex',
-      outDir: out,
-      now: NOW,
-    });
+    const result = await exportGlobex();
     const reason = 'cannot be read as Parquet: empty, truncated or damaged';
     const expected = ['part-empty.parquet', 'part-text.parquet', 'part-truncated.parquet'].map((name) => ({
       path: join('tenant_id=globex', 'run_date=2026-11-22', name),
@@ -172,20 +170,10 @@ describe('exportTenant', () => {
   it('skips a part whose footer reads but whose data pages are damaged', async () => {
     await buildDataset();
     const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
-    const before = await exportTenant({
-      dataRoot: join(root, 'data'),
-      tenantId: 'globex',
-      outDir: out,
-      now: NOW,
-    });
+    const before = await exportGlobex();
     const good = (await readdir(day)).filter((f) => f.endsWith('.parquet'));
     await writeFile(join(day, 'part-pages.parquet'), damagePages(await readFile(join(day, good[0]!))));
-    const after = await exportTenant({
-      dataRoot: join(root, 'data'),
-      tenantId: 'globex',
-      outDir: out,
-      now: NOW,
-    });
+    const after = await exportGlobex();
     expect(after.skipped).toEqual([
       { path: join('tenant_id=globex', 'run_date=2026-11-22', 'part-pages.parquet'), reason: DAMAGED_PAGES },
     ]);
@@ -196,21 +184,11 @@ describe('exportTenant', () => {
   it('skips a valid Parquet file whose columns are not the findings schema', async () => {
     await buildDataset();
     const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
-    const before = await exportTenant({
-      dataRoot: join(root, 'data'),
-      tenantId: 'globex',
-      outDir: out,
-      now: NOW,
-    });
+    const before = await exportGlobex();
     await query(
       `COPY (SELECT 'x' AS status, NULL::VARCHAR AS fingerprint) TO '${join(day, 'part-foreign.parquet')}' (FORMAT parquet)`,
     );
-    const after = await exportTenant({
-      dataRoot: join(root, 'data'),
-      tenantId: 'globex',
-      outDir: out,
-      now: NOW,
-    });
+    const after = await exportGlobex();
     expect(after.findings).toBe(before.findings);
     expect(after.skipped).toHaveLength(1);
     expect(after.skipped[0]!.path).toBe(
