@@ -11,6 +11,7 @@ import { DAMAGED_PAGES } from '../../pipeline/parts.ts';
 import { damagePages } from '../helpers/damage.ts';
 import { query } from '../helpers/duckdb.ts';
 import { DRAFT, RUN, validRecord } from '../helpers/records.ts';
+import { expectSameFiles } from '../helpers/same_files.ts';
 
 const GOLDEN = fileURLToPath(new URL('../golden/export/', import.meta.url));
 const NOW = () => new Date('2026-11-23T06:00:00.000Z');
@@ -88,16 +89,14 @@ describe('exportTenant', () => {
     await buildDataset();
     await exportTenant({ dataRoot: join(root, 'data'), tenantId: 'acme', outDir: out, now: NOW });
     if (process.env.UPDATE_GOLDEN === '1') await cp(out, GOLDEN, { recursive: true });
-    for (const name of [
+    await expectSameFiles(out, GOLDEN, [
       'findings.json',
       'summary.json',
       'top_savings.json',
       'resolved.json',
       'suppressed.json',
       'trends.json',
-    ]) {
-      expect(await readFile(join(out, name), 'utf8'), name).toBe(await readFile(join(GOLDEN, name), 'utf8'));
-    }
+    ]);
   });
 
   it('keeps one row per fingerprint, its latest occurrence, with its lifecycle', async () => {

@@ -16,6 +16,7 @@ import { exportTenant, type ExportOptions } from '../../pipeline/export.ts';
 import { rebuildKpis } from '../../pipeline/kpi.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
 import { query } from '../helpers/duckdb.ts';
+import { expectSameFiles } from '../helpers/same_files.ts';
 
 const GOLDEN = fileURLToPath(new URL('../golden/history/', import.meta.url));
 const DAYS = ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04'];
@@ -208,7 +209,7 @@ describe('finding lifecycle over a multi-day history', () => {
   it('matches the golden exports (clock and ids pinned)', async () => {
     const { outDir } = await exportOn('2026-11-04', 'golden');
     if (process.env.UPDATE_GOLDEN === '1') await cp(outDir, GOLDEN, { recursive: true });
-    for (const name of [
+    await expectSameFiles(outDir, GOLDEN, [
       'findings.json',
       'summary.json',
       'top_savings.json',
@@ -217,11 +218,7 @@ describe('finding lifecycle over a multi-day history', () => {
       'trends.json',
       'runs.json',
       'coverage.json',
-    ]) {
-      expect(await readFile(join(outDir, name), 'utf8'), name).toBe(
-        await readFile(join(GOLDEN, name), 'utf8'),
-      );
-    }
+    ]);
   });
 });
 

@@ -19,6 +19,7 @@ import { exportTenant } from '../../pipeline/export.ts';
 import { maintainTenant } from '../../pipeline/kpi.ts';
 import { refreshState, stateRoot, writeState } from '../../pipeline/state.ts';
 import { META, RUN } from '../helpers/records.ts';
+import { expectSameFiles } from '../helpers/same_files.ts';
 
 const CHECKS = ['aws.test.volumes', 'aws.test.buckets'];
 const ACCOUNTS = ['111111111111', '222222222222'];
@@ -241,17 +242,13 @@ describe('the state kept run by run', () => {
         goldRoot: nowhere,
         saveState: false,
       });
-      for (const name of [
+      await expectSameFiles(fromState, fromHistory, [
         'findings.json',
         'summary.json',
         'top_savings.json',
         'resolved.json',
         'suppressed.json',
-      ]) {
-        expect(await readFile(join(fromState, name), 'utf8'), name).toBe(
-          await readFile(join(fromHistory, name), 'utf8'),
-        );
-      }
+      ]);
       const findings = JSON.parse(await readFile(join(fromState, 'findings.json'), 'utf8')) as {
         lifecycle_status: string | null;
       }[];
