@@ -45,6 +45,12 @@ const args = await yargs(hideBin(process.argv))
   })
   .option('history-days', { type: 'number', default: 90, describe: 'Daily runs of the long history' })
   .option('history-findings', { type: 'number', default: 20_000, describe: 'Findings per daily run' })
+  .option('dashboard', {
+    type: 'boolean',
+    default: false,
+    describe: 'Only the dashboard measurements: export --dashboard-findings, open and re-filter in Chromium',
+  })
+  .option('dashboard-findings', { type: 'number', default: 500_000, describe: 'Findings in the dashboard' })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
   .help()
@@ -68,6 +74,12 @@ emit({
   node: process.version,
   date: new Date().toISOString(),
 });
+if (args.dashboard) {
+  const { dashboardBench } = await import('./dashboard.ts');
+  note(`dashboard: ${args['dashboard-findings']} findings…`);
+  for (const m of await dashboardBench(args['dashboard-findings'])) emit(m);
+  process.exit(0);
+}
 if (args.history) {
   const { historyExport } = await import('./history.ts');
   const runs: Measurement[] = [];

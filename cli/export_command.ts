@@ -4,11 +4,12 @@
  * and only the parts the export reads (the runs its state has not folded yet); a state it advanced goes back.
  * To S3, every file goes up with its content type and a short cache lifetime.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
 import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
+import { PAGES_DIR } from '../pipeline/findings_files.ts';
 import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
@@ -95,19 +96,11 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     if (result.stateSaved) await copy.publish();
     const files = [...result.files];
     if (args.dashboard) files.push(...(await writeDashboard(outDir)));
-    let shown = files;
+    const pages = relative(outDir, result.pages).split(sep).join('/');
+    let shown = [...files, `${result.pages}${sep}`];
     if (target.kind === 's3') {
       const store = s3(target.bucket, target.prefix);
-      shown = await Promise.all(
-        files.map(async (file) => {
-          const name = basename(file);
-          await store.putFile(name, file, {
-            contentType: contentType(name),
-            cacheControl: EXPORT_CACHE_CONTROL,
-          });
-          return `${store.location}/${name}`;
-        }),
-      );
+      shown = await uploadExport(store, outDir, files, pages);
     }
     effects.print(`Exported ${result.findings} finding(s) for tenant ${tenant}:\n  ${shown.join('\n  ')}`);
     if (result.skipped.length > 0) {
@@ -124,6 +117,39 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     for (const dir of temps) await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Puts an export into S3 in the order a reader needs: the pages first, then the files naming them, then the
+ * pages of older exports are deleted. Returns what it put, as s3:// locations.
+ */
+async function uploadExport(
+  store: S3Store,
+  outDir: string,
+  files: readonly string[],
+  pages: string,
+): Promise<string[]> {
+  const put = (key: string, file: string) =>
+    store.putFile(key, file, { contentType: contentType(key), cacheControl: EXPORT_CACHE_CONTROL });
+  const pageFiles = (await readdir(join(outDir, ...pages.split('/')))).sort();
+  for (let start = 0; start < pageFiles.length; start += UPLOAD_BATCH) {
+    await Promise.all(
+      pageFiles
+        .slice(start, start + UPLOAD_BATCH)
+        .map((name) => put(`${pages}/${name}`, join(outDir, ...pages.split('/'), name))),
+    );
+  }
+  const shown = await Promise.all(
+    files.map(async (file) => {
+      await put(basename(file), file);
+      return `${store.location}/${basename(file)}`;
+    }),
+  );
+  const stale = (await store.list(`${PAGES_DIR}/`)).filter((key) => !key.startsWith(`${pages}/`));
+  await store.delete(stale);
+  return [...shown, `${store.location}/${pages}/`];
+}
+
+const UPLOAD_BATCH = 16;
 
 /** A tenant with neither parts nor run manifests in an S3 dataset: the error names the tenants there are. */
 async function assertRemoteTenant(store: ObjectStore, tenant: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * The dashboard export: one tenant's findings dataset → findings.json, summary.json, top_savings.json,
- * resolved.json, suppressed.json, trends.json, and runs.json and coverage.json when run manifests exist. Reads only that tenant's partitions, with every user value
+ * The dashboard export: one tenant's findings dataset → findings.json (with findings_index.json and its
+ * pages, see findings_files.ts), summary.json, top_savings.json, resolved.json, suppressed.json, trends.json,
+ * and runs.json and coverage.json when run manifests exist. Reads only that tenant's partitions, with every user value
  * bound as a parameter, keeps one row per fingerprint (its latest occurrence) with its lifecycle, and applies
  * the tenant's suppressions.
  */
@@ -21,6 +22,13 @@ import { manifestDir } from './manifest.ts';
 import { runsExportFrom } from './runs_export.ts';
 import { stateRoot, type RefreshOptions } from './state.ts';
 import { makeDirectory } from './dirs.ts';
+import {
+  INDEX_COLUMNS,
+  INDEX_FILE,
+  PAGES_DIR,
+  writeFindingFiles,
+  type FindingFiles,
+} from './findings_files.ts';
 
 export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
@@ -57,6 +65,8 @@ export interface ExportOptions {
 
 export interface ExportResult {
   readonly files: readonly string[];
+  /** The folder of findings.json's rows in pages (`<out>/findings/<digest>`), which findings_index.json names. */
+  readonly pages: string;
   readonly findings: number;
   /** Parts that could not be read as findings, skipped (also listed in summary.json). */
   readonly skipped: readonly SkippedFile[];
@@ -132,8 +142,13 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     await makeDirectory(stage);
     const out = (name: string) => join(stage, name);
     const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
+    const list = await writeFindingFiles(
+      connection,
+      stage,
+      `SELECT ${FINDING_ROW} AS row, ${INDEX_COLUMNS} FROM latest ${ORDER}`,
+    );
     const files: string[] = [
-      await writeJsonRows(connection, out('findings.json'), `SELECT ${FINDING_ROW} FROM latest ${ORDER}`),
+      ...list.files,
       await writeJsonRows(
         connection,
         out('top_savings.json'),
@@ -159,7 +174,8 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     }
     options.signal?.throwIfAborted();
     const stateSaved = options.saveState !== false && state.mode !== 'stored' && !state.saveError;
-    return { files: await publish(stage, options.outDir, files), findings, skipped, stateSaved };
+    const published = await publish(stage, options.outDir, files, list.pages);
+    return { ...published, findings, skipped, stateSaved };
   } finally {
     dispose();
     connection.closeSync();
@@ -171,6 +187,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
 /** Every file an export may write: those this export did not write are removed (another tenant's, an older run's). */
 export const EXPORT_FILES = [
   'findings.json',
+  INDEX_FILE,
   'top_savings.json',
   'suppressed.json',
   'resolved.json',
@@ -180,8 +197,22 @@ export const EXPORT_FILES = [
   'coverage.json',
 ] as const;
 
-/** Moves the staged files over the export folder's (each rename atomic) and removes stale ones. */
-async function publish(staging: string, outDir: string, staged: readonly string[]): Promise<string[]> {
+/**
+ * Moves the staged files over the export folder's (each rename atomic) and removes stale ones. The pages go
+ * first and the older exports' pages last, so the index a reader loads always names pages that exist.
+ */
+async function publish(
+  staging: string,
+  outDir: string,
+  staged: readonly string[],
+  pages: FindingFiles['pages'],
+): Promise<{ files: string[]; pages: string }> {
+  const pagesTarget = join(outDir, PAGES_DIR, basename(pages.name));
+  // The same digest: the same rows, already there.
+  if (!(await isDirectory(pagesTarget))) {
+    await makeDirectory(join(outDir, PAGES_DIR));
+    await rename(pages.path, pagesTarget);
+  }
   const published: string[] = [];
   for (const file of staged) {
     const target = join(outDir, basename(file));
@@ -190,9 +221,12 @@ async function publish(staging: string, outDir: string, staged: readonly string[
   }
   const written = new Set(staged.map((file) => basename(file)));
   for (const name of EXPORT_FILES) if (!written.has(name)) await rm(join(outDir, name), { force: true });
+  for (const older of await readdir(join(outDir, PAGES_DIR)))
+    if (older !== basename(pages.name))
+      await rm(join(outDir, PAGES_DIR, older), { recursive: true, force: true });
   await rm(staging, { recursive: true, force: true });
   await removeAbandonedStaging(outDir);
-  return published;
+  return { files: published, pages: pagesTarget };
 }
 
 /** An export killed at once (a second Ctrl-C, SIGKILL) leaves its staging folder: removed after an hour. */

@@ -2,26 +2,26 @@
 import { toCsv } from './csv.ts';
 import { byId, h, replaceChildren } from './dom.ts';
 import { formatMoneyText } from './money.ts';
-import type { Row } from './model.ts';
+import type { FullRows } from './data.ts';
+import type { FindingTable, TableRow } from './table.ts';
 import {
-  applyFilters,
   COLUMNS,
-  distinctValues,
   FILTERS,
   PAGE_SIZES,
-  sortRows,
+  visibleRows,
   type FilterParam,
   type SortKey,
   type ViewState,
 } from './view_state.ts';
 
 export interface FindingsView {
-  /** Shows the rows of a state; returns the filtered rows. */
-  render(state: ViewState): readonly Row[];
+  /** Shows the rows of a state; returns their positions in the table. */
+  render(state: ViewState): Int32Array;
 }
 
 export interface FindingsViewOptions {
-  readonly rows: readonly Row[];
+  readonly table: FindingTable;
+  readonly rows: FullRows;
   readonly tenant: string;
   readonly update: (patch: Partial<ViewState>) => void;
   readonly open: (fingerprint: string) => void;
@@ -30,7 +30,7 @@ export interface FindingsViewOptions {
 const SEARCH_DELAY_MS = 150;
 
 export function findingsView(root: HTMLElement, options: FindingsViewOptions): FindingsView {
-  const { rows, update } = options;
+  const { table, update } = options;
   const selects = new Map<FilterParam, HTMLSelectElement>();
   for (const filter of FILTERS) {
     const select = h(
@@ -41,7 +41,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
         onchange: () => update({ filters: currentFilters(), page: 1 }),
       },
       h('option', { value: '' }, 'All'),
-      ...distinctValues(rows, filter.column).map((value) => h('option', { value }, value)),
+      ...table.distinct(filter.column).map((value) => h('option', { value }, value)),
     );
     selects.set(filter.param, select);
   }
@@ -61,10 +61,14 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       searchTimer = setTimeout(() => update({ q: search.value, page: 1 }), SEARCH_DELAY_MS);
     },
   });
-  let filtered: readonly Row[] = [];
+  let filtered: Int32Array = new Int32Array(0);
   const download = h(
     'button',
-    { type: 'button', id: 'download-csv', onclick: () => downloadCsv(filtered, options.tenant) },
+    {
+      type: 'button',
+      id: 'download-csv',
+      onclick: () => downloadCsv(download, options.rows, filtered, options.tenant),
+    },
     'Download CSV',
   );
   const clear = h(
@@ -119,15 +123,15 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       for (const [param, select] of selects) select.value = state.filters[param] ?? '';
       if (document.activeElement !== search) search.value = state.q;
       pageSize.value = String(state.size);
-      filtered = sortRows(applyFilters(rows, state), state.sort, state.dir);
+      filtered = visibleRows(table, state);
       const pages = Math.max(1, Math.ceil(filtered.length / state.size));
       const page = Math.min(state.page, pages);
       const start = (page - 1) * state.size;
-      const visible = filtered.slice(start, start + state.size);
+      const visible = Array.from(filtered.subarray(start, start + state.size), (i) => table.row(i));
       byId('findings-count').textContent =
-        filtered.length === rows.length
-          ? `${rows.length} findings`
-          : `${filtered.length} of ${rows.length} findings match`;
+        filtered.length === table.length
+          ? `${table.length} findings`
+          : `${filtered.length} of ${table.length} findings match`;
       renderHead(state);
       replaceChildren(byId('findings-body'), ...visible.map((row) => renderRow(row)));
       if (visible.length === 0)
@@ -180,14 +184,14 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
     );
   }
 
-  function renderRow(row: Row): HTMLTableRowElement {
+  function renderRow(row: TableRow): HTMLTableRowElement {
     return h(
       'tr',
       { 'data-fingerprint': row.fingerprint },
-      h('td', {}, h('span', { class: `badge severity-${row.severity_level}` }, row.severity_level)),
-      h('td', {}, h('span', { class: `badge status-${row.status}` }, row.status)),
+      h('td', {}, h('span', { class: `badge severity-${row.severity_level}` }, row.severity_level ?? '')),
+      h('td', {}, h('span', { class: `badge status-${row.status}` }, row.status ?? '')),
       h('td', {}, row.lifecycle_status ?? ''),
-      h('td', { title: row.check_id }, row.check_name ?? row.check_id),
+      h('td', { title: row.check_id ?? undefined }, row.check_name ?? row.check_id),
       h(
         'td',
         {},
@@ -197,16 +201,38 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
           row.resource_id || row.title || row.fingerprint.slice(0, 12),
         ),
       ),
-      h('td', {}, row.account_id),
+      h('td', {}, row.account_id ?? ''),
       h('td', {}, row.region ?? ''),
-      h('td', {}, row.service),
+      h('td', {}, row.service ?? ''),
       h('td', { class: 'num' }, formatMoneyText(row.est_monthly_savings)),
       h('td', { class: 'num' }, row.days_open ?? ''),
     );
   }
 }
 
-function downloadCsv(rows: readonly Row[], tenant: string): void {
+/** Fetches the full rows of the filtered findings (page by page, the button showing how far), then saves them. */
+async function downloadCsv(
+  button: HTMLButtonElement,
+  source: FullRows,
+  positions: Int32Array,
+  tenant: string,
+): Promise<void> {
+  if (button.disabled) return;
+  const label = button.textContent;
+  button.disabled = true;
+  let rows;
+  try {
+    rows = await source.many(positions, (done) => {
+      button.textContent = `Preparing CSV… ${Math.round(done * 100)}%`;
+    });
+  } catch (error) {
+    button.textContent = 'CSV failed: reload';
+    button.title = error instanceof Error ? error.message : String(error);
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  button.textContent = label;
   const url = URL.createObjectURL(new Blob([toCsv(rows)], { type: 'text/csv;charset=utf-8' }));
   const link = h('a', { href: url, download: `findings-${tenant}.csv` });
   document.body.append(link);

@@ -3,7 +3,7 @@ import { loadData, type DashboardData } from './data.ts';
 import { showDetail } from './detail.ts';
 import { byId, h, replaceChildren } from './dom.ts';
 import { findingsView } from './findings_view.ts';
-import { prepareRows, type FindingRow } from './model.ts';
+import type { FindingRow } from './model.ts';
 import { charts, headline, runsSection, topSavings } from './overview.ts';
 import { stateFromQuery, stateToQuery, type ViewState } from './view_state.ts';
 
@@ -15,9 +15,8 @@ async function start(): Promise<void> {
     showError(error instanceof Error ? error.message : String(error));
     return;
   }
-  const rows = prepareRows(data.findings);
-  const byFingerprint = new Map<string, FindingRow>();
-  for (const row of [...data.topSavings, ...rows]) byFingerprint.set(row.fingerprint, row);
+  const { table } = data;
+  const topRows = new Map(data.topSavings.map((row) => [row.fingerprint, row]));
 
   document.title = `FinOps findings · ${data.summary.tenant_id}`;
   byId('tenant').textContent = data.summary.tenant_id;
@@ -29,7 +28,7 @@ async function start(): Promise<void> {
   );
   const runs = runsSection(data);
   if (runs) byId('top').after(runs);
-  if (data.findings.length === 0)
+  if (table.length === 0)
     byId('overview').append(
       h('p', { class: 'notice' }, 'This export has no findings yet: run the checkers, then export again.'),
     );
@@ -40,7 +39,8 @@ async function start(): Promise<void> {
     if (state.finding) update({ finding: '' });
   });
   const view = findingsView(byId('findings'), {
-    rows,
+    table,
+    rows: data.rows,
     tenant: data.summary.tenant_id,
     update,
     open: (fingerprint) => update({ finding: fingerprint }),
@@ -55,7 +55,23 @@ async function start(): Promise<void> {
 
   function render(): void {
     view.render(state);
-    const row = state.finding ? byFingerprint.get(state.finding) : undefined;
+    void renderDetail(state.finding);
+  }
+
+  /** The open finding's full row: from the top savings, or fetched from its page of the export. */
+  async function renderDetail(fingerprint: string): Promise<void> {
+    let row: FindingRow | undefined = topRows.get(fingerprint);
+    if (!row && fingerprint) {
+      const position = table.indexOf(fingerprint);
+      row =
+        position < 0
+          ? undefined
+          : await data.rows.get(position).catch((error: unknown) => {
+              showError(error instanceof Error ? error.message : String(error));
+              return undefined;
+            });
+    }
+    if (state.finding !== fingerprint) return; // another finding was opened meanwhile
     if (row) showDetail(dialog, row, () => dialog.close());
     else if (dialog.open) dialog.close();
   }
@@ -66,8 +82,10 @@ async function start(): Promise<void> {
   });
   render();
   // Charts last: the table is usable while Chart.js lays out.
-  byId('charts').append(charts(data, rows));
+  byId('charts').append(charts(data));
   document.body.dataset['ready'] = 'true';
+  // The search text of every finding, built while the reader looks at the page rather than at the first search.
+  setTimeout(() => table.prepareSearch(), 0);
 }
 
 function showError(message: string): void {

@@ -1,6 +1,4 @@
 /** The shapes of the exported JSON files, and the derived values the page computes once at load. */
-import { parseMoney, sumMoney } from './money.ts';
-
 export interface Link {
   readonly label: string | null;
   readonly url: string;
@@ -103,51 +101,14 @@ export interface CoverageFile {
   readonly account_errors?: readonly { account_id: string; error: string }[];
 }
 
-/** A finding row plus what filtering and sorting need, computed once. */
-export interface Row extends FindingRow {
-  readonly savings: bigint | null;
-  /** Lower-cased resource id, ARN, title and tags ("key=value") for the free-text search. */
-  readonly haystack: string;
-}
-
-export function prepareRows(rows: readonly FindingRow[]): Row[] {
-  return rows.map((row) => ({
-    ...row,
-    savings: parseMoney(row.est_monthly_savings),
-    haystack: [
-      row.resource_id,
-      row.resource_arn,
-      row.title,
-      ...Object.entries(row.tags ?? {}).map(([key, value]) => `${key}=${value}`),
-    ]
-      .filter(Boolean)
-      .join('\n')
-      .toLowerCase(),
-  }));
-}
-
 /** Failing, open (not resolved, not suppressed): the findings whose savings count in the totals. */
-export const isOpenFailing = (row: FindingRow): boolean =>
-  row.status === 'fail' && row.lifecycle_status === 'open';
+export const isOpenFailing = (row: {
+  readonly status: string | null;
+  readonly lifecycle_status: string | null;
+}): boolean => row.status === 'fail' && row.lifecycle_status === 'open';
 
 export interface Group {
   readonly key: string;
   readonly savings: bigint;
   readonly findings: number;
-}
-
-/** Open failing savings grouped by a column, largest first. */
-export function savingsBy(rows: readonly Row[], key: (row: Row) => string | null): Group[] {
-  const groups = new Map<string, { savings: bigint[]; findings: number }>();
-  for (const row of rows) {
-    if (!isOpenFailing(row)) continue;
-    const name = key(row) || '(none)';
-    const group = groups.get(name) ?? { savings: [], findings: 0 };
-    group.savings.push(row.savings ?? 0n);
-    group.findings += 1;
-    groups.set(name, group);
-  }
-  return [...groups.entries()]
-    .map(([name, group]) => ({ key: name, savings: sumMoney(group.savings), findings: group.findings }))
-    .sort((a, b) => (b.savings > a.savings ? 1 : b.savings < a.savings ? -1 : a.key.localeCompare(b.key)));
 }

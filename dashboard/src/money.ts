@@ -18,6 +18,35 @@ export function parseMoney(text: string | null | undefined): bigint | null {
   return sign ? -micros : micros;
 }
 
+/**
+ * A running exact total of decimal strings, in micro-units: kept as a number while that is exact (values
+ * under a billion, totals under 2^53 micro-units), as BigInt beyond; parsing BigInt for every value of a
+ * 500,000-finding export costs a third of a second. Null and malformed text count as zero.
+ */
+export class MoneySum {
+  private small = 0;
+  private big = 0n;
+
+  /** `micros`: `smallMicros(text)`, when the caller keeps it from one total to the next. */
+  add(text: string | null | undefined, micros = smallMicros(text)): void {
+    if (micros !== undefined && Number.isSafeInteger(this.small + micros)) this.small += micros;
+    else this.big += parseMoney(text) ?? 0n;
+  }
+
+  get total(): bigint {
+    return BigInt(this.small) + this.big;
+  }
+}
+
+/** Under a billion with at most 6 decimals: the nearest double times 10^6, rounded, is the exact integer. */
+const SMALL_MONEY = /^-?\d{1,9}(\.\d{1,6})?$/;
+
+/** A decimal string in micro-units as a number when that is exact; undefined when it needs BigInt. */
+export function smallMicros(text: string | null | undefined): number | undefined {
+  if (text === null || text === undefined) return 0;
+  return SMALL_MONEY.test(text) ? Math.round(Number(text) * 1_000_000) : undefined;
+}
+
 export function sumMoney(values: Iterable<bigint | null>): bigint {
   let total = 0n;
   for (const value of values) if (value !== null) total += value;

@@ -3,7 +3,8 @@ import { savingsChart, severityStatusChart, trendChart } from './charts.ts';
 import type { DashboardData } from './data.ts';
 import { formatTs, h } from './dom.ts';
 import { formatMoneyText } from './money.ts';
-import { savingsBy, type FindingRow, type Row } from './model.ts';
+import type { FindingRow } from './model.ts';
+import type { DictionaryColumn } from './findings_index.ts';
 
 export function headline(data: DashboardData): HTMLElement {
   const { summary } = data;
@@ -50,18 +51,18 @@ export function headline(data: DashboardData): HTMLElement {
   );
 }
 
-const SAVINGS_BREAKDOWNS: readonly (readonly [string, (row: Row) => string | null])[] = [
-  ['Savings by check', (row) => row.check_id],
-  ['Savings by service', (row) => row.service],
-  ['Savings by account', (row) => row.account_id],
-  ['Savings by region', (row) => row.region],
+const SAVINGS_BREAKDOWNS: readonly (readonly [string, DictionaryColumn])[] = [
+  ['Savings by check', 'check_id'],
+  ['Savings by service', 'service'],
+  ['Savings by account', 'account_id'],
+  ['Savings by region', 'region'],
 ];
 
-export function charts(data: DashboardData, rows: readonly Row[]): HTMLElement {
+export function charts(data: DashboardData): HTMLElement {
   return h(
     'div',
     { class: 'charts' },
-    ...SAVINGS_BREAKDOWNS.map(([title, key]) => savingsChart(title, savingsBy(rows, key))),
+    ...SAVINGS_BREAKDOWNS.map(([title, column]) => savingsChart(title, data.table.savingsBy(column))),
     severityStatusChart(data.summary),
     data.trends && data.trends.days.length > 0 ? trendChart(data.trends) : null,
   );

@@ -2,7 +2,8 @@
  * What the findings table shows — filters, search, sort, page, the open finding — and its round trip
  * through the URL's query string, so a filtered view can be shared as a link.
  */
-import type { Row } from './model.ts';
+import type { DictionaryColumn } from './findings_index.ts';
+import type { FindingTable, SortColumn } from './table.ts';
 
 /** Filterable columns and the short query-string names they travel under. */
 export const FILTERS = [
@@ -13,7 +14,7 @@ export const FILTERS = [
   { param: 'account', column: 'account_id', label: 'Account' },
   { param: 'region', column: 'region', label: 'Region' },
   { param: 'service', column: 'service', label: 'Service' },
-] as const satisfies readonly { param: string; column: keyof Row; label: string }[];
+] as const satisfies readonly { param: string; column: DictionaryColumn; label: string }[];
 
 export type FilterParam = (typeof FILTERS)[number]['param'];
 
@@ -28,7 +29,7 @@ export const COLUMNS = [
   { key: 'service', label: 'Service' },
   { key: 'savings', label: 'Monthly savings' },
   { key: 'days_open', label: 'Days open' },
-] as const;
+] as const satisfies readonly { key: SortColumn; label: string }[];
 
 export type SortKey = (typeof COLUMNS)[number]['key'];
 export const PAGE_SIZES = [25, 50, 100, 250] as const;
@@ -96,61 +97,23 @@ export function stateToQuery(state: ViewState): string {
   return query ? `?${query}` : '';
 }
 
-/** Rows matching every filter and every word of the search (in resource id, ARN, title or tags). */
-export function applyFilters(rows: readonly Row[], state: ViewState): Row[] {
-  const active = FILTERS.flatMap(({ param, column }) => {
+/**
+ * Positions of the findings matching every filter and every word of the search (in resource id, title or
+ * tags; a pasted ARN searches for its resource id), ordered by the state's sort column (ties, and no sort,
+ * keep the export's order).
+ */
+export function visibleRows(table: FindingTable, state: ViewState): Int32Array {
+  const equals = FILTERS.flatMap(({ param, column }) => {
     const value = state.filters[param];
     return value ? [{ column, value }] : [];
   });
-  const words = state.q.toLowerCase().split(/\s+/).filter(Boolean);
-  return rows.filter(
-    (row) =>
-      active.every(({ column, value }) => (row[column] ?? '') === value) &&
-      words.every((word) => row.haystack.includes(word)),
-  );
+  const words = state.q.toLowerCase().split(/\s+/).filter(Boolean).map(arnResource);
+  return table.sort(table.filter(equals, words), state.sort, state.dir);
 }
 
-const SEVERITY_RANK: Readonly<Record<string, number>> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-const sortValue: Record<SortKey, (row: Row) => string | number | bigint> = {
-  severity: (row) => SEVERITY_RANK[row.severity_level] ?? -1,
-  status: (row) => row.status,
-  lifecycle: (row) => row.lifecycle_status ?? '',
-  check: (row) => row.check_id,
-  resource: (row) => row.resource_id ?? '',
-  account: (row) => row.account_id,
-  region: (row) => row.region ?? '',
-  service: (row) => row.service,
-  savings: (row) => row.savings ?? -1n,
-  days_open: (row) => row.days_open ?? -1,
-};
-
-/** A stable sort by one column; ties keep the export's order. */
-export function sortRows(rows: readonly Row[], sort: SortKey | '', dir: 'asc' | 'desc'): readonly Row[] {
-  if (!sort) return rows;
-  const value = sortValue[sort];
-  const sign = dir === 'asc' ? 1 : -1;
-  const keyed = rows.map((row, index) => ({ row, index, key: value(row) }));
-  keyed.sort((a, b) => {
-    const order =
-      typeof a.key === 'string' && typeof b.key === 'string'
-        ? a.key.localeCompare(b.key)
-        : a.key < b.key
-          ? -1
-          : a.key > b.key
-            ? 1
-            : 0;
-    return order * sign || a.index - b.index;
-  });
-  return keyed.map(({ row }) => row);
-}
-
-/** The distinct values of a column, for a filter's options. */
-export function distinctValues(rows: readonly Row[], column: keyof Row): string[] {
-  const values = new Set<string>();
-  for (const row of rows) {
-    const value = row[column];
-    if (typeof value === 'string' && value) values.add(value);
-  }
-  return [...values].sort();
+/** "arn:aws:ec2:us-east-1:123456789012:volume/vol-1" → "vol-1": the index keeps resource ids, not ARNs. */
+function arnResource(word: string): string {
+  if (!/^arn:[^:]*:[^:]*:[^:]*:[^:]*:./.test(word)) return word;
+  const resource = word.split(':').slice(5).join(':');
+  return resource.slice(Math.max(resource.lastIndexOf('/'), resource.lastIndexOf(':')) + 1) || word;
 }

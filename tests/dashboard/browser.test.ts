@@ -4,7 +4,7 @@
  * Screenshots and timings go to test-artifacts/dashboard/.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -237,6 +237,27 @@ describe('the dashboard on a laptop screen and on paper', () => {
 });
 
 describe('the dashboard with a missing or broken export', () => {
+  it('shows an export from before findings_index.json from findings.json alone', async () => {
+    const older = await mkdtemp(join(tmpdir(), 'dashboard-older-'));
+    await cp(exportDir, older, { recursive: true });
+    await rm(join(older, 'findings_index.json'));
+    await rm(join(older, 'findings'), { recursive: true });
+    const bare = await serveDashboard({ dir: older });
+    try {
+      const last = findings[findings.length - 1]!;
+      const page = await browser.newPage();
+      await page.goto(`${bare.url}?finding=${last.fingerprint}`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.textContent('#findings-count')).toBe(`${findings.length} findings`);
+      await page.locator('dialog#detail[open]').waitFor();
+      expect(await page.locator('dialog#detail').textContent()).toContain(last.fingerprint);
+      await page.close();
+    } finally {
+      await bare.close();
+      await rm(older, { recursive: true, force: true });
+    }
+  });
+
   it('says which file is missing instead of a blank page', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'dashboard-empty-'));
     const bare = await serveDashboard({ dir: empty });

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleFinding } from '../../contracts/assemble.ts';
@@ -40,6 +41,7 @@ interface Row {
   check_id: string;
   tags: Record<string, string>;
   resource_id: string;
+  resource_arn: string;
   est_monthly_savings: string | null;
 }
 
@@ -141,6 +143,8 @@ describe('the dashboard with 50,000 findings', () => {
   it('loads, filters, searches and sorts them, showing exactly the matching rows', async () => {
     expect(findings.length).toBe(FINDINGS);
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const fetched: string[] = [];
+    page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
     const loadStart = Date.now();
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
@@ -172,6 +176,21 @@ describe('the dashboard with 50,000 findings', () => {
       `${searched.length} of ${FINDINGS} findings match`,
     );
 
+    // The CSV holds the full rows of exactly the searched findings, fetched from the pages they are on.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+    const csv: Record<string, string>[] = parse(await readFile((await download.path())!, 'utf8'), {
+      columns: true,
+    });
+    expect(csv.map((line) => [line['fingerprint'], line['resource_arn'], line['tags']])).toEqual(
+      searched.map((row) => [
+        row.fingerprint,
+        row.resource_arn,
+        Object.entries(row.tags)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(';'),
+      ]),
+    );
+
     const sortStart = Date.now();
     await page.click('button.sort[data-sort="savings"]');
     await page.waitForFunction(() => location.search.includes('sort=savings'));
@@ -196,6 +215,18 @@ describe('the dashboard with 50,000 findings', () => {
     );
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'large-filtered.png') });
+
+    // A finding on the last page opens from its link: its page is fetched, not findings.json.
+    const last = findings[findings.length - 1]!;
+    await page.goto(`${server.url}?finding=${last.fingerprint}`);
+    const dialog = page.locator('dialog#detail[open]');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain(last.resource_arn);
+    const pages = fetched.filter((path) => /^\/findings\/[0-9a-f]{16}\/\d{5}\.json$/.test(path));
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages).toContain(`/findings/${pages[0]!.split('/')[2]}/00049.json`);
+    expect(fetched).toContain('/findings_index.json');
+    expect(fetched).not.toContain('/findings.json');
     await page.close();
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMoney, formatMoneyText, parseMoney, sumMoney } from '../../dashboard/src/money.ts';
+import { random } from '../../bench/findings.ts';
+import { formatMoney, formatMoneyText, MoneySum, parseMoney, sumMoney } from '../../dashboard/src/money.ts';
 
 describe('dashboard money', () => {
   it.each([
@@ -39,4 +40,32 @@ describe('dashboard money', () => {
     expect(formatMoneyText(null)).toBe('—');
     expect(formatMoneyText('285.000000')).toBe('$285.00');
   });
+
+  it('keeps a running total exact, as numbers while they are exact and as BigInt beyond (200 seeds)', () => {
+    let beyond = 0;
+    for (let seed = 1; seed <= 200; seed += 1) {
+      const next = random(seed);
+      const texts = Array.from({ length: 1 + Math.floor(next() * 400) }, () => {
+        const whole = String(Math.floor(next() * 10 ** Math.floor(next() * 14)));
+        const fraction = String(Math.floor(next() * 1e6))
+          .padStart(6, '0')
+          .slice(0, Math.floor(next() * 7));
+        const roll = next();
+        if (roll < 0.05) return null;
+        if (roll < 0.08) return pickOdd(next);
+        return `${next() < 0.1 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+      });
+      const sum = new MoneySum();
+      for (const text of texts) sum.add(text);
+      const expected = sumMoney(texts.map((text) => parseMoney(text)));
+      if (expected > BigInt(Number.MAX_SAFE_INTEGER)) beyond += 1;
+      expect(sum.total, JSON.stringify({ seed })).toBe(expected);
+    }
+    expect(beyond).toBeGreaterThan(10);
+  });
 });
+
+function pickOdd(next: () => number): string {
+  const odd = ['', 'abc', '1e3', '1.0000001', ' 12.5 ', '0.1', '999999999.999999', '1000000000.000001'];
+  return odd[Math.floor(next() * odd.length)]!;
+}

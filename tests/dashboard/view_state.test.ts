@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { toCsv } from '../../dashboard/src/csv.ts';
-import { prepareRows, savingsBy, type FindingRow } from '../../dashboard/src/model.ts';
+import { IndexBuilder, isFindingIndex } from '../../dashboard/src/findings_index.ts';
+import type { FindingRow } from '../../dashboard/src/model.ts';
+import { parseMoney } from '../../dashboard/src/money.ts';
+import { FindingTable, indexRow, SEVERITY_RANK } from '../../dashboard/src/table.ts';
 import {
-  applyFilters,
   EMPTY_STATE,
-  sortRows,
+  FILTERS,
   stateFromQuery,
   stateToQuery,
+  visibleRows,
+  type SortKey,
   type ViewState,
 } from '../../dashboard/src/view_state.ts';
+import { random } from '../../bench/findings.ts';
 
 function row(overrides: Partial<FindingRow>): FindingRow {
   return {
@@ -55,7 +60,7 @@ function row(overrides: Partial<FindingRow>): FindingRow {
   };
 }
 
-const ROWS = prepareRows([
+const TABLE = FindingTable.fromRows([
   row({
     fingerprint: 'a',
     resource_id: 'vol-a',
@@ -84,8 +89,9 @@ const ROWS = prepareRows([
     severity_level: 'high',
   }),
 ]);
-const fingerprints = (rows: readonly { fingerprint: string }[]) => rows.map((r) => r.fingerprint);
 const state = (patch: Partial<ViewState>): ViewState => ({ ...EMPTY_STATE, ...patch });
+const shown = (table: FindingTable, patch: Partial<ViewState>) =>
+  Array.from(visibleRows(table, state(patch)), (i) => table.row(i).fingerprint);
 
 describe('the findings table state', () => {
   it('round-trips through the query string, leaving defaults out', () => {
@@ -111,32 +117,152 @@ describe('the findings table state', () => {
   });
 
   it('keeps rows matching every filter', () => {
-    expect(fingerprints(applyFilters(ROWS, state({ filters: { region: 'eu-west-1' } })))).toEqual(['b', 'e']);
-    expect(
-      fingerprints(applyFilters(ROWS, state({ filters: { region: 'eu-west-1', severity: 'high' } }))),
-    ).toEqual(['e']);
-    expect(
-      fingerprints(applyFilters(ROWS, state({ filters: { service: 'AmazonRDS', status: 'fail' } }))),
-    ).toEqual([]);
+    expect(shown(TABLE, { filters: { region: 'eu-west-1' } })).toEqual(['b', 'e']);
+    expect(shown(TABLE, { filters: { region: 'eu-west-1', severity: 'high' } })).toEqual(['e']);
+    expect(shown(TABLE, { filters: { service: 'AmazonRDS', status: 'fail' } })).toEqual([]);
+    expect(shown(TABLE, { filters: { check: 'aws.no.such.check' } })).toEqual([]);
   });
 
   it('searches resource ids, titles and tags, case-insensitively, every word', () => {
-    expect(fingerprints(applyFilters(ROWS, state({ q: 'PAYMENTS' })))).toEqual(['a']);
-    expect(fingerprints(applyFilters(ROWS, state({ q: 'vol- team=payments' })))).toEqual(['a']);
-    expect(fingerprints(applyFilters(ROWS, state({ q: 'db-' })))).toEqual(['c']);
+    expect(shown(TABLE, { q: 'PAYMENTS' })).toEqual(['a']);
+    expect(shown(TABLE, { q: 'vol- team=payments' })).toEqual(['a']);
+    expect(shown(TABLE, { q: 'db-' })).toEqual(['c']);
+    expect(shown(TABLE, { q: 'vol-1' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(shown(TABLE, { q: 'arn:aws:ec2:us-east-1:111111111111:volume/vol-b' })).toEqual(['b']);
+    expect(shown(TABLE, { q: 'arn:aws:rds:us-east-1:111111111111:db:db-c' })).toEqual(['c']);
   });
 
   it('sorts by savings exactly, rows without an estimate last when descending, ties in export order', () => {
-    expect(fingerprints(sortRows(ROWS, 'savings', 'desc'))).toEqual(['a', 'd', 'b', 'e', 'c']);
-    expect(fingerprints(sortRows(ROWS, 'savings', 'asc'))).toEqual(['c', 'b', 'e', 'd', 'a']);
-    expect(fingerprints(sortRows(ROWS, 'severity', 'desc'))).toEqual(['e', 'a', 'b', 'c', 'd']);
+    expect(shown(TABLE, { sort: 'savings', dir: 'desc' })).toEqual(['a', 'd', 'b', 'e', 'c']);
+    expect(shown(TABLE, { sort: 'savings', dir: 'asc' })).toEqual(['c', 'b', 'e', 'd', 'a']);
+    expect(shown(TABLE, { sort: 'severity', dir: 'desc' })).toEqual(['e', 'a', 'b', 'c', 'd']);
   });
 
   it('sums open failing savings per group, leaving out passes and suppressed findings', () => {
-    expect(savingsBy(ROWS, (r) => r.region)).toEqual([
+    expect(TABLE.savingsBy('region')).toEqual([
       { key: 'us-east-1', savings: 10_000_000n, findings: 1 },
       { key: 'eu-west-1', savings: 200_000n, findings: 2 },
     ]);
+  });
+});
+
+/** What the table must show, computed the plain way: one object per row, Array filter and sort. */
+function reference(rows: readonly FindingRow[], view: ViewState): string[] {
+  const words = view.q.toLowerCase().split(/\s+/).filter(Boolean);
+  const kept = rows.filter(
+    (r) =>
+      FILTERS.every(({ param, column }) => {
+        const wanted = view.filters[param];
+        return !wanted || (r[column] ?? '') === wanted;
+      }) &&
+      words.every((word) =>
+        [r.resource_id, r.title, ...Object.entries(r.tags ?? {}).map(([k, v]) => `${k}=${v}`)]
+          .join('\n')
+          .toLowerCase()
+          .includes(word),
+      ),
+  );
+  const key: Record<SortKey, (r: FindingRow) => string | number | bigint> = {
+    severity: (r) => SEVERITY_RANK[r.severity_level] ?? -1,
+    status: (r) => r.status,
+    lifecycle: (r) => r.lifecycle_status ?? '',
+    check: (r) => r.check_id,
+    resource: (r) => r.resource_id ?? '',
+    account: (r) => r.account_id,
+    region: (r) => r.region ?? '',
+    service: (r) => r.service,
+    savings: (r) => parseMoney(r.est_monthly_savings) ?? -1n,
+    days_open: (r) => r.days_open ?? -1,
+  };
+  const sorted = view.sort
+    ? kept
+        .map((r, index) => ({ r, index, k: key[view.sort as SortKey](r) }))
+        .sort((a, b) => {
+          const order =
+            typeof a.k === 'string' && typeof b.k === 'string'
+              ? a.k.localeCompare(b.k)
+              : a.k < b.k
+                ? -1
+                : a.k > b.k
+                  ? 1
+                  : 0;
+          return (view.dir === 'asc' ? order : -order) || a.index - b.index;
+        })
+        .map(({ r }) => r)
+    : kept;
+  return sorted.map((r) => r.fingerprint);
+}
+
+describe('the columnar findings table', () => {
+  const SEEDS = 30;
+  it(`shows exactly the rows the plain filter, search and sort give (${SEEDS} seeds)`, () => {
+    let nonEmpty = 0;
+    for (let seed = 1; seed <= SEEDS; seed += 1) {
+      const next = random(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+      const rows = Array.from({ length: 1 + Math.floor(next() * 300) }, (_, i) =>
+        row({
+          fingerprint: `fp-${seed}-${i}`,
+          status: pick(['fail', 'pass', 'unknown']),
+          lifecycle_status: pick(['open', 'resolved', 'ignored', null]),
+          severity_level: pick(['low', 'medium', 'high', 'critical', 'unheard-of']),
+          check_id: pick(['aws.a', 'aws.b', 'aws.c']),
+          account_id: pick(['111111111111', '222222222222']),
+          region: pick(['us-east-1', 'eu-west-1', null]),
+          service: pick(['AmazonEC2', 'AmazonRDS']),
+          resource_id: pick([`vol-${i}`, `Db-${i % 7}`, null, 'ÄÖ-x', seed % 3 === 0 ? 'İx-vol' : 'ix-vol']),
+          title: pick([`Volume ${i}`, null, 'Same title']),
+          tags: pick([{}, { team: pick(['Pay', 'search']) }, { env: 'prod', team: 'data' }]),
+          est_monthly_savings: pick([null, '0.000000', '1.500000', '12.000001', '12.000000', String(i)]),
+          days_open: pick([null, 0, 3, i]),
+        }),
+      );
+      const table = new FindingTable(JSON.parse(JSON.stringify(FindingTable.fromRows(rows).index)));
+      for (let view = 0; view < 20; view += 1) {
+        const filters = Object.fromEntries(
+          FILTERS.filter(() => next() < 0.25).map(({ param, column }) => [
+            param,
+            String(pick(rows)[column] ?? pick(['', 'no-such-value'])),
+          ]),
+        );
+        const patch: Partial<ViewState> = {
+          filters,
+          q: pick(['', 'vol', 'team=pay', 'db- 1', 'äö', 'volume 1', 'zzz', 'x-vol', 'vol-1']),
+          sort: pick([
+            '',
+            'severity',
+            'status',
+            'lifecycle',
+            'check',
+            'resource',
+            'account',
+            'region',
+            'service',
+            'savings',
+            'days_open',
+          ] as const),
+          dir: pick(['asc', 'desc'] as const),
+        };
+        const expected = reference(rows, state(patch));
+        if (expected.length > 0) nonEmpty += 1;
+        expect(shown(table, patch), JSON.stringify({ seed, patch })).toEqual(expected);
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(SEEDS * 5);
+  });
+
+  it('round-trips the index through JSON and rejects an index whose columns disagree', () => {
+    const builder = new IndexBuilder();
+    builder.push(indexRow(row({ fingerprint: 'x', tags: { team: 'a', env: 'b' } })));
+    builder.push(indexRow(row({ fingerprint: 'y', region: null })));
+    const index = JSON.parse(JSON.stringify(builder.build('findings/abc')));
+    expect(isFindingIndex(index)).toBe(true);
+    const table = new FindingTable(index);
+    expect(table.row(0)).toMatchObject({ fingerprint: 'x', tags: 'team=a\nenv=b', region: 'us-east-1' });
+    expect(table.row(1)).toMatchObject({ fingerprint: 'y', tags: null, region: null });
+    expect(index.columns.region).toEqual({ values: ['us-east-1', null], codes: [0, 1] });
+    expect(isFindingIndex({ ...index, findings: 3 })).toBe(false);
+    expect(isFindingIndex({ ...index, columns: { ...index.columns, status: { values: [] } } })).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FindingDraft } from '../../contracts/draft.ts';
@@ -91,6 +91,7 @@ describe('exportTenant', () => {
     if (process.env.UPDATE_GOLDEN === '1') await cp(out, GOLDEN, { recursive: true });
     await expectSameFiles(out, GOLDEN, [
       'findings.json',
+      'findings_index.json',
       'summary.json',
       'top_savings.json',
       'resolved.json',
@@ -235,7 +236,9 @@ describe('exportTenant', () => {
     // acme has no run manifests: the other tenant's runs.json and coverage.json must not describe it.
     expect(left).toEqual([
       'README.md',
+      'findings',
       'findings.json',
+      'findings_index.json',
       'resolved.json',
       'summary.json',
       'suppressed.json',
@@ -243,9 +246,31 @@ describe('exportTenant', () => {
       'trends.json',
     ]);
     expect(result.files.map((f) => f.slice(out.length + 1)).sort()).toEqual(
-      left.filter((f) => f !== 'README.md'),
+      left.filter((f) => f !== 'README.md' && f !== 'findings'),
     );
     expect((await readJson('findings.json')).length).toBe(result.findings);
+    expect(await readdir(join(out, 'findings'))).toEqual([basename(result.pages)]);
+  });
+
+  it("keeps the pages of an identical export, and removes an older export's pages after publishing the new index", async () => {
+    await buildDataset();
+    const first = await exportGlobex();
+    const again = await exportGlobex();
+    expect(again.pages).toBe(first.pages);
+    const index = await readJson('findings_index.json');
+    expect(index.pages).toEqual({ dir: `findings/${basename(first.pages)}`, rows: 1000, count: 1 });
+    expect(JSON.parse(await readFile(join(first.pages, '00000.json'), 'utf8'))).toEqual(
+      await readJson('findings.json'),
+    );
+    const acme = await exportTenant({
+      dataRoot: join(root, 'data'),
+      tenantId: 'acme',
+      outDir: out,
+      now: NOW,
+    });
+    expect(acme.pages).not.toBe(first.pages);
+    expect(await readdir(join(out, 'findings'))).toEqual([basename(acme.pages)]);
+    expect((await readJson('findings_index.json')).pages.dir).toBe(`findings/${basename(acme.pages)}`);
   });
 
   it('leaves the previous export untouched when an export fails', async () => {
