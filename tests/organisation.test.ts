@@ -22,6 +22,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -280,6 +281,14 @@ describe('S3 as the system of record', () => {
   it('writes the partition layout to S3, exports from it, and publishes the JSON for a static site', async () => {
     await s3().send(new CreateBucketCommand({ Bucket: 'finops-lake' }));
     await s3().send(new CreateBucketCommand({ Bucket: 'finops-site' }));
+    // An older export's pages, which this export replaces.
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: 'finops-site',
+        Key: 'acme/findings/deadbeefdeadbeef/00000.json',
+        Body: '[]',
+      }),
+    );
     const run = await runner([
       '--tenant',
       'acme',
@@ -333,6 +342,16 @@ describe('S3 as the system of record', () => {
         'acme/index.html',
       ]),
     );
+    // The dashboard's index and the pages it names went up; the older pages are gone.
+    const index = JSON.parse(
+      await (
+        await s3().send(new GetObjectCommand({ Bucket: 'finops-site', Key: 'acme/findings_index.json' }))
+      ).Body!.transformToString(),
+    );
+    expect(index.pages.dir).toMatch(/^findings\/[0-9a-f]{16}$/);
+    expect(site.filter((key) => key.startsWith('acme/findings/'))).toEqual([
+      `acme/${index.pages.dir}/00000.json`,
+    ]);
     const head = await s3().send(new HeadObjectCommand({ Bucket: 'finops-site', Key: 'acme/findings.json' }));
     expect(head.ContentType).toBe('application/json');
     expect(head.CacheControl).toBe('max-age=60');
