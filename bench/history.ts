@@ -96,7 +96,11 @@ export async function writeDay(
 }
 
 /** One history size: build it, keep the state as runs would, time the export and the plain DuckDB query. */
-export async function historyExport(days: number, findings: number): Promise<Measurement[]> {
+export async function historyExport(
+  days: number,
+  findings: number,
+  note: (text: string) => void = () => undefined,
+): Promise<Measurement[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-history-'));
   const root = join(dir, 'finops_findings');
   const instance = await DuckDBInstance.create(':memory:');
@@ -116,11 +120,16 @@ export async function historyExport(days: number, findings: number): Promise<Mea
       )
     ).getRows() as [string, string, string][];
     const cells = coverage.map(([check_id, account_id, region]) => ({ check_id, account_id, region }));
-    for (let day = 0; day < days - 1; day += 1) await writeDay(connection, root, base!.path, day, cells);
+    for (let day = 0; day < days - 1; day += 1) {
+      await writeDay(connection, root, base!.path, day, cells);
+      if ((day + 1) % 30 === 0) note(`  ${day + 1} of ${days} days written`);
+    }
+    note('  state and gold rebuilt from the whole history…');
     // The first maintenance reads the whole history (what `kpi rebuild` or the first run does) ...
     const rebuild = await seconds(() => maintainTenant({ dataRoot: root, tenant: 'bench' }));
     // ... then the last day's run, and its own maintenance: one run folded into the state.
     await writeDay(connection, root, base!.path, days - 1, cells);
+    note(`  rebuilt in ${rebuild.toFixed(1)} s; one run folded…`);
     const fold = await seconds(() => maintainTenant({ dataRoot: root, tenant: 'bench' }));
     // Another run for the export to fold (the export of a dataset whose newest run was not folded yet).
     await writeDay(connection, root, base!.path, days, cells);
@@ -139,6 +148,7 @@ export async function historyExport(days: number, findings: number): Promise<Mea
         { files: listValue(files) },
       ),
     );
+    note('  DuckDB latest row per fingerprint done; the export, in a process of its own…');
     const child = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'bench', 'export_child.ts'), root, join(dir, 'site')],

@@ -85,7 +85,7 @@ if (args.history) {
   const runs: Measurement[] = [];
   for (const days of [2, args['history-days']]) {
     note(`history: ${days} daily runs × ${args['history-findings']} findings…`);
-    for (const m of await historyExport(days, args['history-findings'])) {
+    for (const m of await historyExport(days, args['history-findings'], note)) {
       runs.push(m);
       emit(m);
     }

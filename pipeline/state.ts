@@ -54,6 +54,12 @@ export interface StateMeta {
   readonly skipped: readonly SkippedFile[];
   /** The state's Parquet file in the tenant's state folder (a new name at every write: the meta commits it). */
   readonly file?: string;
+  /**
+   * Parts no manifest lists (another engine's, an older one's) that the rebuild making this state read, sorted,
+   * and the newest sighting then: while they are the same, an export does not rebuild again.
+   */
+  readonly unlisted?: readonly string[];
+  readonly unlisted_newest_ts?: string | null;
 }
 
 /** The latest occurrence of each fingerprint in `source` (same order as everywhere: newest run, then ingest). */
@@ -260,7 +266,8 @@ const sameRun = (a: FoldedRun, b: FoldedRun) =>
  * Puts the tenant's current state in the temp table `state`: the stored one when it holds every run of the
  * dataset, advanced run by run when the only new runs are newer than all it holds, else rebuilt from the whole
  * history. Runs are known by their manifests; parts that no manifest lists (an older engine, another engine)
- * mean a rebuild, since only reading them would tell which run they belong to.
+ * that the stored state did not read mean a rebuild, since only reading them would tell which run they
+ * belong to; the state remembers those it read, so an unchanged dataset is not rebuilt again.
  */
 export async function refreshState(
   connection: DuckDBConnection,
@@ -312,7 +319,7 @@ export async function refreshState(
     });
   }
   current.sort(byTime);
-  const orphans = [...existing].filter((part) => !listed.has(part));
+  const orphans = [...existing].filter((part) => !listed.has(part)).sort();
 
   const summaries = current.map((run) => run.summary!);
   const rebuild = async (): Promise<RefreshedState> => {
@@ -320,6 +327,7 @@ export async function refreshState(
     await options.remoteManifests?.fetchAll();
     const history = await loadHistory(connection, dataRoot, tenant);
     await buildState(connection);
+    const newest = orphans.length === 0 ? null : await newestSighting(connection);
     return {
       mode: 'rebuilt',
       skipped: history.skipped,
@@ -330,12 +338,14 @@ export async function refreshState(
         tenant_id: tenant,
         runs: current,
         skipped: history.skipped.filter((s) => existing.has(s.path)),
+        ...(orphans.length > 0 ? { unlisted: orphans, unlisted_newest_ts: newest } : {}),
       },
       history: true,
     };
   };
 
-  if (orphans.length > 0 || options.rebuild) return rebuild();
+  // Unlisted parts cannot be placed among the runs without reading them: new or removed ones mean a rebuild.
+  if (options.rebuild || orphans.join('\n') !== (stored?.unlisted ?? []).join('\n')) return rebuild();
   // The stored state is read only now that it will be used (a rebuild replaces it).
   const meta = stored;
   if (!meta || !(await loadState(connection, options.stateRoot, meta))) return rebuild();
@@ -344,7 +354,11 @@ export async function refreshState(
     return rebuild();
   const folded = new Set(meta.runs.map((run) => run.run_id));
   const fresh = current.filter((run) => !folded.has(run.run_id));
-  const newest = Math.max(0, ...meta.runs.map((run) => Date.parse(run.run_ts)));
+  const newest = Math.max(
+    0,
+    ...meta.runs.map((run) => Date.parse(run.run_ts)),
+    meta.unlisted_newest_ts ? Date.parse(meta.unlisted_newest_ts) : 0,
+  );
   if (fresh.some((run) => Date.parse(run.run_ts) <= newest)) return rebuild();
 
   const skipped: SkippedFile[] = (meta.skipped ?? []).filter((s) => existing.has(s.path));
@@ -381,7 +395,23 @@ export async function refreshState(
     skipped: [...skipped, ...skippedManifests],
     manifests,
     summaries,
-    meta: { state_version: STATE_VERSION, tenant_id: tenant, runs: current, skipped },
+    meta: {
+      state_version: STATE_VERSION,
+      tenant_id: tenant,
+      runs: current,
+      skipped,
+      ...(meta.unlisted
+        ? { unlisted: meta.unlisted, unlisted_newest_ts: meta.unlisted_newest_ts ?? null }
+        : {}),
+    },
     history: false,
   };
+}
+
+/** The newest run the state holds a row of (ISO), or null. */
+async function newestSighting(connection: DuckDBConnection): Promise<string | null> {
+  const reader = await connection.runAndReadAll(
+    `SELECT strftime(max(run_ts) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS ts FROM state`,
+  );
+  return (reader.getRowObjectsJson()[0]?.['ts'] as string | null | undefined) ?? null;
 }

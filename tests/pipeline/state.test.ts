@@ -299,3 +299,59 @@ describe('run manifests of earlier days', () => {
     expect(rewritten.runs).toEqual(['day-2', 'day-1']);
   });
 });
+
+describe('a dataset whose parts no manifest lists (another engine)', () => {
+  it('rebuilds once for those parts, not at every export, and again when they change', async () => {
+    const data = join(dir, 'unlisted', 'finops_findings');
+    const states = stateRoot(data);
+    const rand = random(7);
+    const day = (n: number) => ({
+      id: `day-${n}`,
+      ts: START + n * DAY,
+      status: 'completed',
+      covered: CELLS,
+      declared: true,
+    });
+    for (const n of [0, 1, 2]) await writeRun(data, rand, day(n));
+    // The other engine wrote no manifests.
+    await rm(join(data, '_runs'), { recursive: true });
+    const refresh = (rebuild = false) =>
+      withConnection(async (connection) => {
+        const state = await refreshState(connection, {
+          dataRoot: data,
+          stateRoot: states,
+          tenant: 'acme',
+          rebuild,
+        });
+        if (!rebuild) await writeState(connection, states, state.meta);
+        return { mode: state.mode, rows: await stateRows(connection) };
+      });
+    expect((await refresh()).mode).toBe('rebuilt');
+    const stored = await refresh();
+    expect(stored.mode).toBe('stored');
+    expect(stored.rows.length).toBeGreaterThan(20);
+    expect(stored.rows).toEqual((await refresh(true)).rows);
+
+    // A run of this engine (with its manifest), newer than the other engine's: folded on top.
+    await writeRun(data, rand, day(3));
+    const folded = await refresh();
+    expect(folded.mode).toBe('folded');
+    expect(folded.rows).toEqual((await refresh(true)).rows);
+    expect((await refresh()).mode).toBe('stored');
+
+    // A new part no manifest lists, then one of them removed: each is a rebuild, then stored again.
+    await writeRun(data, rand, day(4));
+    const manifests = await readdir(join(data, '_runs', 'tenant_id=acme'), { recursive: true });
+    const day4 = manifests.find((name) => name.endsWith('day-4.json'))!;
+    await rm(join(data, '_runs', 'tenant_id=acme', day4));
+    expect((await refresh()).mode).toBe('rebuilt');
+    expect((await refresh()).mode).toBe('stored');
+    const parts = (await readdir(join(data, 'tenant_id=acme'), { recursive: true })).filter((p) =>
+      p.endsWith('.parquet'),
+    );
+    await rm(join(data, 'tenant_id=acme', parts[0]!));
+    const removed = await refresh();
+    expect(removed.mode).toBe('rebuilt');
+    expect(removed.rows).toEqual((await refresh(true)).rows);
+  });
+});
