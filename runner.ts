@@ -25,7 +25,7 @@ import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { isS3, LocalStore, parseLocation, type ObjectStore } from './pipeline/store.ts';
-import { normaliseTenant, removeStaleTempParts, tenantDir } from './pipeline/layout.ts';
+import { normaliseTenant, removeStaleTempParts } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
 /** Checks running at once across accounts and regions. */
@@ -675,12 +675,16 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .command(
       'kpi <action>',
-      'KPI gold tables: `kpi rebuild` recomputes the daily KPIs and the tenant state from its findings (idempotent; after a backfill)',
+      'KPI gold tables: `kpi rebuild` recomputes the daily KPIs and the tenant state from its findings (idempotent; after a backfill), local or s3://',
       (y) =>
-        commonOptions(y)
+        stateOptions(commonOptions(y))
           .positional('action', { choices: ['rebuild'] as const, describe: 'What to do' })
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant to rebuild' })
-          .option('data', { type: 'string', default: DEFAULT_OUT, describe: 'Findings dataset root' })
+          .option('data', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe: 'Findings dataset root: a directory or s3://bucket/prefix',
+          })
           .option('from', {
             type: 'string',
             describe: 'First day (YYYY-MM-DD); default the first day with runs',
@@ -690,41 +694,12 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe: 'Last day (YYYY-MM-DD); default the last day with runs',
           }),
       async (args) => {
-        const tenant = normaliseTenant(args.tenant);
-        if (isS3(args.data)) {
-          throw new CliError(
-            'kpi rebuild works on a local dataset; sync the tenant from S3 first',
-            EXIT.usage,
-          );
-        }
-        const [{ isDirectory }, { goldRoot, goldTenantDir, rebuildKpis }] = await Promise.all([
-          import('./pipeline/history.ts'),
-          import('./pipeline/kpi.ts'),
-        ]);
-        if (!(await isDirectory(tenantDir(args.data, tenant)))) {
-          throw new CliError(`tenant ${tenant} has no findings under ${args.data}`, EXIT.failure);
-        }
-        const { stoppable } = await import('./cli/stop.ts');
-        effects.logger(String(args['log-level'])).info({ tenant, data: args.data }, 'rebuilding KPIs');
-        const result = await stoppable(
-          effects.signals,
-          'KPI rebuild',
-          (signal) =>
-            rebuildKpis({
-              dataRoot: args.data,
-              tenantId: tenant,
-              from: args.from,
-              to: args.to,
-              signal,
-            }).catch((error: Error) => {
-              throw error.message.startsWith('--') ? new CliError(error.message, EXIT.usage) : error;
-            }),
-          'the days already rebuilt are replaced whole, the others are as they were',
-        );
-        effects.print(
-          `Rebuilt ${result.periods.length} day(s) of KPIs (${result.rows} rows) for tenant ${tenant} under ${goldTenantDir(goldRoot(args.data), tenant)}`,
-        );
-        exitCode.value = EXIT.ok;
+        await loadAws();
+        const { kpiRebuildCommand } = await import('./cli/kpi_command.ts');
+        exitCode.value = await kpiRebuildCommand(args, {
+          ...effects,
+          logger: effects.logger(String(args['log-level'])),
+        });
       },
     )
     .command(

@@ -115,6 +115,12 @@ export async function rebuildKpis(options: {
   to?: string | undefined;
   /** Stops the rebuild: running queries are interrupted; days already replaced stay replaced, whole. */
   signal?: AbortSignal | undefined;
+  /** Where the state and the gold tables are kept (default: beside the dataset). */
+  stateRoot?: string | undefined;
+  goldRoot?: string | undefined;
+  /** The tenant's parts and manifests when `dataRoot` is a partial copy of a remote dataset. */
+  remoteParts?: RefreshOptions['remoteParts'];
+  remoteManifests?: RefreshOptions['remoteManifests'];
 }): Promise<RebuildResult> {
   const tenant = normaliseTenant(options.tenantId);
   for (const [name, value] of [
@@ -129,17 +135,20 @@ export async function rebuildKpis(options: {
   try {
     await connection.run("SET TimeZone = 'UTC'");
     // The state is rebuilt with the gold tables (after a backfill, this is what brings it up to date).
+    const states = options.stateRoot ?? stateRoot(options.dataRoot);
     const state = await refreshState(connection, {
       dataRoot: options.dataRoot,
-      stateRoot: stateRoot(options.dataRoot),
+      stateRoot: states,
       tenant,
       rebuild: true,
+      ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
+      ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });
-    await writeState(connection, stateRoot(options.dataRoot), state.meta);
+    await writeState(connection, states, state.meta);
     await computeDailyKpis(connection, options.from, options.to);
     return await writeKpiTable(
       connection,
-      goldTenantDir(goldRoot(options.dataRoot), tenant),
+      goldTenantDir(options.goldRoot ?? goldRoot(options.dataRoot), tenant),
       tenant,
       options.signal,
     );

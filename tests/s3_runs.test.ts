@@ -276,4 +276,54 @@ describe('the tenant state of an S3 dataset', () => {
     // Nothing beside the dataset.
     expect(await store('').list('finops_state/tenant_id=solo/')).toEqual([]);
   });
+
+  it('is rebuilt with every gold day by `kpi rebuild` on the S3 dataset, and stored back beside it', async () => {
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    for (const more of [['--run-ts', twoDaysAgo], []]) {
+      const run = await scanTo(`s3://${BUCKET}/rebuilt/findings`, ...more);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const lake = store('rebuilt');
+    // The gold tables lost (or never kept, as before this engine kept them): the rebuild brings every day back.
+    await lake.delete(await lake.list('finops_kpi_gold/'));
+    const stateBefore = await lake.getText('finops_state/tenant_id=acme/state.json');
+    const rebuilt = await cli([
+      'kpi',
+      'rebuild',
+      '--tenant',
+      'acme',
+      '--data',
+      `s3://${BUCKET}/rebuilt/findings`,
+    ]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain('Rebuilt 2 day(s) of KPIs');
+    const days = new Set(
+      (await lake.list('finops_kpi_gold/tenant_id=acme/')).map((key) => key.split('/')[2]),
+    );
+    expect([...days].sort()).toEqual(
+      [2, 0].map((n) => `period=${new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10)}`),
+    );
+    const state = JSON.parse((await lake.getText('finops_state/tenant_id=acme/state.json'))!) as {
+      runs: unknown[];
+      file: string;
+    };
+    expect(state.runs).toHaveLength(2);
+    expect(state.file).not.toBe(JSON.parse(stateBefore!).file);
+    expect(await lake.list('finops_state/')).toContain(`finops_state/tenant_id=acme/${state.file}`);
+
+    // At a bucket root there is no folder beside the dataset: the flags are needed (exit 2).
+    const root = await cli(['kpi', 'rebuild', '--tenant', 'acme', '--data', `s3://${BUCKET}`]);
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain('pass --state-data and --gold-data');
+    const unknown = await cli([
+      'kpi',
+      'rebuild',
+      '--tenant',
+      'nobody',
+      '--data',
+      `s3://${BUCKET}/rebuilt/findings`,
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('tenant nobody has no findings under');
+  });
 });
