@@ -24,7 +24,18 @@ export const isDirectory = (path: string): Promise<boolean> =>
   );
 
 /**
- * Creates the temp tables `allf` (every finding of the tenant), `coverage`, `obs` and `lifecycle`.
+ * What the history reads of every finding: what lifecycle, coverage, savings and KPIs need, with the same names
+ * (`scope.account_id` …), not the whole row, whose text columns are most of its size. The latest row of each
+ * fingerprint is read whole afterwards, from the parts that hold one (`buildState`).
+ */
+const HISTORY_COLUMNS = `fingerprint, finding_id, run_id, run_ts, run_date, ingested_ts, status, check_id, category,
+  {level: severity.level} AS severity,
+  {account_id: scope.account_id, region: scope.region, service: scope.service} AS scope,
+  {monthly_savings: estimated.monthly_savings} AS estimated`;
+
+/**
+ * Creates the temp tables `allf` (every finding of the tenant, `HISTORY_COLUMNS` and its part), `allf_files`
+ * (the parts), `coverage`, `obs` and `lifecycle`.
  * Only the tenant's directories are read; paths and the tenant are bound as parameters.
  */
 export async function loadHistory(
@@ -34,10 +45,18 @@ export async function loadHistory(
 ): Promise<TenantHistory> {
   const found = await tenantParts(connection, dataRoot, tenantDir(dataRoot, tenant));
   const readAll = async (files: readonly string[]) => {
+    // The parts read, by position: `allf.part` names a row's part, for reading latest rows whole later.
+    await connection.run('CREATE OR REPLACE TEMP TABLE allf_files (path VARCHAR, part INTEGER)');
+    if (files.length > 0) {
+      await connection.run('INSERT INTO allf_files SELECT unnest($files), generate_subscripts($files, 1)', {
+        files: listValue([...files]),
+      });
+    }
     if (files.length > 0) {
       await connection.run(
         `CREATE OR REPLACE TEMP TABLE allf AS
-         SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${VALID_ROW}`,
+         SELECT ${HISTORY_COLUMNS}, list_position($files, filename)::INTEGER AS part
+         FROM read_parquet($files, hive_partitioning = true, union_by_name = true, filename = true) WHERE ${VALID_ROW}`,
         { files: listValue([...files]), tenant },
       );
       return;
@@ -45,7 +64,8 @@ export async function loadHistory(
     // With no readable part, an empty part of the schema gives the tables their columns.
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE allf AS
-       SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${VALID_ROW}`,
+       SELECT ${HISTORY_COLUMNS}, NULL::INTEGER AS part
+       FROM (SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false)) WHERE ${VALID_ROW}`,
       { file: await emptyPart(), tenant },
     );
   };
@@ -65,6 +85,19 @@ export async function loadHistory(
       `CREATE OR REPLACE TEMP TABLE declared (run_id VARCHAR, run_ts TIMESTAMPTZ, check_id VARCHAR, account_id VARCHAR, region VARCHAR)`,
     );
   }
+  await deriveHistory(connection);
+  return {
+    files: parts.files,
+    skipped: [...parts.skipped, ...manifests.skipped],
+    manifests: manifests.manifests.map((m) => m.manifest),
+  };
+}
+
+/**
+ * (Re)creates `coverage`, `obs` and `lifecycle` from `allf` and `declared` (again after rows of a part found
+ * damaged were taken out of `allf`).
+ */
+export async function deriveHistory(connection: DuckDBConnection): Promise<void> {
   await connection.run(`
     CREATE OR REPLACE TEMP TABLE coverage AS
     SELECT run_id, run_ts, check_id, account_id, region FROM declared
@@ -99,11 +132,6 @@ export async function loadHistory(
     SELECT f.*, (SELECT min(o.run_ts) FROM o
                  WHERE o.fingerprint = f.fingerprint AND o.run_ts > f.last_seen AND coalesce(o.status, '') <> 'fail') AS resolved_ts
     FROM f WHERE f.last_seen IS NOT NULL`);
-  return {
-    files: parts.files,
-    skipped: [...parts.skipped, ...manifests.skipped],
-    manifests: manifests.manifests.map((m) => m.manifest),
-  };
 }
 
 /** Tenants that have a partition directory under the dataset root. */

@@ -18,11 +18,19 @@ import { dirname, join, relative, sep } from 'node:path';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { writeFileAtomic } from './atomic.ts';
 import { makeDirectory } from './dirs.ts';
-import { loadHistory } from './history.ts';
+import { deriveHistory, loadHistory } from './history.ts';
 import { utcDate } from '../contracts/time.ts';
 import { normaliseTenant, tenantDir } from './layout.ts';
 import { listManifestFiles, parseManifest, type RunManifest } from './manifest.ts';
-import { checkParts, listParts, readSkippingDamaged, VALID_ROW, type SkippedFile } from './parts.ts';
+import {
+  checkParts,
+  emptyPart,
+  listParts,
+  readableValues,
+  readSkippingDamaged,
+  VALID_ROW,
+  type SkippedFile,
+} from './parts.ts';
 import { runSummary, type RunSummary } from './runs_export.ts';
 
 export const STATE_VERSION = 1;
@@ -67,21 +75,71 @@ const latestOf = (source: string) =>
   `SELECT * FROM ${source}
    QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC, ingested_ts DESC NULLS LAST, finding_id) = 1`;
 
-/** Creates the temp table `state` from the history tables (`allf`, `obs`, `lifecycle`) of `loadHistory`. */
-export async function buildState(connection: DuckDBConnection): Promise<void> {
-  await connection.run(`
-    CREATE OR REPLACE TEMP TABLE state AS
-    WITH l AS (${latestOf('allf')}),
-    savings AS (
-      SELECT fingerprint, arg_max(estimated.monthly_savings, run_ts) AS last_fail_savings
-      FROM allf WHERE status = 'fail' GROUP BY fingerprint),
-    covered AS (
-      SELECT fingerprint, max(run_ts) AS covered_ts, arg_max_null(status, run_ts) AS covered_status
-      FROM obs GROUP BY fingerprint)
-    SELECT l.*, lc.first_seen, lc.last_seen, lc.times_seen, lc.resolved_ts, s.last_fail_savings,
-           c.covered_ts, c.covered_status
-    FROM l LEFT JOIN lifecycle lc USING (fingerprint) LEFT JOIN savings s USING (fingerprint)
-           LEFT JOIN covered c USING (fingerprint)`);
+/**
+ * Creates the temp table `state` from the history tables (`allf`, `allf_files`, `obs`, `lifecycle`) of
+ * `loadHistory`: each fingerprint's latest row is found among the history's columns, then read whole from
+ * the parts that hold one (after a year of daily runs, mostly the newest few).
+ */
+export async function buildState(
+  connection: DuckDBConnection,
+  tenant: string,
+  root: string,
+): Promise<SkippedFile[]> {
+  const skipped: SkippedFile[] = [];
+  for (;;) {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE latest_keys AS ${latestOf('allf')}`);
+    const parts = (
+      (
+        await connection.runAndReadAll(
+          'SELECT DISTINCT f.path FROM latest_keys k JOIN allf_files f USING (part) ORDER BY f.path',
+        )
+      ).getRowObjectsJson() as { path: string }[]
+    ).map((p) => p.path);
+    try {
+      await createState(connection, tenant, parts);
+      await connection.run('DROP TABLE latest_keys');
+      return skipped;
+    } catch (error) {
+      // The history read only some columns: a part whose other columns are damaged fails only now. Such
+      // parts leave the history whole, as when the history read finds them.
+      const checked = await readableValues(connection, root, parts);
+      if (checked.skipped.length === 0) throw error;
+      skipped.push(...checked.skipped);
+      await connection.run(
+        'DELETE FROM allf WHERE part IN (SELECT part FROM allf_files WHERE path IN (SELECT unnest($paths)))',
+        { paths: listValue(checked.skipped.map((s) => join(root, s.path))) },
+      );
+      await deriveHistory(connection);
+    }
+  }
+}
+
+async function createState(
+  connection: DuckDBConnection,
+  tenant: string,
+  parts: readonly string[],
+): Promise<void> {
+  const rows =
+    parts.length > 0
+      ? `(SELECT f.* FROM read_parquet($files, hive_partitioning = true, union_by_name = true) f
+          SEMI JOIN latest_keys k ON f.fingerprint = k.fingerprint AND f.run_id = k.run_id AND f.finding_id = k.finding_id
+          WHERE ${VALID_ROW})`
+      : `(SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${VALID_ROW})`;
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE state AS
+     WITH l AS (${latestOf(rows)}),
+     savings AS (
+       SELECT fingerprint, arg_max(estimated.monthly_savings, run_ts) AS last_fail_savings
+       FROM allf WHERE status = 'fail' GROUP BY fingerprint),
+     covered AS (
+       SELECT fingerprint, max(run_ts) AS covered_ts, arg_max_null(status, run_ts) AS covered_status
+       FROM obs GROUP BY fingerprint)
+     SELECT l.*, lc.first_seen, lc.last_seen, lc.times_seen, lc.resolved_ts, s.last_fail_savings,
+            c.covered_ts, c.covered_status
+     FROM l LEFT JOIN lifecycle lc USING (fingerprint) LEFT JOIN savings s USING (fingerprint)
+            LEFT JOIN covered c USING (fingerprint)`,
+    parts.length > 0 ? { files: listValue([...parts]), tenant } : { file: await emptyPart(), tenant },
+  );
 }
 
 /**
@@ -326,18 +384,18 @@ export async function refreshState(
     await options.remoteParts?.fetch([...existing]);
     await options.remoteManifests?.fetchAll();
     const history = await loadHistory(connection, dataRoot, tenant);
-    await buildState(connection);
+    const skipped = [...history.skipped, ...(await buildState(connection, tenant, dataRoot))];
     const newest = orphans.length === 0 ? null : await newestSighting(connection);
     return {
       mode: 'rebuilt',
-      skipped: history.skipped,
+      skipped,
       manifests: history.manifests,
       summaries,
       meta: {
         state_version: STATE_VERSION,
         tenant_id: tenant,
         runs: current,
-        skipped: history.skipped.filter((s) => existing.has(s.path)),
+        skipped: skipped.filter((s) => existing.has(s.path)),
         ...(orphans.length > 0 ? { unlisted: orphans, unlisted_newest_ts: newest } : {}),
       },
       history: true,

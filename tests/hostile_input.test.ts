@@ -238,7 +238,7 @@ describe('issue 14, row by row', () => {
       ...['--tenant', 'acme', '--checker', NOTHING, '--out', out()],
       ...['--export', '--export-dir', site(), '--no-dashboard'],
     ]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.errors).toBe(0);
     expect(await json('findings.json')).toEqual([]);
     expect((await json('summary.json')).findings).toBe(0);
     expect((await json('runs.json')).runs).toHaveLength(1);

@@ -8,7 +8,7 @@ import { storageCast } from '../../contracts/storage_cast.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { exportTenant, ExportError } from '../../pipeline/export.ts';
 import { DAMAGED_PAGES } from '../../pipeline/parts.ts';
-import { damagePages } from '../helpers/damage.ts';
+import { damageColumn, damagePages } from '../helpers/damage.ts';
 import { query } from '../helpers/duckdb.ts';
 import { DRAFT, RUN, validRecord } from '../helpers/records.ts';
 import { expectSameFiles } from '../helpers/same_files.ts';
@@ -179,6 +179,30 @@ describe('exportTenant', () => {
     ]);
     expect(after.findings).toBe(before.findings);
     expect(await readJson('findings.json')).toHaveLength(before.findings);
+  });
+
+  it('skips the newest part when only a column the history does not read is damaged', async () => {
+    await buildDataset();
+    const day = join(root, 'data', 'tenant_id=globex', 'run_date=2026-11-22');
+    const before = await exportGlobex();
+    const good = (await readdir(day)).filter((f) => f.endsWith('.parquet'));
+    // A later run of the same findings, its `message` column damaged: its rows would be the latest ones.
+    const later = join(day, 'part-later.parquet');
+    await query(
+      `COPY (SELECT * REPLACE ('run-later' AS run_id, run_ts + INTERVAL 1 HOUR AS run_ts)
+             FROM read_parquet($file, hive_partitioning = false))
+       TO '${later}' (FORMAT parquet)`,
+      { file: join(day, good[0]!) },
+    );
+    await damageColumn(later, 'message');
+    const after = await exportGlobex();
+    expect(after.skipped).toEqual([
+      { path: join('tenant_id=globex', 'run_date=2026-11-22', 'part-later.parquet'), reason: DAMAGED_PAGES },
+    ]);
+    expect(after.findings).toBe(before.findings);
+    const rows = (await readJson('findings.json')) as { run_id: string }[];
+    expect(rows.map((row) => row.run_id)).not.toContain('run-later');
+    expect(rows).toHaveLength(before.findings);
   });
 
   it('skips a valid Parquet file whose columns are not the findings schema', async () => {

@@ -5,7 +5,7 @@
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { random } from '../../bench/findings.ts';
 import { main } from '../../runner.ts';
@@ -66,8 +66,13 @@ async function cli(argv: string[]): Promise<{ code: number; errors: string }> {
   }
 }
 
+/** Every file under a folder (the findings pages too), by relative path. */
 async function readFolder(path: string): Promise<Map<string, string>> {
-  const names = (await readdir(path).catch(() => [] as string[])).sort();
+  const entries = await readdir(path, { recursive: true, withFileTypes: true }).catch(() => []);
+  const names = entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(path, join(e.parentPath, e.name)))
+    .sort();
   return new Map(
     await Promise.all(names.map(async (n) => [n, await readFile(join(path, n), 'utf8')] as const)),
   );
