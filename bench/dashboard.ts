@@ -8,15 +8,12 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { assembleFinding } from '../contracts/assemble.ts';
-import { storageCast } from '../contracts/storage_cast.ts';
 import { writeDashboard } from '../dashboard/build.ts';
 import { serveDashboard } from '../dashboard/serve.ts';
-import { DatasetWriter } from '../pipeline/dataset_writer.ts';
 import { exportTenant } from '../pipeline/export.ts';
 import { launchChromium } from '../tests/helpers/browser.ts';
-import { benchFindings } from './findings.ts';
-import { BENCH_RUN, type Measurement } from './stages.ts';
+import { writeBenchRun } from './history.ts';
+import type { Measurement } from './stages.ts';
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
@@ -55,12 +52,7 @@ export async function dashboardBench(findings: number): Promise<Measurement[]> {
   const results: Measurement[] = [];
   try {
     const data = join(dir, 'data');
-    const writer = new DatasetWriter({ root: data, tenantId: 'bench', runDate: '2026-11-22' });
-    for (const { meta, draft } of benchFindings(findings)) {
-      const result = assembleFinding(draft, meta, BENCH_RUN);
-      if (result.ok) await writer.append(storageCast(result.record));
-    }
-    await writer.close();
+    await writeBenchRun(data, findings);
     const site = join(dir, 'site');
     let started = performance.now();
     const exported = await exportTenant({

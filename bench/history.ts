@@ -33,6 +33,16 @@ async function partsOf(dir: string): Promise<string[]> {
   return entries.filter((f) => f.endsWith('.parquet')).map((f) => join(dir, f));
 }
 
+/** One run of `count` bench findings for tenant `bench`, through the project's writer; returns its parts. */
+export async function writeBenchRun(root: string, count: number): Promise<readonly { path: string }[]> {
+  const writer = new DatasetWriter({ root, tenantId: 'bench', runDate: '2026-11-22' });
+  for (const { meta, draft } of benchFindings(count)) {
+    const result = assembleFinding(draft, meta, BENCH_RUN);
+    if (result.ok) await writer.append(storageCast(result.record));
+  }
+  return writer.close();
+}
+
 /** Writes day `day` of the history (a copy of day 0 less what was fixed by then) and its manifest. */
 export async function writeDay(
   connection: DuckDBConnection,
@@ -106,13 +116,7 @@ export async function historyExport(
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const seed = join(dir, 'seed');
-    const writer = new DatasetWriter({ root: seed, tenantId: 'bench', runDate: '2026-11-22' });
-    for (const { meta, draft } of benchFindings(findings)) {
-      const result = assembleFinding(draft, meta, BENCH_RUN);
-      if (result.ok) await writer.append(storageCast(result.record));
-    }
-    const [base] = await writer.close();
+    const [base] = await writeBenchRun(join(dir, 'seed'), findings);
     const coverage = (
       await connection.runAndReadAll(
         `SELECT DISTINCT check_id, scope.account_id, scope.region FROM read_parquet($base)`,

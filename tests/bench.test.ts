@@ -51,4 +51,34 @@ describe('npm run bench', () => {
     expect(by('export_one_tenant').map((line) => line.tenants)).toEqual([1, 3]);
     expect(by('startup_list_checkers')[0].seconds).toBeGreaterThan(0);
   }, 240_000);
+
+  it('measures the dashboard: export, open and each re-filter, in Chromium', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'bench', 'run.ts'),
+        '--dashboard',
+        '--dashboard-findings',
+        '3000',
+        '--json',
+      ],
+      { cwd: ROOT },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    const by = (measure: string) => lines.find((line) => line.measure === measure);
+    expect(by('dashboard_export')).toMatchObject({ findings: 3000, pages: 3 });
+    expect(by('dashboard_open')).toMatchObject({ findings: 3000, count: '3000 findings' });
+    const refilters = lines.filter((line) => String(line.measure).startsWith('dashboard_refilter_'));
+    expect(refilters.length).toBe(7);
+    for (const line of refilters) {
+      expect(line.ms, line.measure).toBeGreaterThanOrEqual(0);
+      expect(line.count, line.measure).toMatch(/^\d+ (of 3000 findings match|findings)$/);
+    }
+    expect(by('dashboard_open_detail').seconds).toBeGreaterThan(0);
+  }, 240_000);
 });
