@@ -45,6 +45,11 @@ const args = await yargs(hideBin(process.argv))
   })
   .option('history-days', { type: 'number', default: 90, describe: 'Daily runs of the long history' })
   .option('history-findings', { type: 'number', default: 20_000, describe: 'Findings per daily run' })
+  .option('history-daily', {
+    type: 'boolean',
+    default: false,
+    describe: 'Keep the state as daily runs do (each run folds itself) instead of rebuilding it once',
+  })
   .option('dashboard', {
     type: 'boolean',
     default: false,
@@ -85,7 +90,7 @@ if (args.history) {
   const runs: Measurement[] = [];
   for (const days of [2, args['history-days']]) {
     note(`history: ${days} daily runs × ${args['history-findings']} findings…`);
-    for (const m of await historyExport(days, args['history-findings'], note)) {
+    for (const m of await historyExport(days, args['history-findings'], note, args['history-daily'])) {
       runs.push(m);
       emit(m);
     }
