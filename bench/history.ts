@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- --history`: exports over a tenant with D daily runs × N findings, beside a plain DuckDB
  * "latest row per fingerprint" over the same files. Day 0 is written by the project's writer; each later day
- * is that part with its own run id and run_ts, less the failing findings fixed by then (1% more each day),
- * with a run manifest. The state is kept as the runner keeps it (rebuilt once, then each run folded), and the
- * export after the last run is timed in a process of its own (its peak RSS is its own).
+ * is that part with its own run id and run_ts, the failing findings fixed by then (1% more each day) now
+ * passing, so every run has N rows, with a run manifest. The state is kept as the runner keeps it (rebuilt
+ * once, or with --history-daily folded run by run as daily runs do), and the export after the last run is
+ * timed in a process of its own (its peak RSS is its own).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -43,7 +44,7 @@ export async function writeBenchRun(root: string, count: number): Promise<readon
   return writer.close();
 }
 
-/** Writes day `day` of the history (a copy of day 0 less what was fixed by then) and its manifest. */
+/** Writes day `day` of the history (a copy of day 0, what was fixed by then passing) and its manifest. */
 export async function writeDay(
   connection: DuckDBConnection,
   root: string,
@@ -57,9 +58,13 @@ export async function writeDay(
   const dir = join(root, 'tenant_id=bench', `run_date=${runDate}`);
   await mkdir(dir, { recursive: true });
   const part = join(dir, `part-${runId}.parquet`);
+  // Fixed by then: the finding now passes (every run reports every resource, so each run has N rows).
+  const fixed = `(status = 'fail' AND hash(fingerprint) % 100 < ${day})`;
   await connection.run(
-    `COPY (SELECT * REPLACE ($run AS run_id, run_ts + INTERVAL (${day}) DAY AS run_ts)
-           FROM read_parquet($base) WHERE NOT (status = 'fail' AND hash(fingerprint) % 100 < ${day}))
+    `COPY (SELECT * REPLACE ($run AS run_id, run_ts + INTERVAL (${day}) DAY AS run_ts,
+                             CASE WHEN ${fixed} THEN 'pass' ELSE status END AS status,
+                             CASE WHEN ${fixed} THEN NULL ELSE estimated END AS estimated)
+           FROM read_parquet($base))
      TO '${part}' (FORMAT parquet, COMPRESSION zstd)`,
     { run: runId, base },
   );
