@@ -12,7 +12,7 @@ import {
   type IndexRow,
 } from './findings_index.ts';
 import { MoneySum, parseMoney, smallMicros } from './money.ts';
-import type { FindingRow, Group } from './model.ts';
+import { isOpenFailing, type FindingRow, type Group } from './model.ts';
 
 /** What the table shows of a finding (the full row is fetched when it is opened). */
 export type TableRow = IndexRow;
@@ -147,13 +147,13 @@ export class FindingTable {
   /** 1 for the open failing findings (whose savings count). */
   private openFailing(): Uint8Array {
     if (!this.open) {
-      const is = (column: DictionaryColumn, value: string) =>
-        Uint8Array.from(this.index.columns[column].values, (v) => (v === value ? 1 : 0));
-      const [fail, open] = [is('status', 'fail'), is('lifecycle_status', 'open')];
       const [status, lifecycle] = [this.codes.get('status')!, this.codes.get('lifecycle_status')!];
-      this.open = Uint8Array.from(
-        { length: this.length },
-        (_, i) => fail[status[i]!]! & open[lifecycle[i]!]!,
+      const { values: statuses } = this.index.columns.status;
+      const { values: lifecycles } = this.index.columns.lifecycle_status;
+      this.open = Uint8Array.from({ length: this.length }, (_, i) =>
+        isOpenFailing({ status: statuses[status[i]!]!, lifecycle_status: lifecycles[lifecycle[i]!]! })
+          ? 1
+          : 0,
       );
     }
     return this.open;
