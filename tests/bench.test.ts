@@ -7,34 +7,26 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** `npm run bench -- <args> --json`: its measurements, one object per line. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- measurements are free-form JSON, as JSON.parse gives them
+async function bench(args: readonly string[]): Promise<any[]> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args, '--json'],
+    { cwd: ROOT },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+}
+
 describe('npm run bench', () => {
   it('prints one JSON line per measurement, with the end-to-end ratio against DuckDB', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'bench', 'run.ts'),
-        '--findings',
-        '2000',
-        '--rss',
-        '1000,3000',
-        '--tenants',
-        '1,3',
-        '--days',
-        '1',
-        '--export-rows',
-        '200',
-        '--repeat',
-        '2',
-        '--json',
-      ],
-      { cwd: ROOT },
-    );
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const lines = await bench([
+      ...['--findings', '2000', '--rss', '1000,3000', '--tenants', '1,3', '--days', '1'],
+      ...['--export-rows', '200', '--repeat', '2'],
+    ]);
     const by = (measure: string) => lines.filter((line) => line.measure === measure);
     for (const measure of ['identity', 'validate', 'storage_cast', 'arrow', 'arrow_parquet', 'duckdb_only']) {
       expect(by(measure)[0], measure).toMatchObject({ findings: 2000, findings_per_s: expect.any(Number) });
@@ -53,23 +45,7 @@ describe('npm run bench', () => {
   }, 240_000);
 
   it('measures the dashboard: export, open and each re-filter, in Chromium', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'bench', 'run.ts'),
-        '--dashboard',
-        '--dashboard-findings',
-        '3000',
-        '--json',
-      ],
-      { cwd: ROOT },
-    );
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
+    const lines = await bench(['--dashboard', '--dashboard-findings', '3000']);
     const by = (measure: string) => lines.find((line) => line.measure === measure);
     expect(by('dashboard_export')).toMatchObject({ findings: 3000, pages: 3 });
     expect(by('dashboard_open')).toMatchObject({ findings: 3000, count: '3000 findings' });
