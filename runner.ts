@@ -16,7 +16,7 @@ import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
 import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
-import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
+import { createLogger, foldProgress, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
@@ -329,7 +329,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     await lock.release();
   }
   // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
-  const kept = await maintainState(args, tenantId, root, homeRegion).catch((error: Error) => ({
+  const kept = await maintainState(args, tenantId, root, homeRegion, runLog).catch((error: Error) => ({
     mode: 'failed',
     saveError: ioErrorMessage(error) ?? error.message,
   }));
@@ -392,6 +392,7 @@ async function maintainState(
   tenantId: string,
   access: AwsAccess,
   homeRegion: string,
+  logger: Logger,
 ): Promise<{ mode: string; saveError?: string }> {
   const [{ tenantCopy }, { maintainTenant }, { S3Store }] = await Promise.all([
     import('./cli/remote_state.ts'),
@@ -411,6 +412,7 @@ async function maintainState(
     const kept = await maintainTenant({
       dataRoot: copy.dataRoot,
       tenant: tenantId,
+      onProgress: foldProgress(logger),
       stateRoot: copy.stateRoot,
       goldRoot: copy.goldRoot,
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),

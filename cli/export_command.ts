@@ -14,7 +14,7 @@ import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { defaultRegion, EXIT } from './errors.ts';
-import type { Logger } from './log.ts';
+import { foldProgress, type Logger } from './log.ts';
 import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
@@ -91,6 +91,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
       ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
       onStage: (stage, detail) => log?.info(detail, stage),
+      ...(log ? { onProgress: foldProgress(log) } : {}),
     });
     // The state and gold days it advanced go back where they live (S3), for the next run and export.
     if (result.stateSaved) await copy.publish();

@@ -9,7 +9,7 @@ import { normaliseTenant, tenantDir } from '../pipeline/layout.ts';
 import { parseLocation } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
-import type { Logger } from './log.ts';
+import { foldProgress, type Logger } from './log.ts';
 import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
@@ -64,6 +64,7 @@ export async function kpiRebuildCommand(args: KpiArgs, effects: KpiEffects): Pro
           from: args.from,
           to: args.to,
           signal,
+          onProgress: foldProgress(effects.logger),
           stateRoot: copy.stateRoot,
           goldRoot: copy.goldRoot,
           ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),

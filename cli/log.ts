@@ -38,3 +38,26 @@ export function createLogger(level: string, stream: NodeJS.WriteStream = process
     pino.destination({ dest: 2, sync: true }),
   );
 }
+
+/**
+ * `report` at most once every `ms` (the first call and the last, `done === total`, always): progress on long work
+ * that a log or a terminal can follow without a line per step.
+ */
+export function everyFewSeconds<T extends { readonly done: number; readonly total: number }>(
+  report: (progress: T) => void,
+  ms = 5_000,
+): (progress: T) => void {
+  let last = -Infinity;
+  return (progress) => {
+    const now = Date.now();
+    if (now - last < ms && progress.done < progress.total) return;
+    last = now;
+    report(progress);
+  };
+}
+
+/** Progress of the tenant state's runs being folded in (a rebuild folds the whole history): a log line every few seconds. */
+export const foldProgress = (logger: Logger) =>
+  everyFewSeconds<{ readonly done: number; readonly total: number }>(({ done, total }) =>
+    logger.info({ runs_folded: done, runs: total }, 'bringing the tenant state up to date'),
+  );

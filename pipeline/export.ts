@@ -15,7 +15,7 @@ import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
-import { computeDailyKpis, goldRoot, goldTenantDir, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
+import { goldRoot, goldTenantDir, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
@@ -61,6 +61,8 @@ export interface ExportOptions {
   readonly remoteManifests?: RefreshOptions['remoteManifests'];
   /** Told as the export goes: what it is doing and how much (for a progress log). */
   readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
+  /** Told after each run folded into the state (every run of the history when it is rebuilt). */
+  readonly onProgress?: RefreshOptions['onProgress'];
 }
 
 export interface ExportResult {
@@ -122,6 +124,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
       goldRoot: golds,
       save: options.saveState !== false,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
       ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });
@@ -161,7 +164,10 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         `SELECT ${FINDING_ROW} FROM latest WHERE lifecycle_status IN ('ignored', 'snoozed') ${ORDER}`,
       ),
       await writeJson(out('resolved.json'), await resolved(connection, tenant, resolvedSince)),
-      await writeJson(out('trends.json'), await trends(connection, golds, tenant, now, state.history)),
+      await writeJson(
+        out('trends.json'),
+        await trends(connection, golds, tenant, now, state.mode === 'rebuilt'),
+      ),
       await writeJson(out('summary.json'), {
         ...(await summarize(connection, tenant, now, resolvedSince)),
         skipped_files: skipped,
@@ -503,7 +509,7 @@ async function trends(
   golds: string,
   tenant: string,
   now: Date,
-  history: boolean,
+  everyDay: boolean,
 ) {
   // The window ends today, or at the latest run when backfilled runs are dated after the export's clock.
   const latest = await connection.runAndReadAll('SELECT epoch_ms(max(run_ts)) FROM latest');
@@ -517,10 +523,11 @@ async function trends(
       `CREATE OR REPLACE TEMP TABLE kpi AS SELECT * EXCLUDE (tenant_id) FROM read_parquet($glob, hive_partitioning = false)`,
       { glob: join(goldTenantDir(golds, tenant), 'period=*', '*.parquet') },
     );
-  } else if (history) {
-    await computeDailyKpis(connection, from, to);
+  } else if (everyDay) {
+    // The state was just rebuilt: every day, as the gold tables would have it.
+    await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
   } else {
-    // Without gold tables and without the history read: the state's own day, one point.
+    // Without gold tables and without a rebuild: the state's own day, one point.
     await stateKpis(connection);
   }
   const reader = await connection.runAndReadAll(

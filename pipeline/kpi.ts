@@ -37,33 +37,6 @@ export const goldTenantDir = (root: string, tenant: string): string =>
 const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
 
 /**
- * Builds the temp table `kpi` for the days with runs between `from` and `to` (inclusive, YYYY-MM-DD);
- * `loadHistory` must have run on the connection.
- */
-export async function computeDailyKpis(
-  connection: DuckDBConnection,
-  from?: string,
-  to?: string,
-): Promise<void> {
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE days AS
-     SELECT DISTINCT run_date AS period FROM allf
-     WHERE ($from IS NULL OR run_date >= $from::DATE) AND ($to IS NULL OR run_date <= $to::DATE)`,
-    { from: from ?? null, to: to ?? null },
-  );
-  await connection.run(`
-    CREATE OR REPLACE TEMP TABLE day_state AS
-    WITH latest_run AS (
-      SELECT d.period, o.fingerprint, arg_max(o.run_id, o.run_ts) AS run_id
-      FROM days d JOIN obs o ON o.run_ts < (d.period + INTERVAL 1 DAY)::TIMESTAMPTZ
-      GROUP BY d.period, o.fingerprint)
-    SELECT l.period, a.status, a.severity.level AS severity, a.category, a.check_id, a.scope.service AS service,
-           a.scope.account_id AS account_id, a.scope.region AS region, a.estimated.monthly_savings AS savings
-    FROM latest_run l JOIN allf a ON a.fingerprint = l.fingerprint AND a.run_id = l.run_id`);
-  await kpiFromDayState(connection);
-}
-
-/**
  * The temp table `state`'s own day (the day of its latest covering run) as the temp table `kpi`: what a run
  * adds to the gold tables, and what an export shows as trends when there are none.
  */
@@ -118,6 +91,8 @@ export async function rebuildKpis(options: {
   /** Where the state and the gold tables are kept (default: beside the dataset). */
   stateRoot?: string | undefined;
   goldRoot?: string | undefined;
+  /** Told after each run folded into the state. */
+  onProgress?: RefreshOptions['onProgress'];
   /** The tenant's parts and manifests when `dataRoot` is a partial copy of a remote dataset. */
   remoteParts?: RefreshOptions['remoteParts'];
   remoteManifests?: RefreshOptions['remoteManifests'];
@@ -134,18 +109,22 @@ export async function rebuildKpis(options: {
   const { connection, dispose } = interruptible(await instance.connect(), options.signal);
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    // The state is rebuilt with the gold tables (after a backfill, this is what brings it up to date).
+    // The state is rebuilt with the gold tables (after a backfill, this is what brings it up to date): every
+    // run is folded in, oldest first, and each day's end is that day of the gold tables.
     const states = options.stateRoot ?? stateRoot(options.dataRoot);
+    await createKpiDays(connection);
     const state = await refreshState(connection, {
       dataRoot: options.dataRoot,
       stateRoot: states,
       tenant,
       rebuild: true,
+      onDay: (day) => (inRange(day, options.from, options.to) ? collectDay(connection) : Promise.resolve()),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
       ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });
     await writeState(connection, states, state.meta);
-    await computeDailyKpis(connection, options.from, options.to);
+    await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
     return await writeKpiTable(
       connection,
       goldTenantDir(options.goldRoot ?? goldRoot(options.dataRoot), tenant),
@@ -157,6 +136,23 @@ export async function rebuildKpis(options: {
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+const inRange = (day: string, from: string | undefined, to: string | undefined) =>
+  (from === undefined || day >= from) && (to === undefined || day <= to);
+
+/** The temp table `kpi_days`, empty: the gold days a refresh brings, as it brings them (`collectDay`). */
+async function createKpiDays(connection: DuckDBConnection): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE kpi_days (period DATE, kpi VARCHAR, dimension VARCHAR, key VARCHAR, findings INTEGER,
+       est_monthly_savings DECIMAL(18,6))`,
+  );
+}
+
+/** Adds the state's own day, at its end, to `kpi_days`. */
+async function collectDay(connection: DuckDBConnection): Promise<void> {
+  await stateKpis(connection);
+  await connection.run('INSERT INTO kpi_days SELECT * FROM kpi');
 }
 
 /** Writes every period of the temp table `kpi` under `dir`, each replaced whole. */
@@ -227,9 +223,9 @@ export async function hasGold(root: string, tenant: string): Promise<boolean> {
 }
 
 /**
- * Brings the tenant's state up to date (see `refreshState`) and, with `save`, stores it with the gold days it
- * brings: the days it advanced through, or every day after a rebuild. Gold tables that are missing make it a
- * rebuild. A failure to store is returned (the state in the temp table `state` is good all the same).
+ * Brings the tenant's state up to date (see `refreshState`), leaving the days it advanced through (every day
+ * after a rebuild) in the temp table `kpi_days`, and, with `save`, stores it with those gold days. Gold tables
+ * that are missing make it a rebuild. A failure to store is returned (the state in the temp table `state` is good all the same).
  */
 export async function refreshStateAndGold(
   connection: DuckDBConnection,
@@ -239,31 +235,28 @@ export async function refreshStateAndGold(
     readonly stateRoot: string;
     readonly goldRoot: string;
     readonly save: boolean;
+    readonly onProgress?: RefreshOptions['onProgress'];
     readonly remoteParts?: RefreshOptions['remoteParts'];
     readonly remoteManifests?: RefreshOptions['remoteManifests'];
   },
 ): Promise<RefreshedState & { readonly saveError?: string }> {
   const { save, tenant } = options;
-  const collectDay = async () => {
-    // The state at the end of a day it advanced through: that day of the gold tables.
-    await stateKpis(connection);
-    await connection.run('CREATE TEMP TABLE IF NOT EXISTS kpi_days AS SELECT * FROM kpi LIMIT 0');
-    await connection.run('INSERT INTO kpi_days SELECT * FROM kpi');
-  };
+  await createKpiDays(connection);
   const state = await refreshState(connection, {
     dataRoot: options.dataRoot,
     stateRoot: options.stateRoot,
     tenant,
     rebuild: save && !(await hasGold(options.goldRoot, tenant)),
-    ...(save ? { onDay: collectDay } : {}),
+    // The state at the end of each day it advances through: that day of the gold tables.
+    onDay: () => collectDay(connection),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
     ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
   });
   if (!save || state.mode === 'stored') return state;
   try {
     await writeState(connection, options.stateRoot, state.meta);
-    if (state.history) await computeDailyKpis(connection);
-    else await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
+    await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');
     await writeKpiTable(connection, goldTenantDir(options.goldRoot, tenant), tenant);
     return state;
   } catch (error) {
@@ -277,6 +270,8 @@ export async function maintainTenant(options: {
   readonly tenant: string;
   readonly stateRoot?: string;
   readonly goldRoot?: string;
+  /** Told after each run folded into the state (every run of the history when it is rebuilt). */
+  readonly onProgress?: RefreshOptions['onProgress'];
   readonly remoteParts?: RefreshOptions['remoteParts'];
   readonly remoteManifests?: RefreshOptions['remoteManifests'];
 }): Promise<{ readonly mode: string; readonly saveError?: string }> {
@@ -290,6 +285,7 @@ export async function maintainTenant(options: {
       stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
       goldRoot: options.goldRoot ?? goldRoot(options.dataRoot),
       save: true,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
       ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
     });

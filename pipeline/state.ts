@@ -4,10 +4,10 @@
  * failing sighting) and its latest covering run (when, and its status there: NULL when that run covered it and
  * did not report it). Exports read the state and the runs not folded into it yet, instead of the whole history.
  *
- * The append-only findings dataset stays the system of record: `buildState` derives the state from the history
- * tables (`loadHistory`), and `foldRun` advances it by one run newer than every run in it, with the same rules,
- * so a state kept run by run equals one rebuilt from the dataset. Anything else (a backfill, a retried or
- * deleted run, a part that changed) is a rebuild.
+ * The append-only findings dataset stays the system of record: `foldRun` advances the state by one run newer
+ * than every run in it, and a rebuild folds every run of the dataset in, oldest first, from an empty state, so
+ * a state kept run by run equals one rebuilt from the dataset. Anything else (a backfill, a retried or deleted
+ * run, a part that changed) is a rebuild.
  *
  * On disk, beside the findings dataset: `<root>/finops_state/tenant_id=<t>/state.parquet` and `state.json`
  * (which runs, with which parts, it holds), each replaced whole.
@@ -18,7 +18,6 @@ import { dirname, join, relative, sep } from 'node:path';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { writeFileAtomic } from './atomic.ts';
 import { makeDirectory } from './dirs.ts';
-import { deriveHistory, loadHistory } from './history.ts';
 import { utcDate } from '../contracts/time.ts';
 import { normaliseTenant, tenantDir } from './layout.ts';
 import { listManifestFiles, parseManifest, type RunManifest } from './manifest.ts';
@@ -26,7 +25,6 @@ import {
   checkParts,
   emptyPart,
   listParts,
-  readableValues,
   readSkippingDamaged,
   VALID_ROW,
   type SkippedFile,
@@ -75,92 +73,39 @@ const latestOf = (source: string) =>
   `SELECT * FROM ${source}
    QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC, ingested_ts DESC NULLS LAST, finding_id) = 1`;
 
-/**
- * Creates the temp table `state` from the history tables (`allf`, `allf_files`, `obs`, `lifecycle`) of
- * `loadHistory`: each fingerprint's latest row is found among the history's columns, then read whole from
- * the parts that hold one (after a year of daily runs, mostly the newest few).
- */
-export async function buildState(
-  connection: DuckDBConnection,
-  tenant: string,
-  root: string,
-): Promise<SkippedFile[]> {
-  const skipped: SkippedFile[] = [];
-  for (;;) {
-    await connection.run(`CREATE OR REPLACE TEMP TABLE latest_keys AS ${latestOf('allf')}`);
-    const parts = (
-      (
-        await connection.runAndReadAll(
-          'SELECT DISTINCT f.path FROM latest_keys k JOIN allf_files f USING (part) ORDER BY f.path',
-        )
-      ).getRowObjectsJson() as { path: string }[]
-    ).map((p) => p.path);
-    try {
-      await createState(connection, tenant, parts);
-      await connection.run('DROP TABLE latest_keys');
-      return skipped;
-    } catch (error) {
-      // The history read only some columns: a part whose other columns are damaged fails only now. Such
-      // parts leave the history whole, as when the history read finds them.
-      const checked = await readableValues(connection, root, parts);
-      if (checked.skipped.length === 0) throw error;
-      skipped.push(...checked.skipped);
-      await connection.run(
-        'DELETE FROM allf WHERE part IN (SELECT part FROM allf_files WHERE path IN (SELECT unnest($paths)))',
-        { paths: listValue(checked.skipped.map((s) => join(root, s.path))) },
-      );
-      await deriveHistory(connection);
-    }
-  }
-}
-
-async function createState(
-  connection: DuckDBConnection,
-  tenant: string,
-  parts: readonly string[],
-): Promise<void> {
-  const rows =
-    parts.length > 0
-      ? `(SELECT f.* FROM read_parquet($files, hive_partitioning = true, union_by_name = true) f
-          SEMI JOIN latest_keys k ON f.fingerprint = k.fingerprint AND f.run_id = k.run_id AND f.finding_id = k.finding_id
-          WHERE ${VALID_ROW})`
-      : `(SELECT *, NULL::DATE AS run_date FROM read_parquet($file, hive_partitioning = false) WHERE ${VALID_ROW})`;
+/** Creates the temp table `state` empty, with the columns a fold gives it: where a rebuild starts. */
+async function emptyState(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE state AS
-     WITH l AS (${latestOf(rows)}),
-     savings AS (
-       SELECT fingerprint, arg_max(estimated.monthly_savings, run_ts) AS last_fail_savings
-       FROM allf WHERE status = 'fail' GROUP BY fingerprint),
-     covered AS (
-       SELECT fingerprint, max(run_ts) AS covered_ts, arg_max_null(status, run_ts) AS covered_status
-       FROM obs GROUP BY fingerprint)
-     SELECT l.*, lc.first_seen, lc.last_seen, lc.times_seen, lc.resolved_ts, s.last_fail_savings,
-            c.covered_ts, c.covered_status
-     FROM l LEFT JOIN lifecycle lc USING (fingerprint) LEFT JOIN savings s USING (fingerprint)
-            LEFT JOIN covered c USING (fingerprint)`,
-    parts.length > 0 ? { files: listValue([...parts]), tenant } : { file: await emptyPart(), tenant },
+     SELECT *, NULL::DATE AS run_date, NULL::TIMESTAMPTZ AS first_seen, NULL::TIMESTAMPTZ AS last_seen,
+            NULL::INTEGER AS times_seen, NULL::TIMESTAMPTZ AS resolved_ts, estimated.monthly_savings AS last_fail_savings,
+            NULL::TIMESTAMPTZ AS covered_ts, NULL::VARCHAR AS covered_status
+     FROM read_parquet($file, hive_partitioning = false) LIMIT 0`,
+    { file: await emptyPart() },
   );
 }
 
 /**
- * Advances the temp table `state` by one run, newer than every run in it: `files` are its readable parts,
- * `coverage` the checker × account × region cells its manifest declares (empty: inferred from its findings,
- * as the history does for a run without a declared coverage).
+ * Advances the temp table `state` by one run, newer than every run in it: `files` are readable parts holding its
+ * rows, `coverage` the checker × account × region cells its manifest declares (empty: inferred from its
+ * findings, for a run without a declared coverage).
  */
 export async function foldRun(
   connection: DuckDBConnection,
   run: {
     readonly tenant: string;
+    readonly runId: string;
     readonly runTs: string;
     readonly files: readonly string[];
-    readonly coverage: readonly { check_id: string; account_id: string; region: string }[];
+    readonly coverage: readonly Cell[];
   },
 ): Promise<void> {
   if (run.files.length > 0) {
+    // A row belongs to the run its run_id names, whichever part holds it.
     await connection.run(
       `CREATE OR REPLACE TEMP TABLE run_rows AS
-       ${latestOf(`(SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${VALID_ROW})`)}`,
-      { files: listValue([...run.files]), tenant: run.tenant },
+       ${latestOf(`(SELECT * FROM read_parquet($files, hive_partitioning = true, union_by_name = true) WHERE ${VALID_ROW} AND run_id = $run)`)}`,
+      { files: listValue([...run.files]), tenant: run.tenant, run: run.runId },
     );
   } else {
     await connection.run(
@@ -270,6 +215,8 @@ export interface RefreshOptions {
   readonly rebuild?: boolean;
   /** Called once the state holds the last run of a day it advanced through (YYYY-MM-DD): that day's end. */
   readonly onDay?: (day: string) => Promise<void>;
+  /** Told after each run folded in (a rebuild folds every run of the history). */
+  readonly onProgress?: (progress: { readonly done: number; readonly total: number }) => void;
 
   /**
    * The tenant's parts when the dataset root is a partial local copy (of an S3 dataset): their paths relative
@@ -311,21 +258,180 @@ export interface RefreshedState {
   readonly summaries: readonly RunSummary[];
   /** The meta of the state now in the temp table `state` (to store it with `writeState`). */
   readonly meta: StateMeta;
-  /** The history tables of `loadHistory` exist on the connection (only after a rebuild). */
-  readonly history: boolean;
 }
 
-const byTime = (a: FoldedRun, b: FoldedRun) =>
+/** A checker × account × region cell a run covered. */
+interface Cell {
+  readonly check_id: string;
+  readonly account_id: string;
+  readonly region: string;
+}
+
+/** A run to fold: the parts holding its rows (absolute paths) and the coverage it declares (empty: none). */
+interface RunToFold {
+  readonly run_id: string;
+  readonly run_ts: string;
+  readonly files: readonly string[];
+  readonly coverage: readonly Cell[];
+}
+
+const coverageOf = (manifest: RunManifest): Cell[] =>
+  manifest.checkers.flatMap((checker) =>
+    checker.coverage.map((cell) => ({
+      check_id: checker.check_id,
+      account_id: cell.account_id,
+      region: cell.region,
+    })),
+  );
+
+const byTime = (a: { run_ts: string; run_id: string }, b: { run_ts: string; run_id: string }) =>
   Date.parse(a.run_ts) - Date.parse(b.run_ts) || a.run_id.localeCompare(b.run_id);
 const sameRun = (a: FoldedRun, b: FoldedRun) =>
   a.run_ts === b.run_ts && a.status === b.status && a.parts.join('\n') === b.parts.join('\n');
 
+/** The tenant's runs as their manifests tell them (those the state knows unchanged are not read again). */
+interface ListedRuns {
+  readonly runs: FoldedRun[];
+  /** The manifests read, and those that could not be. */
+  readonly manifests: RunManifest[];
+  readonly skipped: SkippedFile[];
+  /** The runs of the manifests read, as they fold. */
+  readonly toFold: RunToFold[];
+  /** Every part some manifest lists. */
+  readonly listed: ReadonlySet<string>;
+}
+
+async function listedRuns(
+  files: readonly { readonly key: string; readonly stamp: string; readonly path: string }[],
+  known: readonly FoldedRun[],
+  existing: ReadonlySet<string>,
+  dataRoot: string,
+): Promise<ListedRuns> {
+  // Manifests of earlier days that have not changed since they were folded are known from the state; the
+  // newest day's are always read (coverage.json describes the newest run).
+  const newestDay = files.at(-1)?.key.split('/')[2];
+  const runs: FoldedRun[] = [];
+  const manifests: RunManifest[] = [];
+  const skipped: SkippedFile[] = [];
+  const toFold: RunToFold[] = [];
+  const listed = new Set<string>();
+  for (const file of files) {
+    const hit = knownManifest(known, file, newestDay);
+    if (hit) {
+      for (const part of hit.parts) listed.add(part);
+      runs.push({ ...hit, parts: hit.parts.filter((p) => existing.has(p)) });
+      continue;
+    }
+    const parsed = parseManifest(await readFile(file.path, 'utf8').catch(() => ''));
+    if ('reason' in parsed) {
+      skipped.push({ path: relative(dataRoot, file.path), reason: parsed.reason });
+      continue;
+    }
+    const manifest = parsed.manifest;
+    manifests.push(manifest);
+    const parts = manifest.files.map((f) => f.path.split('/').join(sep)).filter((p) => existing.has(p));
+    for (const part of parts) listed.add(part);
+    toFold.push({
+      run_id: manifest.run_id,
+      run_ts: manifest.run_ts,
+      files: parts.map((part) => join(dataRoot, part)),
+      coverage: coverageOf(manifest),
+    });
+    runs.push({
+      run_id: manifest.run_id,
+      run_ts: manifest.run_ts,
+      status: manifest.status,
+      parts: parts.sort(),
+      manifest: file.key,
+      stamp: file.stamp,
+      summary: runSummary(manifest),
+    });
+  }
+  runs.sort(byTime);
+  return { runs, manifests, skipped, toFold, listed };
+}
+
+/**
+ * The runs whose rows are in parts no manifest lists, read from those parts (their run ids and times only):
+ * each with the parts holding its rows and no declared coverage.
+ */
+async function unlistedRuns(
+  connection: DuckDBConnection,
+  dataRoot: string,
+  tenant: string,
+  parts: readonly string[],
+): Promise<{ runs: RunToFold[]; skipped: SkippedFile[] }> {
+  const checked = await checkParts(
+    connection,
+    dataRoot,
+    parts.map((part) => join(dataRoot, part)),
+  );
+  let rows: { file: string; run_id: string; run_ts: string }[] = [];
+  const read = await readSkippingDamaged(connection, dataRoot, checked.files, async (files) => {
+    if (files.length === 0) return;
+    const reader = await connection.runAndReadAll(
+      `SELECT filename AS file, run_id, strftime(max(run_ts) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') AS run_ts
+       FROM read_parquet($files, hive_partitioning = true, union_by_name = true, filename = true)
+       WHERE ${VALID_ROW} GROUP BY ALL ORDER BY ALL`,
+      { files: listValue([...files]), tenant },
+    );
+    rows = reader.getRowObjectsJson() as typeof rows;
+  });
+  const runs = new Map<string, { run_ts: string; files: string[] }>();
+  for (const row of rows) {
+    const run = runs.get(row.run_id) ?? { run_ts: row.run_ts, files: [] };
+    if (row.run_ts > run.run_ts) run.run_ts = row.run_ts;
+    run.files.push(row.file);
+    runs.set(row.run_id, run);
+  }
+  return {
+    runs: [...runs].map(([run_id, run]) => ({ run_id, ...run, coverage: [] })),
+    skipped: [...checked.skipped, ...read.skipped],
+  };
+}
+
+/**
+ * Folds the runs into the temp table `state`, oldest first, each from its readable parts (a damaged part is
+ * skipped and named): what keeps the state run by run, and what rebuilds it from empty, holding one run's rows
+ * at a time. Returns the parts skipped.
+ */
+async function foldRuns(
+  connection: DuckDBConnection,
+  runs: readonly RunToFold[],
+  options: RefreshOptions & { readonly tenant: string },
+): Promise<SkippedFile[]> {
+  const { dataRoot } = options;
+  const skipped: SkippedFile[] = [];
+  const ordered = [...runs].sort(byTime);
+  for (const [index, run] of ordered.entries()) {
+    await options.remoteParts?.fetch(run.files.map((file) => relative(dataRoot, file)));
+    const parts = await checkParts(connection, dataRoot, run.files);
+    skipped.push(...parts.skipped);
+    const fold = (files: readonly string[]) =>
+      foldRun(connection, {
+        tenant: options.tenant,
+        runId: run.run_id,
+        runTs: run.run_ts,
+        files,
+        coverage: run.coverage,
+      });
+    skipped.push(...(await readSkippingDamaged(connection, dataRoot, parts.files, fold)).skipped);
+    options.onProgress?.({ done: index + 1, total: ordered.length });
+    const day = utcDate(new Date(run.run_ts));
+    const next = ordered[index + 1];
+    if (!next || utcDate(new Date(next.run_ts)) !== day) await options.onDay?.(day);
+  }
+  // A part holding rows of several runs is named once.
+  return [...new Map(skipped.map((s) => [s.path, s])).values()];
+}
+
 /**
  * Puts the tenant's current state in the temp table `state`: the stored one when it holds every run of the
- * dataset, advanced run by run when the only new runs are newer than all it holds, else rebuilt from the whole
- * history. Runs are known by their manifests; parts that no manifest lists (an older engine, another engine)
- * that the stored state did not read mean a rebuild, since only reading them would tell which run they
- * belong to; the state remembers those it read, so an unchanged dataset is not rebuilt again.
+ * dataset, advanced run by run when the only new runs are newer than all it holds, else rebuilt by folding
+ * every run of the history in, oldest first, from an empty state (memory holds the state and one run, whatever
+ * the history's length). Runs are known by their manifests; parts that no manifest lists (an older engine,
+ * another engine) that the stored state did not read mean a rebuild, since only reading them would tell which
+ * run they belong to; the state remembers those it read, so an unchanged dataset is not rebuilt again.
  */
 export async function refreshState(
   connection: DuckDBConnection,
@@ -338,67 +444,51 @@ export async function refreshState(
     options.remoteParts?.paths ??
       (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
   );
-  // Manifests of earlier days that have not changed since they were folded are known from the state; the
-  // newest day's are always read (coverage.json describes the newest run).
   const files =
     options.remoteManifests?.files.map((f) => ({ ...f, path: join(dataRoot, ...f.key.split('/')) })) ??
     (await listManifestFiles(dataRoot, tenant));
-  const newestDay = files.at(-1)?.key.split('/')[2];
-  const storedRuns = stored?.runs ?? [];
-  const manifests: RunManifest[] = [];
-  const skippedManifests: SkippedFile[] = [];
-  const listed = new Set<string>();
-  const current: FoldedRun[] = [];
-  for (const file of files) {
-    const hit = knownManifest(storedRuns, file, newestDay);
-    if (hit) {
-      const parts = hit.parts.filter((p) => existing.has(p));
-      for (const part of hit.parts) listed.add(part);
-      current.push({ ...hit, parts });
-      continue;
-    }
-    const parsed = parseManifest(await readFile(file.path, 'utf8').catch(() => ''));
-    if ('reason' in parsed) {
-      skippedManifests.push({ path: relative(dataRoot, file.path), reason: parsed.reason });
-      continue;
-    }
-    const manifest = parsed.manifest;
-    manifests.push(manifest);
-    const parts = manifest.files.map((f) => f.path.split('/').join(sep)).filter((p) => existing.has(p));
-    for (const part of parts) listed.add(part);
-    current.push({
-      run_id: manifest.run_id,
-      run_ts: manifest.run_ts,
-      status: manifest.status,
-      parts: parts.sort(),
-      manifest: file.key,
-      stamp: file.stamp,
-      summary: runSummary(manifest),
-    });
-  }
-  current.sort(byTime);
-  const orphans = [...existing].filter((part) => !listed.has(part)).sort();
+  const known = await listedRuns(files, stored?.runs ?? [], existing, dataRoot);
+  const orphans = [...existing].filter((part) => !known.listed.has(part)).sort();
 
-  const summaries = current.map((run) => run.summary!);
   const rebuild = async (): Promise<RefreshedState> => {
-    await options.remoteParts?.fetch([...existing]);
+    // Every manifest is read: the coverage of each run is folded in.
     await options.remoteManifests?.fetchAll();
-    const history = await loadHistory(connection, dataRoot, tenant);
-    const skipped = [...history.skipped, ...(await buildState(connection, tenant, dataRoot))];
+    const listed = await listedRuns(files, [], existing, dataRoot);
+    await options.remoteParts?.fetch(orphans);
+    const unlisted = await unlistedRuns(connection, dataRoot, tenant, orphans);
+    // A run is its rows wherever they are: a manifest's parts and any unlisted part with its run id.
+    const runs = new Map<string, RunToFold>();
+    for (const run of [...listed.toFold, ...unlisted.runs]) {
+      const before = runs.get(run.run_id);
+      runs.set(
+        run.run_id,
+        before
+          ? {
+              ...before,
+              files: [...before.files, ...run.files],
+              coverage: [...before.coverage, ...run.coverage],
+            }
+          : run,
+      );
+    }
+    await emptyState(connection);
+    const skipped = [
+      ...unlisted.skipped,
+      ...(await foldRuns(connection, [...runs.values()], { ...options, tenant })),
+    ];
     const newest = orphans.length === 0 ? null : await newestSighting(connection);
     return {
       mode: 'rebuilt',
-      skipped,
-      manifests: history.manifests,
-      summaries,
+      skipped: [...skipped, ...listed.skipped],
+      manifests: listed.manifests,
+      summaries: listed.runs.map((run) => run.summary!),
       meta: {
         state_version: STATE_VERSION,
         tenant_id: tenant,
-        runs: current,
+        runs: listed.runs,
         skipped: skipped.filter((s) => existing.has(s.path)),
         ...(orphans.length > 0 ? { unlisted: orphans, unlisted_newest_ts: newest } : {}),
       },
-      history: true,
     };
   };
 
@@ -407,6 +497,7 @@ export async function refreshState(
   // The stored state is read only now that it will be used (a rebuild replaces it).
   const meta = stored;
   if (!meta || !(await loadState(connection, options.stateRoot, meta))) return rebuild();
+  const current = known.runs;
   const byId = new Map(current.map((run) => [run.run_id, run]));
   if (!meta.runs.every((run) => byId.has(run.run_id) && sameRun(run, byId.get(run.run_id)!)))
     return rebuild();
@@ -419,40 +510,18 @@ export async function refreshState(
   );
   if (fresh.some((run) => Date.parse(run.run_ts) <= newest)) return rebuild();
 
-  const skipped: SkippedFile[] = (meta.skipped ?? []).filter((s) => existing.has(s.path));
-  for (const [index, run] of fresh.entries()) {
-    // A run not folded yet was read above (its manifest was not known).
-    const manifest = manifests.find((m) => m.run_id === run.run_id && m.run_ts === run.run_ts)!;
-    const fold = (files: readonly string[]) =>
-      foldRun(connection, {
-        tenant,
-        runTs: run.run_ts,
-        files,
-        coverage: manifest.checkers.flatMap((checker) =>
-          checker.coverage.map((cell) => ({
-            check_id: checker.check_id,
-            account_id: cell.account_id,
-            region: cell.region,
-          })),
-        ),
-      });
-    await options.remoteParts?.fetch(run.parts);
-    const parts = await checkParts(
-      connection,
-      dataRoot,
-      run.parts.map((part) => join(dataRoot, part)),
-    );
-    skipped.push(...parts.skipped);
-    skipped.push(...(await readSkippingDamaged(connection, dataRoot, parts.files, fold)).skipped);
-    const day = utcDate(new Date(run.run_ts));
-    const next = fresh[index + 1];
-    if (!next || utcDate(new Date(next.run_ts)) !== day) await options.onDay?.(day);
-  }
+  // A run not folded yet was read above (its manifest was not known).
+  const freshIds = new Set(fresh.map((run) => run.run_id));
+  const runs = known.toFold.filter((run) => freshIds.has(run.run_id));
+  const skipped: SkippedFile[] = [
+    ...(meta.skipped ?? []).filter((s) => existing.has(s.path)),
+    ...(await foldRuns(connection, runs, { ...options, tenant })),
+  ];
   return {
     mode: fresh.length > 0 ? 'folded' : 'stored',
-    skipped: [...skipped, ...skippedManifests],
-    manifests,
-    summaries,
+    skipped: [...skipped, ...known.skipped],
+    manifests: known.manifests,
+    summaries: current.map((run) => run.summary!),
     meta: {
       state_version: STATE_VERSION,
       tenant_id: tenant,
@@ -462,7 +531,6 @@ export async function refreshState(
         ? { unlisted: meta.unlisted, unlisted_newest_ts: meta.unlisted_newest_ts ?? null }
         : {}),
     },
-    history: false,
   };
 }
 

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defineChecker, registerChecker, registry } from '../../checks/_lib/registry.ts';
 import { main } from '../../runner.ts';
@@ -432,6 +433,26 @@ describe('kpi rebuild command', () => {
     expect(await readdir(join(dir, 'data', 'finops_kpi_gold', 'tenant_id=acme'))).toEqual([
       'period=2026-11-22',
     ]);
+  });
+
+  it('folds the history in run by run, logging how far it has got', async () => {
+    const out = join(dir, 'data', 'finops_findings');
+    for (const day of ['2026-11-20', '2026-11-21', '2026-11-22']) {
+      const { effects } = fakeEffects(BUCKETS, `${day}T10:00:00.000Z`);
+      expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', out], effects)).toBe(0);
+    }
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const lines: Record<string, unknown>[] = [];
+    const logged = {
+      ...effects,
+      logger: () => pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) }),
+    };
+    expect(await main(['kpi', 'rebuild', '--tenant', 'acme', '--data', out], logged)).toBe(0);
+    expect(printed.at(-1)).toMatch(/^Rebuilt 3 day\(s\) of KPIs/);
+    const progress = lines.filter((line) => line.msg === 'bringing the tenant state up to date');
+    // The first and the last are always told; what is between, every few seconds.
+    expect(progress.at(0)).toMatchObject({ runs_folded: 1, runs: 3 });
+    expect(progress.at(-1)).toMatchObject({ runs_folded: 3, runs: 3 });
   });
 
   it('rejects an unknown tenant (exit 1) and a bad date (exit 2)', async () => {

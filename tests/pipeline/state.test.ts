@@ -1,6 +1,7 @@
 /**
- * The per-tenant state kept run by run equals the state rebuilt from the append-only dataset, and an export
- * from the stored state equals one from the whole history. Generative (seeded): findings that appear, persist,
+ * The per-tenant state kept run by run equals the state rebuilt from the append-only dataset, and both equal
+ * the state derived set-based from the whole history at once (tests/helpers/history_oracle.ts), as the gold
+ * tables kept day by day equal its daily KPIs; an export from the stored state equals one from the whole history. Generative (seeded): findings that appear, persist,
  * pass, go unknown, vanish and come back across checks, accounts and regions; runs with partial coverage,
  * interrupted and crashed runs, retried run ids, backfills, and a suppression file.
  */
@@ -16,8 +17,9 @@ import { storageCast } from '../../contracts/storage_cast.ts';
 import { utcDate } from '../../contracts/time.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { exportTenant } from '../../pipeline/export.ts';
-import { maintainTenant } from '../../pipeline/kpi.ts';
+import { goldRoot, maintainTenant } from '../../pipeline/kpi.ts';
 import { refreshState, stateRoot, writeState } from '../../pipeline/state.ts';
+import { oracleDailyKpis, oracleState } from '../helpers/history_oracle.ts';
 import { META, RUN } from '../helpers/records.ts';
 import { expectSameFiles } from '../helpers/same_files.ts';
 
@@ -199,12 +201,10 @@ describe('the state kept run by run', () => {
           declared: !(kind >= 0.12 && kind < 0.2),
         });
         if (!ids.includes(id)) ids.push(id);
-        // What a run does after publishing: bring the state up to date and store it.
-        await withConnection(async (connection) => {
-          const state = await refreshState(connection, { dataRoot: data, stateRoot: states, tenant: 'acme' });
-          modes.push(state.mode);
-          await writeState(connection, states, state.meta);
-        });
+        // What a run does after publishing: bring the state up to date and store it, with its gold days.
+        const maintained = await maintainTenant({ dataRoot: data, tenant: 'acme' });
+        expect(maintained.saveError).toBeUndefined();
+        modes.push(maintained.mode);
       }
       // Runs were folded one by one, and backfills or retries forced rebuilds.
       expect(modes.filter((m) => m === 'folded').length).toBeGreaterThan(3);
@@ -218,8 +218,32 @@ describe('the state kept run by run', () => {
         await refreshState(connection, { dataRoot: data, stateRoot: states, tenant: 'acme', rebuild: true });
         return stateRows(connection);
       });
+      const oracle = await withConnection(async (connection) => {
+        await oracleState(connection, data, 'acme');
+        return stateRows(connection);
+      });
       expect(kept.length).toBeGreaterThan(20);
       expect(kept).toEqual(rebuilt);
+      expect(kept).toEqual(oracle);
+      // The gold tables, kept day by day (and rewritten whole by the rebuilds), hold the daily KPIs of the history.
+      const [gold, daily] = await withConnection(async (connection) => {
+        const rows = (sql: string) =>
+          connection
+            .runAndReadAll(`SELECT to_json(k)::VARCHAR FROM (${sql}) k`)
+            .then((r) => r.getRows().map(([row]) => JSON.parse(String(row)) as Record<string, unknown>));
+        await oracleState(connection, data, 'acme');
+        await oracleDailyKpis(connection);
+        const columns = 'period, kpi, dimension, key, findings, est_monthly_savings';
+        return Promise.all([
+          rows(
+            `SELECT ${columns} FROM read_parquet('${join(goldRoot(data), 'tenant_id=acme', '*', '*.parquet')}', hive_partitioning = false)
+             WHERE period IN (SELECT period FROM oracle_kpi) ORDER BY ALL`,
+          ),
+          rows(`SELECT ${columns} FROM oracle_kpi ORDER BY ALL`),
+        ]);
+      });
+      expect(new Set(daily.map((row) => row.period)).size).toBeGreaterThan(5);
+      expect(gold).toEqual(daily);
       expect(kept.some((row) => row.resolved_ts !== null)).toBe(true);
       expect(kept.some((row) => row.covered_status === null && row.covered_ts !== null)).toBe(true);
 
