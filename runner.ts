@@ -404,7 +404,7 @@ async function maintainState(
     tenant: tenantId,
     stateData: args['state-data'],
     goldData: args['gold-data'],
-    storeFor: (location) => new S3Store(access.services.s3(homeRegion), location.bucket, location.prefix),
+    storeFor: (location) => S3Store.at(access, homeRegion, location),
   });
   try {
     if (!copy.save)
@@ -463,7 +463,7 @@ async function datasetStore(data: string, effects: RunnerEffects): Promise<Objec
   await loadAws();
   const { S3Store } = await import('./cli/s3_store.ts');
   const home = defaultRegion();
-  return new S3Store(effects.awsServices(home).services.s3(home), location.bucket, location.prefix);
+  return S3Store.at(effects.awsServices(home), home, location);
 }
 
 /** Where the tenant state and the KPI gold tables are kept: for a run and for an export. */

@@ -31,7 +31,7 @@ export async function openDestination(
   if (location.kind === 'local')
     return { store: new LocalStore(out), staging: out, close: async () => undefined };
   const staging = await mkdtemp(join(tmpdir(), 'finops-staging-'));
-  const store = new S3Store(access.services.s3(homeRegion), location.bucket, location.prefix);
+  const store = S3Store.at(access, homeRegion, location);
   return {
     store,
     leases: store,

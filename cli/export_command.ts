@@ -66,7 +66,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     return dir;
   };
   const s3 = (bucket: string, prefix: string) =>
-    new S3Store(effects.awsServices(home).services.s3(home), bucket, prefix);
+    S3Store.at(effects.awsServices(home), home, { bucket, prefix });
   if (source.kind === 's3') await assertRemoteTenant(s3(source.bucket, source.prefix), tenant);
   const copy = await tenantCopy({
     data: args.data,

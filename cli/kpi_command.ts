@@ -38,8 +38,7 @@ export async function kpiRebuildCommand(args: KpiArgs, effects: KpiEffects): Pro
     tenant,
     stateData: args['state-data'],
     goldData: args['gold-data'],
-    storeFor: (location) =>
-      new S3Store(effects.awsServices(home).services.s3(home), location.bucket, location.prefix),
+    storeFor: (location) => S3Store.at(effects.awsServices(home), home, location),
   });
   try {
     if (!copy.save) {

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { LeaseStore } from '../pipeline/run_lock.ts';
+import type { AwsAccess } from './aws.ts';
 import type { ObjectStore, PutOptions } from '../pipeline/store.ts';
 import { makeDirectory } from '../pipeline/dirs.ts';
 
@@ -34,6 +35,15 @@ export class S3Store implements ObjectStore, LeaseStore {
     private readonly partSize = PART_SIZE,
   ) {
     this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+  }
+
+  /** The store at an S3 location, through the S3 client `access` gives in `region`. */
+  static at(
+    access: Pick<AwsAccess, 'services'>,
+    region: string,
+    location: { readonly bucket: string; readonly prefix: string },
+  ): S3Store {
+    return new S3Store(access.services.s3(region), location.bucket, location.prefix);
   }
 
   private key(key: string): string {
