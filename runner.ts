@@ -16,7 +16,7 @@ import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
 import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
-import { createLogger, foldProgress, LOG_LEVELS, type Logger } from './cli/log.ts';
+import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
@@ -24,6 +24,7 @@ import type * as AwsModule from './cli/aws.ts';
 import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
+import { parseShard, type Shard } from './pipeline/shards.ts';
 import { isS3, LocalStore, parseLocation, type ObjectStore } from './pipeline/store.ts';
 import { normaliseTenant, removeStaleTempParts } from './pipeline/layout.ts';
 
@@ -109,6 +110,7 @@ interface RunArgs {
   'external-id'?: string;
   concurrency: number;
   'run-id'?: string;
+  shard?: string;
   progress?: boolean;
 }
 
@@ -150,6 +152,25 @@ const RUN_TS_SKEW_MS = 86_400_000;
  * A run dated far ahead would make every later run "earlier" than it: lifecycle and `days_open` would be
  * wrong until the run is deleted. A run dated before AWS existed is a typo. Backfills in between are fine.
  */
+/** --shard K/N, with what a shard needs: the run id and time every shard shares, and the accounts to split. */
+function shardOf(args: RunArgs): Shard {
+  const parsed = parseShard(args.shard!);
+  if ('reason' in parsed) throw new CliError(parsed.reason, EXIT.usage);
+  if (!args['run-id'] || !args['run-ts'])
+    throw new CliError(
+      '--shard needs --run-id and --run-ts: every shard of a run gives the same ones (plan-shards prints them)',
+      EXIT.usage,
+    );
+  if (!args.org && parseList(args.accounts).length === 0)
+    throw new CliError('--shard splits the accounts of --org or --accounts: give one of them', EXIT.usage);
+  if (args.export)
+    throw new CliError(
+      '--export with --shard: export after `run finalize`, once every shard is done',
+      EXIT.usage,
+    );
+  return parsed;
+}
+
 function checkRunDate(runTs: Date, now: Date, given: string | undefined): void {
   if (runTs.getTime() > now.getTime() + RUN_TS_SKEW_MS) {
     throw new CliError(
@@ -208,7 +229,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
     throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
   }
-  const runLog = log.child({ run_id: runId });
+  const shard = args.shard === undefined ? undefined : shardOf(args);
+  const runLog = log.child({ run_id: runId, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
   const [{ resolveAccounts }, { openDestination }, { createProgress }, { runCheckers }, { Inventory }] =
     await Promise.all([
       import('./cli/accounts.ts'),
@@ -230,6 +252,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     runId,
     concurrency: args.concurrency,
     log: runLog,
+    shard,
   });
   const billing = args['billing-account-id'];
   const targets: ScanTarget[] = scopes.map((scope) => ({
@@ -270,17 +293,19 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   };
   const destination = await openDestination(args.out, root, homeRegion);
   const { acquireRunLease, acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
+  // Shards of one run run at once: each holds its own lock.
+  const lockId = shard ? `${runId}.shard-${shard.index}-of-${shard.count}` : runId;
   const locked = (error: Error) => {
     throw error instanceof RunLockedError ? new CliError(error.message, EXIT.failure) : error;
   };
   let lock: { release(): Promise<void>; check?(): void };
   if (destination.staging === args.out) {
-    lock = await acquireRunLock(args.out, tenantId, runId, effects.now()).catch(locked);
+    lock = await acquireRunLock(args.out, tenantId, lockId, effects.now()).catch(locked);
     for (const file of await removeStaleTempParts(args.out, tenantId, effects.now()))
       runLog.info({ file }, 'removed a temporary part left by a run that was killed');
   } else if (destination.leases) {
     const leases = destination.leases;
-    lock = await acquireRunLease(leases, tenantId, runId).catch(async (error: Error) => {
+    lock = await acquireRunLease(leases, tenantId, lockId).catch(async (error: Error) => {
       await destination.close();
       return locked(error);
     });
@@ -321,6 +346,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       ...(lock.check ? { lease: { check: () => lock.check?.() } } : {}),
       onProgress: progress.update,
       args: recordedArguments(args),
+      shard,
     });
   } finally {
     progress.stop();
@@ -328,18 +354,35 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     await destination.close();
     await lock.release();
   }
-  // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
-  const kept = await maintainState(args, tenantId, root, homeRegion, runLog).catch((error: Error) => ({
-    mode: 'failed',
-    saveError: ioErrorMessage(error) ?? error.message,
-  }));
-  if (kept.saveError !== undefined) {
-    runLog.warn(
-      { err: kept.saveError },
-      'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
+  if (shard) {
+    // The run is not one yet: `run finalize` makes its manifest once the shards are done, and keeps the state.
+    effects.print(runSummary(report, tenantId));
+    effects.print(
+      `\nShard ${shard.index}/${shard.count} of run ${runId} is written. Once every shard is done: finops-findings run finalize --tenant ${tenantId} --run-id ${runId} --data ${args.out}`,
     );
-  } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
-  effects.print(runSummary(report, tenantId));
+  } else {
+    // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
+    const { keepTenantState } = await import('./cli/maintain.ts');
+    const kept = await keepTenantState({
+      data: args.out,
+      tenant: tenantId,
+      stateData: args['state-data'],
+      goldData: args['gold-data'],
+      access: root,
+      homeRegion,
+      logger: runLog,
+    }).catch((error: Error) => ({
+      mode: 'failed',
+      saveError: ioErrorMessage(error) ?? error.message,
+    }));
+    if (kept.saveError !== undefined) {
+      runLog.warn(
+        { err: kept.saveError },
+        'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
+      );
+    } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
+    effects.print(runSummary(report, tenantId));
+  }
   if (report.status === 'interrupted') {
     effects.print(
       '\nThe run was interrupted: what it found so far is written; the manifest says interrupted.',
@@ -347,7 +390,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     return EXIT.failure;
   }
 
-  if (targets.length === 0) {
+  // A shard may have no account (more shards than accounts): it has nothing to scan, and that is fine.
+  if (targets.length === 0 && (!shard || accountErrors.length > 0)) {
     effects.print(`\nNo account could be scanned: ${accountErrors.map((a) => a.error).join('; ')}`);
     return EXIT.failure;
   }
@@ -384,45 +428,6 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     );
   }
   return failed.length > 0 || accountErrors.length > 0 ? EXIT.partial : EXIT.ok;
-}
-
-/** After a run: the tenant state and KPI gold where they live (beside the dataset, or --state-data/--gold-data). */
-async function maintainState(
-  args: RunArgs,
-  tenantId: string,
-  access: AwsAccess,
-  homeRegion: string,
-  logger: Logger,
-): Promise<{ mode: string; saveError?: string }> {
-  const [{ tenantCopy }, { maintainTenant }, { S3Store }] = await Promise.all([
-    import('./cli/remote_state.ts'),
-    import('./pipeline/kpi.ts'),
-    import('./cli/s3_store.ts'),
-  ]);
-  const copy = await tenantCopy({
-    data: args.out,
-    tenant: tenantId,
-    stateData: args['state-data'],
-    goldData: args['gold-data'],
-    storeFor: (location) => S3Store.at(access, homeRegion, location),
-  });
-  try {
-    if (!copy.save)
-      return { mode: 'not kept (a dataset at a bucket root needs --state-data and --gold-data)' };
-    const kept = await maintainTenant({
-      dataRoot: copy.dataRoot,
-      tenant: tenantId,
-      onProgress: foldProgress(logger),
-      stateRoot: copy.stateRoot,
-      goldRoot: copy.goldRoot,
-      ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
-      ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
-    });
-    if (kept.saveError === undefined && kept.mode !== 'stored') await copy.publish();
-    return kept;
-  } finally {
-    await copy.close();
-  }
 }
 
 /** The arguments worth recording in a run manifest (no yargs internals). */
@@ -561,6 +566,11 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'string',
             describe:
               "Run id (default: generated); a retry with the same id replaces that run's earlier files",
+          })
+          .option('shard', {
+            type: 'string',
+            describe:
+              'K/N: scan shard K of N of the accounts of --org/--accounts, as one worker of a run split across N (needs --run-id and --run-ts; then `run finalize`)',
           })
           .option('progress', {
             type: 'boolean',
@@ -705,11 +715,11 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
-      'runs <action>',
-      "A tenant's runs: `runs list` shows them (a run still running after a day is abandoned); `runs delete --run-id ID` removes one run's parts and manifest",
+      ['runs <action>', 'run <action>'],
+      "A tenant's runs: `runs list` shows them (a run still running after a day is abandoned); `runs delete --run-id ID` removes one run's parts and manifest; `run finalize --run-id ID` makes one run of the shards of a run split with --shard, and updates the tenant state",
       (y) =>
-        commonOptions(y)
-          .positional('action', { choices: ['list', 'delete'] as const, describe: 'What to do' })
+        stateOptions(commonOptions(y))
+          .positional('action', { choices: ['list', 'delete', 'finalize'] as const, describe: 'What to do' })
           .option('tenant', {
             type: 'string',
             demandOption: true,
@@ -720,16 +730,37 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: DEFAULT_OUT,
             describe: 'Findings dataset root: a directory, or s3://bucket/prefix',
           })
-          .option('run-id', { type: 'string', describe: 'The run to delete (runs delete)' }),
+          .option('run-id', { type: 'string', describe: 'The run to delete or finalize' }),
       async (args) => {
-        if (args.action === 'delete' && !args['run-id'])
-          throw new CliError('runs delete needs --run-id (see runs list)', EXIT.usage);
-        const { runsDelete, runsList } = await import('./cli/runs_command.ts');
+        if (args.action !== 'list' && !args['run-id'])
+          throw new CliError(`runs ${args.action} needs --run-id (see runs list)`, EXIT.usage);
+        const { runsDelete, runsFinalize, runsList } = await import('./cli/runs_command.ts');
         const store = await datasetStore(args.data, effects);
-        exitCode.value =
-          args.action === 'list'
-            ? await runsList(store, args.tenant, effects)
-            : await runsDelete(store, args.tenant, args['run-id']!, effects);
+        if (args.action === 'list') exitCode.value = await runsList(store, args.tenant, effects);
+        else if (args.action === 'delete')
+          exitCode.value = await runsDelete(store, args.tenant, args['run-id']!, effects);
+        else {
+          await loadAws();
+          const { keepTenantState } = await import('./cli/maintain.ts');
+          const home = defaultRegion();
+          const logger = effects.logger(String(args['log-level']));
+          exitCode.value = await runsFinalize(store, args.tenant, args['run-id']!, {
+            ...effects,
+            keepState: () =>
+              keepTenantState({
+                data: args.data,
+                tenant: normaliseTenant(args.tenant),
+                stateData: args['state-data'],
+                goldData: args['gold-data'],
+                access: effects.awsServices(home),
+                homeRegion: home,
+                logger,
+              }).catch((error: Error) => ({
+                mode: 'failed',
+                saveError: ioErrorMessage(error) ?? error.message,
+              })),
+          });
+        }
       },
     )
     .command(

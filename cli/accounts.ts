@@ -3,6 +3,7 @@
  * a role assumed in each account (its failure is recorded, the other accounts go on). Regions: --regions,
  * else each account's enabled regions.
  */
+import { shardAccounts, type Shard } from '../pipeline/shards.ts';
 import pLimit from 'p-limit';
 import type { Bootstrap } from '../checks/_lib/context.ts';
 import type { AccountError } from '../pipeline/manifest.ts';
@@ -28,6 +29,8 @@ export interface AccountOptions {
   readonly runId: string;
   readonly concurrency: number;
   readonly log: Logger;
+  /** Only this shard's slice of the accounts (see `shardAccounts`). */
+  readonly shard?: Shard | undefined;
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -88,11 +91,18 @@ export async function resolveAccounts(
     for (const id of listed) ids.add(id);
     options.log.info({ accounts: listed.length }, 'organization accounts listed');
   }
+  // A shard scans its slice of the accounts, the same slice at every attempt.
+  const chosen = options.shard ? shardAccounts([...ids], options.shard) : [...ids].sort();
+  if (options.shard)
+    options.log.info(
+      { shard: `${options.shard.index}/${options.shard.count}`, accounts: chosen.length, of: ids.size },
+      'accounts of this shard',
+    );
   const partition = /^arn:([^:]+):/.exec(caller.arn ?? '')?.[1] ?? 'aws';
   const sessionName = `finops-findings-${options.runId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   const limit = pLimit(Math.max(1, options.concurrency));
   const results = await Promise.all(
-    [...ids].sort().map((accountId) =>
+    chosen.map((accountId) =>
       limit(async (): Promise<AccountScope | AccountError> => {
         const roleArn = `arn:${partition}:iam::${accountId}:role/${options.roleName}`;
         try {

@@ -25,6 +25,7 @@ import {
   type RunManifest,
   type RunStatus,
 } from '../pipeline/manifest.ts';
+import { shardFolderKey, shardManifestName, type Shard, type ShardManifest } from '../pipeline/shards.ts';
 import type { ObjectStore } from '../pipeline/store.ts';
 import type { Logger } from './log.ts';
 
@@ -97,6 +98,8 @@ export interface RunInput {
   readonly onProgress?: (progress: Progress) => void;
   /** The command-line arguments, recorded in the run manifest. */
   readonly args?: Readonly<Record<string, unknown>>;
+  /** This run is one shard of a run (`run finalize` makes the run's manifest from its shards'). */
+  readonly shard?: Shard | undefined;
 }
 
 interface Unit {
@@ -116,15 +119,26 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   const started = input.now().getTime();
   const runDate = utcDate(input.facts.runTs);
   const { store } = input;
-  const earlier = await previousAttempts(store, input.facts.tenantId, input.facts.runId);
+  const { shard } = input;
+  // A shard's manifest sits in the run's folder: readers of run manifests see the run once it is finalized.
+  const key = shard
+    ? `${shardFolderKey(input.facts.tenantId, runDate, input.facts.runId)}/${shardManifestName(shard)}`
+    : manifestKey(input.facts.tenantId, runDate, input.facts.runId);
+  const earlier = await previousAttempts(
+    store,
+    input.facts.tenantId,
+    input.facts.runId,
+    shard ? `${input.facts.runId}/${shardManifestName(shard)}` : undefined,
+  );
   const published: string[] = [];
   const outcomes = new Map(input.checkers.map((checker) => [checker.meta.id, emptyOutcome(checker.meta.id)]));
   const accountErrors = [...(input.accountErrors ?? [])];
   const regions = [...new Set(input.targets.flatMap((t) => t.context.regions))].sort();
 
-  const manifest = (status: RunStatus): RunManifest => {
+  const manifest = (status: RunStatus): RunManifest | ShardManifest => {
     const finished = input.now();
     return {
+      ...(shard ? { shard } : {}),
       schema_version: MANIFEST_SCHEMA_VERSION,
       tenant_id: input.facts.tenantId,
       workspace_id: input.facts.workspaceId,
@@ -159,7 +173,6 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
       files: announced.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
     };
   };
-  const key = manifestKey(input.facts.tenantId, runDate, input.facts.runId);
   const saveManifest = (status: RunStatus) =>
     store.putText(key, `${JSON.stringify(manifest(status), null, 2)}\n`, { contentType: 'application/json' });
 

@@ -1,9 +1,16 @@
 /**
  * `runs list` and `runs delete`: what runs a tenant's dataset holds, and undoing one (a mistaken backfill, a run
- * against the wrong account) without touching files by hand. Deleting removes the run's parts first, then its
+ * against the wrong account) without touching files by hand; `run finalize`: one run from its shards. Deleting removes the run's parts first, then its
  * manifest, so the run never looks complete while its data is half gone.
  */
-import { readStoreManifests, type RunManifest } from '../pipeline/manifest.ts';
+import {
+  manifestKey,
+  parseManifest,
+  readStoreManifests,
+  SAFE_RUN_ID,
+  type RunManifest,
+} from '../pipeline/manifest.ts';
+import { mergeShards, shardOfKey, type ShardManifest } from '../pipeline/shards.ts';
 import { normaliseTenant, RUN_GIVEN_UP_MS } from '../pipeline/layout.ts';
 import { newestFirst, statusTotals } from '../pipeline/runs_export.ts';
 import type { ObjectStore } from '../pipeline/store.ts';
@@ -77,4 +84,75 @@ export async function runsDelete(
   }
   effects.print(`Deleted run ${runId} of tenant ${tenant}: ${parts} part(s) and its manifest.`);
   return EXIT.ok;
+}
+
+/**
+ * `run finalize`: the run's manifest from its shards' manifests (`mergeShards`), written where a run's manifest
+ * goes; then the tenant state and gold tables are brought up to date (`keepState`). Finalizing again (after a
+ * shard was retried) writes the manifest again. Exit 0 when every shard completed; 3 when some had errors or
+ * never finished (what the others covered counts); 1 when none finished.
+ */
+export async function runsFinalize(
+  store: ObjectStore,
+  tenantId: string,
+  runId: string,
+  effects: RunsEffects & { readonly keepState: () => Promise<{ mode: string; saveError?: string }> },
+): Promise<number> {
+  const tenant = normaliseTenant(tenantId);
+  if (!SAFE_RUN_ID.test(runId))
+    throw new CliError(`--run-id ${runId}: use letters, digits, '-', '_' and '.' (at most 128)`, EXIT.usage);
+  const keys = (await store.list(`_runs/tenant_id=${tenant}/`)).filter(
+    (key) => shardOfKey(key)?.runId === runId,
+  );
+  if (keys.length === 0) {
+    throw new CliError(
+      `tenant ${tenant} has no shard of run ${runId} under ${store.location}: nothing to finalize (shards write their manifests under _runs/tenant_id=${tenant}/run_date=<day>/${runId}/)`,
+      EXIT.failure,
+    );
+  }
+  const shards: ShardManifest[] = [];
+  const damaged: string[] = [];
+  for (const key of keys) {
+    const parsed = parseManifest((await store.getText(key)) ?? '');
+    const shard = shardOfKey(key)!;
+    if ('reason' in parsed) damaged.push(`${key}: ${parsed.reason}`);
+    else shards.push({ ...parsed.manifest, shard: { index: shard.index, count: shard.count } });
+  }
+  let merged;
+  try {
+    merged = mergeShards(shards);
+  } catch (error) {
+    throw new CliError(`run ${runId} cannot be finalized: ${(error as Error).message}`, EXIT.failure, {
+      cause: error,
+    });
+  }
+  const { manifest } = merged;
+  await store.putText(
+    manifestKey(tenant, manifest.run_date, runId),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+    {
+      contentType: 'application/json',
+    },
+  );
+  const kept = await effects.keepState();
+  const count = shards[0]?.shard.count ?? 0;
+  const lines = [
+    `Finalized run ${runId} of tenant ${tenant} from ${count - merged.unfinished.length} of ${count} shard(s): ${manifest.status}, ${manifest.accounts.length} account(s), ${findingsOf(manifest)} finding(s) in ${manifest.files.length} part(s).`,
+  ];
+  if (merged.unfinished.length > 0)
+    lines.push(
+      `Shard(s) that never finished (no manifest, or still running): ${merged.unfinished.join(', ')}. Retry them with the same --run-id and --run-ts, then finalize again.`,
+    );
+  for (const line of damaged) lines.push(`Unreadable shard manifest ${line}`);
+  lines.push(
+    kept.saveError === undefined
+      ? `Tenant state and KPI gold tables: ${kept.mode}.`
+      : `The tenant state and KPI gold tables were not updated (${kept.saveError}); the next export rebuilds them.`,
+  );
+  effects.print(lines.join('\n'));
+  return manifest.status === 'completed'
+    ? EXIT.ok
+    : manifest.status === 'failed'
+      ? EXIT.failure
+      : EXIT.partial;
 }

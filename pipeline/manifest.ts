@@ -69,14 +69,18 @@ export function manifestKey(tenant: string, runDate: string, runId: string): str
   return `_runs/tenant_id=${normaliseTenant(tenant)}/run_date=${runDate}/${runId}.json`;
 }
 
-/** Earlier attempts of a run id (a retried scheduled run): their manifest keys and the parts they published. */
+/**
+ * Earlier attempts of a run id (a retried scheduled run), or of one shard of it (`name`: the shard manifest's
+ * `<run_id>/shard-K-of-N.json`): their manifest keys and the parts they published.
+ */
 export async function previousAttempts(
   store: ObjectStore,
   tenant: string,
   runId: string,
+  name = `${runId}.json`,
 ): Promise<{ key: string; files: string[] }[]> {
   const keys = (await store.list(`_runs/tenant_id=${normaliseTenant(tenant)}/`)).filter((key) =>
-    key.endsWith(`/${runId}.json`),
+    key.endsWith(`/${name}`),
   );
   const attempts = [];
   for (const key of keys) {

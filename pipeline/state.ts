@@ -30,6 +30,7 @@ import {
   type SkippedFile,
 } from './parts.ts';
 import { runSummary, type RunSummary } from './runs_export.ts';
+import { listShardManifestFiles, pendingShardParts, shardOfKey } from './shards.ts';
 
 export const STATE_VERSION = 1;
 
@@ -440,13 +441,22 @@ export async function refreshState(
   const tenant = normaliseTenant(options.tenant);
   const { dataRoot } = options;
   const stored = await readStateMeta(options.stateRoot, tenant);
-  const existing = new Set(
-    options.remoteParts?.paths ??
-      (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file)),
+  const remote = options.remoteManifests?.files.map((f) => ({
+    ...f,
+    path: join(dataRoot, ...f.key.split('/')),
+  }));
+  const files = remote?.filter((f) => !shardOfKey(f.key)) ?? (await listManifestFiles(dataRoot, tenant));
+  // The parts of a sharded run not finalized yet belong to no run so far: left out until it is.
+  const pending = await pendingShardParts(
+    remote?.filter((f) => shardOfKey(f.key)) ?? (await listShardManifestFiles(dataRoot, tenant)),
+    files,
   );
-  const files =
-    options.remoteManifests?.files.map((f) => ({ ...f, path: join(dataRoot, ...f.key.split('/')) })) ??
-    (await listManifestFiles(dataRoot, tenant));
+  const existing = new Set(
+    (
+      options.remoteParts?.paths ??
+      (await listParts(tenantDir(dataRoot, tenant))).map((file) => relative(dataRoot, file))
+    ).filter((part) => !pending.has(part)),
+  );
   const known = await listedRuns(files, stored?.runs ?? [], existing, dataRoot);
   const orphans = [...existing].filter((part) => !known.listed.has(part)).sort();
 
