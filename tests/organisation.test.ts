@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -25,7 +24,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { S3Store } from '../cli/s3_store.ts';
@@ -37,6 +35,7 @@ import { main, type AwsAccess } from '../runner.ts';
 import { seedDemoEstate } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { query } from './helpers/duckdb.ts';
+import { inAccount as inAccountAs, unattachedVolume } from './helpers/moto_org.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -68,26 +67,7 @@ async function runner(args: string[]): Promise<Run> {
   }
 }
 
-/** SDK clients acting inside another (moto) account, through an assumed role. */
-async function inAccount(account: string) {
-  const sts = new STSClient({ region: 'us-east-1' });
-  const { Credentials: c } = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${ROLE}`, RoleSessionName: 'seed' }),
-  );
-  const credentials = {
-    accessKeyId: c!.AccessKeyId!,
-    secretAccessKey: c!.SecretAccessKey!,
-    sessionToken: c!.SessionToken!,
-  };
-  return { ec2: new EC2Client({ region: 'us-east-1', credentials }) };
-}
-
-async function unattachedVolume(ec2: EC2Client): Promise<string> {
-  const volume = await ec2.send(
-    new CreateVolumeCommand({ AvailabilityZone: 'us-east-1a', Size: 50, VolumeType: 'gp3' }),
-  );
-  return volume.VolumeId!;
-}
+const inAccount = (account: string) => inAccountAs(account, ROLE);
 
 const parquetGlob = (root: string) => join(root, '**', '*.parquet');
 

@@ -1,0 +1,204 @@
+/**
+ * One run split across workers, against moto as the AWS API: an organisation of 20 accounts, four shard
+ * processes at once writing into one S3 dataset, one of them killed and retried, `run finalize`, and an export
+ * that equals the export of one unsharded run over the same accounts.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
+import { inAccount, unattachedVolume } from './helpers/moto_org.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** tsx's loader by absolute URL, in node itself: a signal reaches the runner, not a wrapper. */
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const ROLE = 'FinOpsAudit';
+const BUCKET = 'finops-sharded';
+const MEMBERS = 19;
+
+let moto: MotoServer;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let accounts: string[];
+const volumes = new Map<string, string>();
+
+interface Ended {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: readonly string[], onStderr?: (text: string) => boolean) {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'runner.ts'), ...args], {
+    cwd: dir,
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (onStderr?.(stderr) && !child.killed) child.kill('SIGKILL');
+  });
+  const ended = new Promise<Ended>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr })),
+  );
+  return { child, ended };
+}
+
+const runner = async (args: readonly string[]): Promise<Ended> => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', TSX_LOADER, join(ROOT, 'runner.ts'), ...args],
+      { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as Ended;
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+beforeAll(async () => {
+  moto = await startMoto();
+  env = { ...process.env, ...moto.env };
+  Object.assign(process.env, moto.env);
+  dir = await mkdtemp(join(tmpdir(), 'sharded-'));
+  const org = new OrganizationsClient({ region: 'us-east-1' });
+  await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+  accounts = ['123456789012'];
+  for (let i = 0; i < MEMBERS; i += 1) {
+    const created = await org.send(
+      new CreateAccountCommand({ AccountName: `member-${i}`, Email: `member-${i}@example.com` }),
+    );
+    accounts.push(created.CreateAccountStatus!.AccountId!);
+  }
+  // Waste in every account, of a different size each: each finding is its account's own.
+  for (const [i, account] of accounts.entries())
+    volumes.set(account, await unattachedVolume((await inAccount(account, ROLE)).ec2, 10 + i));
+  await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
+    new CreateBucketCommand({ Bucket: BUCKET }),
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a run split into shards', () => {
+  it('four shards at once, one killed and retried, finalized: the export of one unsharded run', async () => {
+    const runTs = new Date(Date.now() - 60_000).toISOString();
+    const scan = (out: string, extra: readonly string[] = []) => [
+      '--tenant',
+      'acme',
+      '--org',
+      '--role-name',
+      ROLE,
+      '--regions',
+      'us-east-1',
+      '--checker',
+      'aws.ec2.ebs.unattached.volume',
+      '--run-id',
+      'nightly-2026-11-28',
+      '--run-ts',
+      runTs,
+      '--out',
+      out,
+      ...extra,
+    ];
+    const sharded = `s3://${BUCKET}/sharded/finops_findings`;
+    const single = `s3://${BUCKET}/single/finops_findings`;
+
+    // Four workers at once; shard 2 dies (SIGKILL: no chance to tidy up) as soon as it has started.
+    const shards = [1, 2, 3, 4].map((k) =>
+      start([...scan(sharded, ['--shard', `${k}/4`, '--log-level', 'debug'])], (stderr) =>
+        k === 2 ? stderr.includes('"run started"') : false,
+      ),
+    );
+    const ended = await Promise.all(shards.map((s) => s.ended));
+    expect(ended.map((e) => e.code)).toEqual([0, -1, 0, 0]);
+    for (const k of [0, 2, 3])
+      expect(ended[k]!.stdout).toContain(`Shard ${k + 1}/4 of run nightly-2026-11-28 is written`);
+
+    // Not finalized yet: the shards' findings belong to no run, and an export shows none of them.
+    const early = await runner([
+      'export',
+      '--tenant',
+      'acme',
+      '--data',
+      sharded,
+      '--out-dir',
+      join(dir, 'early'),
+    ]);
+    expect(early.code, early.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'early', 'findings.json'), 'utf8'))).toEqual([]);
+
+    const finalize = () =>
+      runner(['run', 'finalize', '--tenant', 'acme', '--run-id', 'nightly-2026-11-28', '--data', sharded]);
+    const partial = await finalize();
+    expect(partial.code, partial.stderr).toBe(3);
+    expect(partial.stdout).toContain('from 3 of 4 shard(s): interrupted, 15 account(s)');
+    expect(partial.stdout).toContain('Shard(s) that never finished (no manifest, or still running): 2.');
+
+    // The retry of shard 2 replaces only that shard's files; finalizing again makes the whole run.
+    const retried = await runner(scan(sharded, ['--shard', '2/4']));
+    expect(retried.code, retried.stderr).toBe(0);
+    const whole = await finalize();
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toContain('from 4 of 4 shard(s): completed, 20 account(s), 20 finding(s)');
+
+    // The same run, unsharded, into a dataset of its own.
+    const one = await runner(scan(single));
+    expect(one.code, one.stderr).toBe(0);
+
+    const exported = async (data: string, name: string) => {
+      const out = join(dir, name);
+      const result = await runner(['export', '--tenant', 'acme', '--data', data, '--out-dir', out]);
+      expect(result.code, result.stderr).toBe(0);
+      const read = async (file: string) => JSON.parse(await readFile(join(out, file), 'utf8'));
+      const coverage = await read('coverage.json');
+      // How long each checker took is the one thing two runs of the same accounts do not share.
+      for (const checker of coverage.checkers) delete checker.duration_ms;
+      return { findings: await read('findings.json'), coverage };
+    };
+    const fromShards = await exported(sharded, 'from-shards');
+    const fromOne = await exported(single, 'from-one');
+    expect(fromShards.findings).toHaveLength(20);
+    expect(new Set(fromShards.findings.map((f: { resource_id: string }) => f.resource_id))).toEqual(
+      new Set(volumes.values()),
+    );
+    expect(fromShards.findings).toEqual(fromOne.findings);
+    expect(fromShards.coverage.accounts).toEqual([...accounts].sort());
+    expect(fromShards.coverage).toEqual(fromOne.coverage);
+
+    // Every part in the bucket is listed by the run's manifest: the killed attempt left nothing behind.
+    const listed = await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'sharded/finops_findings/tenant_id=acme/' }),
+    );
+    const parts = (listed.Contents ?? []).map((o) => o.Key!.slice('sharded/finops_findings/'.length)).sort();
+    const manifestKey = `sharded/finops_findings/_runs/tenant_id=acme/run_date=${runTs.slice(0, 10)}/nightly-2026-11-28.json`;
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const manifest = JSON.parse(
+      await (
+        await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
+          new GetObjectCommand({ Bucket: BUCKET, Key: manifestKey }),
+        )
+      ).Body!.transformToString(),
+    ) as { files: { path: string }[]; shards: { index: number }[] };
+    expect(parts.length).toBeGreaterThan(0);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(parts);
+    expect(manifest.shards.map((s) => s.index)).toEqual([1, 2, 3, 4]);
+  }, 300_000);
+});
