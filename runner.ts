@@ -70,7 +70,7 @@ export interface RunnerEffects {
   readonly signals?: NodeJS.EventEmitter;
 }
 
-const defaultEffects: RunnerEffects = {
+export const defaultEffects: RunnerEffects = {
   now: () => new Date(),
   newId: randomUUID,
   print: (text) => process.stdout.write(`${text}\n`),
@@ -161,8 +161,12 @@ function shardOf(args: RunArgs): Shard {
       '--shard needs --run-id and --run-ts: every shard of a run gives the same ones (plan-shards prints them)',
       EXIT.usage,
     );
-  if (!args.org && parseList(args.accounts).length === 0)
-    throw new CliError('--shard splits the accounts of --org or --accounts: give one of them', EXIT.usage);
+  const listed = parseList(args.accounts).length > 0;
+  if (args.org === listed)
+    throw new CliError(
+      "--shard needs --org (the shard scans its slice of the organisation) or --accounts (the shard's own accounts, as plan-shards lists them), one of them",
+      EXIT.usage,
+    );
   if (args.export)
     throw new CliError(
       '--export with --shard: export after `run finalize`, once every shard is done',
@@ -184,24 +188,19 @@ function checkRunDate(runTs: Date, now: Date, given: string | undefined): void {
   }
 }
 
-async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
-  const registry = await discoverCheckers();
-  if (args['list-checkers']) {
-    effects.print(args.json ? checkerJson(registry.list()) : checkerTable(registry.list()));
-    return EXIT.ok;
-  }
-  if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
-  const tenantId = normaliseTenant(args.tenant);
-  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
-  const params = parseCheckerParams(args.set, registry);
-  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
-  const runTs = args['run-ts'] ? new Date(parseTimestamp(args['run-ts']) ?? NaN) : effects.now();
+/** --run-ts, checked; now without it. */
+function runTimeOf(given: string | undefined, effects: RunnerEffects): Date {
+  const runTs = given ? new Date(parseTimestamp(given) ?? NaN) : effects.now();
   if (Number.isNaN(runTs.getTime()))
-    throw new CliError(`--run-ts ${args['run-ts']} is not an ISO timestamp`, EXIT.usage);
-  checkRunDate(runTs, effects.now(), args['run-ts']);
+    throw new CliError(`--run-ts ${given} is not an ISO timestamp`, EXIT.usage);
+  checkRunDate(runTs, effects.now(), given);
+  return runTs;
+}
 
-  const regions = parseList(args.regions);
-  if (args.regions !== undefined && regions.length === 0) {
+/** --regions, checked as names (none: each account's enabled regions). */
+function regionsOf(given: readonly string[] | undefined): string[] {
+  const regions = parseList(given);
+  if (given !== undefined && regions.length === 0) {
     throw new CliError(
       "--regions is empty: name at least one region, or leave it out to scan each account's enabled regions",
       EXIT.usage,
@@ -214,18 +213,132 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       EXIT.usage,
     );
   }
+  return regions;
+}
+
+/** --run-id, checked; without it one made of the run time (compact ISO: run ids name files, so no colons). */
+function runIdOf(given: string | undefined, runTs: Date, effects: RunnerEffects): string {
+  const runId =
+    given ??
+    `run-${runTs.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${effects.newId().slice(0, 8)}`;
+  if (!SAFE_RUN_ID.test(runId)) {
+    throw new CliError(`--run-id ${runId}: use letters, digits, '-', '_' and '.' (at most 128)`, EXIT.usage);
+  }
+  return runId;
+}
+
+/** `plan-shards`: the organisation's (or --accounts') accounts cut into shards of one run, as JSON. */
+async function planShardsCommand(
+  args: Pick<
+    RunArgs,
+    'checker' | 'exclude-checker' | 'out' | 'accounts' | 'org' | 'concurrency' | 'tenant'
+  > & {
+    readonly 'role-name'?: string | undefined;
+    readonly 'external-id'?: string | undefined;
+    readonly 'run-id'?: string | undefined;
+    readonly 'run-ts'?: string | undefined;
+    readonly regions?: string[] | undefined;
+    readonly 'accounts-per-shard'?: number | undefined;
+  },
+  effects: RunnerEffects,
+  log: Logger,
+): Promise<number> {
+  const tenant = normaliseTenant(args.tenant!);
+  const registry = await discoverCheckers();
+  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
+  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
+  const runTs = runTimeOf(args['run-ts'], effects);
+  const runId = runIdOf(args['run-id'], runTs, effects);
+  const regions = regionsOf(args.regions);
+  const listed = parseList(args.accounts);
+  const bad = listed.filter((id) => !/^\d{12}$/.test(id));
+  if (bad.length > 0)
+    throw new CliError(`not an AWS account id: ${bad.join(', ')} (12 digits expected)`, EXIT.usage);
+  if (!args.org && listed.length === 0)
+    throw new CliError(
+      'plan-shards splits the accounts of --org or --accounts: give one of them',
+      EXIT.usage,
+    );
+  if (!args['role-name'])
+    throw new CliError('plan-shards needs --role-name: the shards assume it in each account', EXIT.usage);
+  const perShard = args['accounts-per-shard'];
+  if (perShard !== undefined && (!Number.isInteger(perShard) || perShard < 1))
+    throw new CliError(`--accounts-per-shard ${perShard}: a whole number of at least 1`, EXIT.usage);
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1)
+    throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
+  let accounts = listed;
+  let scanned = regions;
+  if (args.org || regions.length === 0) {
+    await loadAws();
+    const home = regions[0] ?? defaultRegion();
+    const root = effects.awsServices(home);
+    if (args.org) {
+      if (!root.organizationAccounts)
+        throw new CliError('--org is not available with these credentials', EXIT.usage);
+      const members = await root.organizationAccounts().catch((error: unknown) => {
+        throw new CliError(
+          `could not list the organization's accounts (Organizations ListAccounts): ${(error as Error).message}`,
+          EXIT.failure,
+          { cause: error },
+        );
+      });
+      accounts = [...new Set([...listed, ...members])];
+    }
+    // Sized by the caller's enabled regions; each shard scans each account's own.
+    if (regions.length === 0) scanned = (await root.enabledRegions?.().catch(() => undefined)) ?? [home];
+  }
+  const { planShards } = await import('./cli/plan_shards.ts');
+  const plan = planShards({
+    tenant,
+    out: args.out,
+    runId,
+    runTs: runTs.toISOString(),
+    accounts,
+    regions: scanned,
+    checkers: checkers.map((c) => ({ id: c.meta.id, regional: c.meta.regional })),
+    concurrency: args.concurrency,
+    accountsPerShard: perShard,
+    shared: {
+      role_name: args['role-name'],
+      ...(args['external-id'] ? { external_id: args['external-id'] } : {}),
+      ...(regions.length > 0 ? { regions } : {}),
+      ...(args.checker.length > 0 ? { checkers: args.checker } : {}),
+      ...(args['exclude-checker'].length > 0 ? { exclude_checkers: args['exclude-checker'] } : {}),
+      concurrency: args.concurrency,
+    },
+  });
+  log.info(
+    {
+      run_id: runId,
+      accounts: plan.accounts,
+      shards: plan.shards.length,
+      per_shard: plan.accounts_per_shard,
+    },
+    'shards planned',
+  );
+  effects.print(JSON.stringify(plan, null, 2));
+  return EXIT.ok;
+}
+
+async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
+  const registry = await discoverCheckers();
+  if (args['list-checkers']) {
+    effects.print(args.json ? checkerJson(registry.list()) : checkerTable(registry.list()));
+    return EXIT.ok;
+  }
+  if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
+  const tenantId = normaliseTenant(args.tenant);
+  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
+  const params = parseCheckerParams(args.set, registry);
+  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
+  const runTs = runTimeOf(args['run-ts'], effects);
+  const regions = regionsOf(args.regions);
   const pageSize = args['page-size'];
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
     throw new CliError(`--page-size ${pageSize}: a whole number from 1 to 1000`, EXIT.usage);
   }
   const homeRegion = regions[0] ?? defaultRegion();
-  // Compact ISO time: run ids name manifest files, so no colons.
-  const runId =
-    args['run-id'] ??
-    `run-${runTs.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '')}-${effects.newId().slice(0, 8)}`;
-  if (!SAFE_RUN_ID.test(runId)) {
-    throw new CliError(`--run-id ${runId}: use letters, digits, '-', '_' and '.' (at most 128)`, EXIT.usage);
-  }
+  const runId = runIdOf(args['run-id'], runTs, effects);
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
     throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
   }
@@ -486,6 +599,67 @@ function stateOptions<T>(cli: Argv<T>) {
     });
 }
 
+/** What a run scans, and as which run: shared by a run and plan-shards (whose shards are runs). */
+function scanOptions<T>(cli: Argv<T>) {
+  return cli
+    .option('checker', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'Run only this checker id (repeatable)',
+    })
+    .option('exclude-checker', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'Skip this checker id (repeatable)',
+    })
+    .option('out', {
+      type: 'string',
+      default: DEFAULT_OUT,
+      describe: 'Dataset root: a directory, or s3://bucket/prefix',
+    })
+    .option('accounts', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe: 'Scan these accounts (comma-separated or repeated) through --role-name',
+    })
+    .option('org', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'Scan every active account of the organization (Organizations ListAccounts) through --role-name',
+    })
+    .option('role-name', {
+      type: 'string',
+      describe:
+        'Role to assume in each account of --accounts/--org (arn:<partition>:iam::<account>:role/<name>)',
+    })
+    .option('external-id', {
+      type: 'string',
+      describe: 'External id for --role-name, when the role requires one',
+    })
+    .option('concurrency', {
+      type: 'number',
+      default: DEFAULT_CONCURRENCY,
+      describe: 'Checks running at once, across accounts and regions',
+    })
+    .option('run-id', {
+      type: 'string',
+      describe: "Run id (default: generated); a retry with the same id replaces that run's earlier files",
+    })
+    .option('regions', {
+      type: 'string',
+      array: true,
+      describe: "Regions to scan, comma-separated or repeated (default: each account's enabled regions)",
+    })
+    .option('run-ts', {
+      type: 'string',
+      describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition',
+    });
+}
+
 function commonOptions(cli: Argv): Argv {
   return cli
     .option('log-level', {
@@ -508,7 +682,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       '$0',
       'Run the checkers (the default command)',
       (y) =>
-        stateOptions(commonOptions(y))
+        scanOptions(stateOptions(commonOptions(y)))
           .option('tenant', {
             type: 'string',
             describe:
@@ -519,58 +693,10 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: 'default',
             describe: 'Workspace id recorded on every finding',
           })
-          .option('checker', {
-            type: 'string',
-            array: true,
-            default: [],
-            describe: 'Run only this checker id (repeatable)',
-          })
-          .option('exclude-checker', {
-            type: 'string',
-            array: true,
-            default: [],
-            describe: 'Skip this checker id (repeatable)',
-          })
-          .option('out', {
-            type: 'string',
-            default: DEFAULT_OUT,
-            describe: 'Dataset root: a directory, or s3://bucket/prefix',
-          })
-          .option('accounts', {
-            type: 'string',
-            array: true,
-            default: [],
-            describe: 'Scan these accounts (comma-separated or repeated) through --role-name',
-          })
-          .option('org', {
-            type: 'boolean',
-            default: false,
-            describe:
-              'Scan every active account of the organization (Organizations ListAccounts) through --role-name',
-          })
-          .option('role-name', {
-            type: 'string',
-            describe:
-              'Role to assume in each account of --accounts/--org (arn:<partition>:iam::<account>:role/<name>)',
-          })
-          .option('external-id', {
-            type: 'string',
-            describe: 'External id for --role-name, when the role requires one',
-          })
-          .option('concurrency', {
-            type: 'number',
-            default: DEFAULT_CONCURRENCY,
-            describe: 'Checks running at once, across accounts and regions',
-          })
-          .option('run-id', {
-            type: 'string',
-            describe:
-              "Run id (default: generated); a retry with the same id replaces that run's earlier files",
-          })
           .option('shard', {
             type: 'string',
             describe:
-              'K/N: scan shard K of N of the accounts of --org/--accounts, as one worker of a run split across N (needs --run-id and --run-ts; then `run finalize`)',
+              "K/N: be shard K of a run split across N workers: with --org, scan slice K of the organisation's accounts; with --accounts, those (as plan-shards lists them). Needs --run-id and --run-ts, the same for every shard; then `run finalize`",
           })
           .option('progress', {
             type: 'boolean',
@@ -580,16 +706,6 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             choices: FINDING_ID_MODES,
             default: 'stable' as FindingIdMode,
             describe: 'finding_id salt: stable (same id every run), per_run (run id), per_day (run date)',
-          })
-          .option('regions', {
-            type: 'string',
-            array: true,
-            describe:
-              "Regions to scan, comma-separated or repeated (default: each account's enabled regions)",
-          })
-          .option('run-ts', {
-            type: 'string',
-            describe: 'Run timestamp (ISO 8601) for backfills; sets the run_date partition',
           })
           .option('billing-account-id', {
             type: 'string',
@@ -789,6 +905,21 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           { quarantine: args.quarantine, ...(isS3(args.data) ? {} : { local: args.data }) },
           effects,
         );
+      },
+    )
+    .command(
+      'plan-shards',
+      "Split one run over many workers: print the shards (run id, run time, each shard's accounts) as JSON, the input of a Step Functions Distributed Map; each item runs with --shard, then `run finalize`",
+      (y) =>
+        scanOptions(commonOptions(y))
+          .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant of the run' })
+          .option('accounts-per-shard', {
+            type: 'number',
+            describe:
+              'Accounts in each shard (default: as many as finish in 10 minutes, from the checkers, regions and --concurrency)',
+          }),
+      async (args) => {
+        exitCode.value = await planShardsCommand(args, effects, effects.logger(String(args['log-level'])));
       },
     )
     .command(

@@ -29,7 +29,7 @@ export interface AccountOptions {
   readonly runId: string;
   readonly concurrency: number;
   readonly log: Logger;
-  /** Only this shard's slice of the accounts (see `shardAccounts`). */
+  /** With --org: only this shard's slice of the organisation's accounts (see `shardAccounts`). */
   readonly shard?: Shard | undefined;
 }
 
@@ -91,8 +91,9 @@ export async function resolveAccounts(
     for (const id of listed) ids.add(id);
     options.log.info({ accounts: listed.length }, 'organization accounts listed');
   }
-  // A shard scans its slice of the accounts, the same slice at every attempt.
-  const chosen = options.shard ? shardAccounts([...ids], options.shard) : [...ids].sort();
+  // A shard of --org scans its slice of the organisation's accounts, the same slice at every attempt; a shard
+  // given --accounts scans those (its slice, as plan-shards cut it).
+  const chosen = options.shard && options.org ? shardAccounts([...ids], options.shard) : [...ids].sort();
   if (options.shard)
     options.log.info(
       { shard: `${options.shard.index}/${options.shard.count}`, accounts: chosen.length, of: ids.size },

@@ -14,8 +14,9 @@ import {
   CreateOrganizationCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler } from '../lambda/handler.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { inAccount, unattachedVolume } from './helpers/moto_org.ts';
 
@@ -31,6 +32,8 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 let accounts: string[];
 const volumes = new Map<string, string>();
+/** findings.json of the unsharded run (first test). */
+let singleFindings: unknown[] = [];
 
 interface Ended {
   code: number;
@@ -189,7 +192,6 @@ describe('a run split into shards', () => {
     );
     const parts = (listed.Contents ?? []).map((o) => o.Key!.slice('sharded/finops_findings/'.length)).sort();
     const manifestKey = `sharded/finops_findings/_runs/tenant_id=acme/run_date=${runTs.slice(0, 10)}/nightly-2026-11-28.json`;
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const manifest = JSON.parse(
       await (
         await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
@@ -200,5 +202,60 @@ describe('a run split into shards', () => {
     expect(parts.length).toBeGreaterThan(0);
     expect(manifest.files.map((f) => f.path).sort()).toEqual(parts);
     expect(manifest.shards.map((s) => s.index)).toEqual([1, 2, 3, 4]);
+    singleFindings = fromOne.findings;
+  }, 300_000);
+
+  it("runs the state machine's steps through the Lambda handler: plan, every shard, finalize, export", async () => {
+    const scan = {
+      tenant: 'acme',
+      out: `s3://${BUCKET}/lambda/finops_findings`,
+      org: true,
+      role_name: ROLE,
+      regions: ['us-east-1'],
+      checkers: ['aws.ec2.ebs.unattached.volume'],
+      accounts_per_shard: 8,
+      log_level: 'error' as const,
+    };
+    const run = { run_id: 'nightly-2026-11-28', run_ts: new Date(Date.now() - 60_000).toISOString() };
+    const planned = await handler({ ...scan, ...run, action: 'plan' });
+    const { shards } = planned.plan as { shards: Record<string, unknown>[] };
+    // 20 accounts, at most 8 a shard: three shards of 6, 7 and 7.
+    expect(shards.map((item) => [item['shard'], (item['accounts'] as string[]).length])).toEqual([
+      ['1/3', 6],
+      ['2/3', 7],
+      ['3/3', 7],
+    ]);
+    // The Distributed Map: each item as it is, as the input of one invocation, some at once.
+    const scanned = await Promise.all(shards.map((item) => handler({ ...item, log_level: 'error' })));
+    expect(scanned.map((r) => r.exit_code)).toEqual([0, 0, 0]);
+    const finalized = await handler({
+      action: 'finalize',
+      tenant: 'acme',
+      out: scan.out,
+      run_id: run.run_id,
+    });
+    expect(finalized.exit_code).toBe(0);
+    const exported = await handler({
+      action: 'export',
+      tenant: 'acme',
+      out: scan.out,
+      export_dir: `s3://${BUCKET}/site/acme`,
+    });
+    expect(exported.exit_code).toBe(0);
+    const body = await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'site/acme/findings.json' }),
+    );
+    const findings = JSON.parse(await body.Body!.transformToString()) as unknown[];
+    expect(findings).toHaveLength(20);
+    // The same findings as the unsharded run of the first test, but for the run's time.
+    const strip = (rows: unknown[]) =>
+      rows.map((row) => ({
+        ...(row as Record<string, unknown>),
+        run_ts: null,
+        run_date: null,
+        first_seen: null,
+        last_seen: null,
+      }));
+    expect(strip(findings)).toEqual(strip(singleFindings));
   }, 300_000);
 });
