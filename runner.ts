@@ -944,6 +944,11 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       '$0 --tenant acme --org --role-name FinOpsAudit --out s3://finops-lake/findings',
       'every active account of the organization, into S3',
     )
+    .example(
+      '$0 plan-shards --tenant acme --org --role-name FinOpsAudit --out s3://finops-lake/findings',
+      'split a run of the organisation into shards (JSON), each run with --shard K/N, then `run finalize`',
+    )
+    .example('$0 run finalize --tenant acme --run-id nightly-2026-11-28', 'one run from its shards')
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .example('$0 runs delete --tenant acme --run-id run-20261128T060000Z-1a2b3c4d', 'undo one run')

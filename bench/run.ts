@@ -56,6 +56,19 @@ const args = await yargs(hideBin(process.argv))
     describe: 'Only the dashboard measurements: export --dashboard-findings, open and re-filter in Chromium',
   })
   .option('dashboard-findings', { type: 'number', default: 500_000, describe: 'Findings in the dashboard' })
+  .option('sizing', {
+    type: 'boolean',
+    default: false,
+    describe:
+      'Only the sizing measurements: the runner over an organisation in moto behind a fixed latency, at several --concurrency',
+  })
+  .option('sizing-latency-ms', { type: 'number', default: 100, describe: 'Latency added to every AWS call' })
+  .option('sizing-accounts', { type: 'number', default: 6, describe: 'Accounts of the organisation' })
+  .option('sizing-concurrency', {
+    type: 'string',
+    default: '1,4,8,16',
+    describe: 'The --concurrency values, comma-separated',
+  })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
   .help()
@@ -83,6 +96,18 @@ if (args.dashboard) {
   const { dashboardBench } = await import('./dashboard.ts');
   note(`dashboard: ${args['dashboard-findings']} findings…`);
   for (const m of await dashboardBench(args['dashboard-findings'])) emit(m);
+  process.exit(0);
+}
+if (args.sizing) {
+  const { sizingBench } = await import('./sizing.ts');
+  for (const m of await sizingBench({
+    latencyMs: args['sizing-latency-ms'],
+    accounts: args['sizing-accounts'],
+    regions: ['us-east-1', 'eu-west-1'],
+    concurrencies: args['sizing-concurrency'].split(',').map(Number),
+    note,
+  }))
+    emit(m);
   process.exit(0);
 }
 if (args.history) {

@@ -465,3 +465,85 @@ describe('kpi rebuild command', () => {
     ).toBe(2);
   });
 });
+
+describe('plan-shards and --shard', () => {
+  const accounts = ['111111111111', '222222222222', '333333333333', '444444444444', '555555555555'];
+  const plan = async (extra: string[], ids: readonly string[] = accounts) => {
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const code = await main(
+      [
+        'plan-shards',
+        '--tenant',
+        'Acme',
+        '--accounts',
+        ids.join(','),
+        '--regions',
+        'us-east-1,eu-west-1',
+        ...extra,
+      ],
+      effects,
+    );
+    return { code, printed };
+  };
+
+  it('prints the shards of one run, each the input of one worker', async () => {
+    const { code, printed } = await plan([
+      '--role-name',
+      'FinOpsAudit',
+      '--accounts-per-shard',
+      '2',
+      '--run-id',
+      'nightly',
+      '--run-ts',
+      '2026-11-22T02:00:00Z',
+      '--checker',
+      S3_CHECK,
+    ]);
+    expect(code).toBe(0);
+    const result = JSON.parse(printed.at(-1)!);
+    expect(result).toMatchObject({
+      tenant: 'acme',
+      run_id: 'nightly',
+      run_ts: '2026-11-22T02:00:00.000Z',
+      accounts: 5,
+    });
+    expect(result.shards.map((s: { shard: string; accounts: string[] }) => [s.shard, s.accounts])).toEqual([
+      ['1/3', ['111111111111']],
+      ['2/3', ['222222222222', '333333333333']],
+      ['3/3', ['444444444444', '555555555555']],
+    ]);
+    expect(result.shards[0]).toMatchObject({
+      tenant: 'acme',
+      out: 'data/finops_findings',
+      role_name: 'FinOpsAudit',
+      regions: ['us-east-1', 'eu-west-1'],
+      checkers: [S3_CHECK],
+      run_id: 'nightly',
+      run_ts: '2026-11-22T02:00:00.000Z',
+    });
+  });
+
+  it('sizes the shards from the checkers, the regions and the concurrency', async () => {
+    const org = Array.from({ length: 400 }, (_, i) => String(100_000_000_000 + i));
+    const one = JSON.parse((await plan(['--role-name', 'R', '--concurrency', '1'], org)).printed.at(-1)!);
+    const many = JSON.parse((await plan(['--role-name', 'R', '--concurrency', '16'], org)).printed.at(-1)!);
+    // Every checker in two regions, one at a time: a shard of 10 minutes holds fewer accounts than at 16 at once.
+    expect(one.accounts_per_shard).toBeLessThan(many.accounts_per_shard);
+    expect(one.estimated_shard_seconds).toBeLessThanOrEqual(600);
+    expect(one.shards.length).toBeGreaterThan(many.shards.length);
+    expect(one.shards.flatMap((s: { accounts: string[] }) => s.accounts)).toEqual(org);
+  });
+
+  it('refuses what a shard cannot be (exit 2)', async () => {
+    expect((await plan([])).code).toBe(2);
+    const { effects } = fakeEffects(BUCKETS);
+    const run = (extra: string[]) =>
+      main(['--tenant', 'acme', '--accounts', accounts[0]!, '--role-name', 'R', ...extra], effects);
+    expect(await run(['--shard', '1/2'])).toBe(2);
+    expect(await run(['--shard', '3/2', '--run-id', 'n', '--run-ts', '2026-11-22T02:00:00Z'])).toBe(2);
+    expect(await run(['--shard', '1/2', '--org', '--run-id', 'n', '--run-ts', '2026-11-22T02:00:00Z'])).toBe(
+      2,
+    );
+    expect(await main(['run', 'finalize', '--tenant', 'acme'], effects)).toBe(2);
+  });
+});
