@@ -55,7 +55,7 @@ export async function stateKpis(connection: DuckDBConnection): Promise<void> {
 }
 
 /** The temp table `kpi` from `days` (period) and `day_state` (each finding as it stood at the end of a day). */
-async function kpiFromDayState(connection: DuckDBConnection): Promise<void> {
+export async function kpiFromDayState(connection: DuckDBConnection): Promise<void> {
   const open = (dimension: string, column: string) =>
     `SELECT period, 'open_savings', '${dimension}', ${column}, count(*), ${money('sum(savings)')}
      FROM day_state WHERE status = 'fail' GROUP BY ALL`;

@@ -2,36 +2,21 @@
  * End to end, as a user runs it: a moto server seeded through the SDK, runner.ts in its own process,
  * the Parquet read back with DuckDB and the exported JSON checked.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_BUCKETS, seedDemoEstate, type DemoIds } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { computeFingerprint } from '../contracts/identity.ts';
 import { query } from './helpers/duckdb.ts';
+import { runRunner } from './helpers/runner_process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 let moto: MotoServer;
 let dir: string;
 let estate: DemoIds;
 
-async function runner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'runner.ts'), ...args], {
-      cwd: dir,
-      env: { ...process.env, ...moto.env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const runner = (args: string[]) => runRunner(args, { cwd: dir, env: { ...process.env, ...moto.env } });
 
 beforeAll(async () => {
   moto = await startMoto();

@@ -3,13 +3,10 @@
  * the organization's accounts listed, S3 as the dataset and the export target, a retried run id, an
  * interrupted run, and JSON logs carrying the run id.
  */
-import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -36,36 +33,15 @@ import { seedDemoEstate } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { query } from './helpers/duckdb.ts';
 import { inAccount as inAccountAs, unattachedVolume } from './helpers/moto_org.ts';
+import { runRunner, startRunner } from './helpers/runner_process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
-/** tsx's loader by absolute URL: runs here have their own working directory. */
-const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const SECRET = 'sEcReT-never-logged-4242';
 const ROLE = 'FinOpsAudit';
 let moto: MotoServer;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function runner(args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'runner.ts'), ...args], {
-      cwd: dir,
-      env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as Run;
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const runner = (args: string[]) => runRunner(args, { cwd: dir, env });
 
 const inAccount = (account: string) => inAccountAs(account, ROLE);
 
@@ -473,41 +449,24 @@ describe('a run stopped by a signal', () => {
   it('stops cleanly on SIGTERM: complete parts only, and a manifest that says interrupted', async () => {
     const estate = await seedDemoEstate(moto);
     // node itself (not the tsx wrapper, which relays signals to a child process): the signal reaches the runner.
-    const child = spawn(
-      process.execPath,
+    let signalled = false;
+    const run = startRunner(
       [
-        '--import',
-        TSX_LOADER,
-        join(ROOT, 'runner.ts'),
-        '--tenant',
-        'stopped',
-        '--out',
-        'stopped',
-        '--concurrency',
-        '1',
-        '--log-level',
-        'debug',
-        '--run-ts',
-        estate.runTs.toISOString(),
+        ...['--tenant', 'stopped', '--out', 'stopped', '--concurrency', '1', '--log-level', 'debug'],
+        ...['--run-ts', estate.runTs.toISOString()],
       ],
       { cwd: dir, env },
-    );
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-    await new Promise<void>((resolve, reject) => {
-      child.on('exit', () => reject(new Error(`the run ended before it was stopped:\n${stderr}`)));
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
+      (stderr, child) => {
         // Stop once a few units have run and more are queued.
-        if (!child.killed && (stderr.match(/"unit started"/g) ?? []).length >= 20) {
+        if (!signalled && (stderr.match(/"unit started"/g) ?? []).length >= 20) {
+          signalled = true;
           child.kill('SIGTERM');
-          resolve();
         }
-      });
-    });
-    expect(await exited).toBe(1);
+      },
+    );
+    const { code, stderr, stdout } = await run.ended;
+    expect(signalled, `the run ended before it was stopped:\n${stderr}`).toBe(true);
+    expect(code).toBe(1);
     expect(stderr).toContain('SIGTERM: stopping');
     expect(stdout).toContain('The run was interrupted');
     const root = join(dir, 'stopped');

@@ -3,12 +3,9 @@
  * processes at once writing into one S3 dataset, one of them killed and retried, `run finalize`, and an export
  * that equals the export of one unsharded run over the same accounts.
  */
-import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -19,10 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../lambda/handler.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { inAccount, unattachedVolume } from './helpers/moto_org.ts';
+import { runRunner, startRunner } from './helpers/runner_process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** tsx's loader by absolute URL, in node itself: a signal reaches the runner, not a wrapper. */
-const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const ROLE = 'FinOpsAudit';
 const BUCKET = 'finops-sharded';
 const MEMBERS = 19;
@@ -35,43 +30,8 @@ const volumes = new Map<string, string>();
 /** findings.json of the unsharded run (first test). */
 let singleFindings: unknown[] = [];
 
-interface Ended {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: readonly string[], onStderr?: (text: string) => boolean) {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'runner.ts'), ...args], {
-    cwd: dir,
-    env,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-    if (onStderr?.(stderr) && !child.killed) child.kill('SIGKILL');
-  });
-  const ended = new Promise<Ended>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr })),
-  );
-  return { child, ended };
-}
-
-const runner = async (args: readonly string[]): Promise<Ended> => {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', TSX_LOADER, join(ROOT, 'runner.ts'), ...args],
-      { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as Ended;
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-};
+const where = () => ({ cwd: dir, env });
+const runner = (args: readonly string[]) => runRunner(args, where());
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -126,9 +86,9 @@ describe('a run split into shards', () => {
 
     // Four workers at once; shard 2 dies (SIGKILL: no chance to tidy up) as soon as it has started.
     const shards = [1, 2, 3, 4].map((k) =>
-      start([...scan(sharded, ['--shard', `${k}/4`, '--log-level', 'debug'])], (stderr) =>
-        k === 2 ? stderr.includes('"run started"') : false,
-      ),
+      startRunner(scan(sharded, ['--shard', `${k}/4`, '--log-level', 'debug']), where(), (stderr, child) => {
+        if (k === 2 && stderr.includes('"run started"') && !child.killed) child.kill('SIGKILL');
+      }),
     );
     const ended = await Promise.all(shards.map((s) => s.ended));
     expect(ended.map((e) => e.code)).toEqual([0, -1, 0, 0]);

@@ -4,6 +4,7 @@
  * gold tables equal to these. Not for damaged datasets: every part must be readable.
  */
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { kpiFromDayState } from '../../pipeline/kpi.ts';
 import { readTenantManifests } from '../../pipeline/manifest.ts';
 import { listParts, VALID_ROW } from '../../pipeline/parts.ts';
 import { tenantDir } from '../../pipeline/layout.ts';
@@ -90,37 +91,21 @@ export async function oracleState(
 
 /**
  * The temp table `oracle_kpi`: for every day with findings, each fingerprint as its latest covering run up to
- * that day's end saw it (gone when that run did not report it), aggregated as the gold tables are.
+ * that day's end saw it (gone when that run did not report it), aggregated as the gold tables are (`kpiFromDayState`).
  * `oracleState` must have run on the connection.
  */
 export async function oracleDailyKpis(connection: DuckDBConnection): Promise<void> {
-  const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
+  await connection.run('CREATE OR REPLACE TEMP TABLE days AS SELECT DISTINCT run_date AS period FROM allf');
   await connection.run(`
     CREATE OR REPLACE TEMP TABLE day_state AS
-    WITH days AS (SELECT DISTINCT run_date AS period FROM allf),
-    latest_run AS (
+    WITH latest_run AS (
       SELECT d.period, o.fingerprint, arg_max(o.run_id, o.run_ts) AS run_id
       FROM days d JOIN obs o ON o.run_ts < (d.period + INTERVAL 1 DAY)::TIMESTAMPTZ
       GROUP BY d.period, o.fingerprint)
     SELECT l.period, a.status, a.severity.level AS severity, a.category, a.check_id, a.scope.service AS service,
            a.scope.account_id AS account_id, a.scope.region AS region, a.estimated.monthly_savings AS savings
     FROM latest_run l JOIN allf a ON a.fingerprint = l.fingerprint AND a.run_id = l.run_id`);
-  const open = (dimension: string, column: string) =>
-    `SELECT period, 'open_savings', '${dimension}', ${column}, count(*), ${money('sum(savings)')}
-     FROM day_state WHERE status = 'fail' GROUP BY ALL`;
-  await connection.run(`
-    CREATE OR REPLACE TEMP TABLE oracle_kpi AS
-    SELECT period, 'findings' AS kpi, 'status' AS dimension, status AS key, count(*)::INTEGER AS findings,
-           NULL::DECIMAL(18,6) AS est_monthly_savings
-    FROM day_state GROUP BY ALL
-    UNION ALL SELECT period, 'failing', 'severity', severity, count(*), ${money('sum(savings)')} FROM day_state WHERE status = 'fail' GROUP BY ALL
-    UNION ALL SELECT period, 'failing', 'category', category, count(*), ${money('sum(savings)')} FROM day_state WHERE status = 'fail' GROUP BY ALL
-    UNION ALL ${open('check_id', 'check_id')}
-    UNION ALL ${open('service', 'service')}
-    UNION ALL ${open('account_id', 'account_id')}
-    UNION ALL ${open('region', 'region')}
-    UNION ALL
-    SELECT d.period, 'open_savings', 'total', 'all', count(s.status)::INTEGER, ${money('coalesce(sum(s.savings), 0)')}
-    FROM (SELECT DISTINCT period FROM day_state) d LEFT JOIN day_state s ON s.period = d.period AND s.status = 'fail'
-    GROUP BY d.period`);
+  // The same aggregation as the gold tables': what differs here is how each day's findings are found.
+  await kpiFromDayState(connection);
+  await connection.run('CREATE OR REPLACE TEMP TABLE oracle_kpi AS SELECT * FROM kpi');
 }
