@@ -28,10 +28,23 @@ const statusOf = (run: RunManifest, now: Date): string =>
 
 const findingsOf = (run: RunManifest): number => Object.values(statusTotals(run)).reduce((a, b) => a + b, 0);
 
+/** Shard manifest keys of the tenant, by run id. */
+async function shardKeys(store: ObjectStore, tenant: string): Promise<Map<string, string[]>> {
+  const byRun = new Map<string, string[]>();
+  for (const key of await store.list(`_runs/tenant_id=${tenant}/`)) {
+    const shard = shardOfKey(key);
+    if (shard) byRun.set(shard.runId, [...(byRun.get(shard.runId) ?? []), key]);
+  }
+  return byRun;
+}
+
 export async function runsList(store: ObjectStore, tenantId: string, effects: RunsEffects): Promise<number> {
   const tenant = normaliseTenant(tenantId);
   const { manifests, skipped } = await readStoreManifests(store, tenant);
-  if (manifests.length === 0 && skipped.length === 0) {
+  // Runs still in shards: not finalized, so not yet a run that exports see.
+  const finalized = new Set(manifests.map(({ manifest }) => manifest.run_id));
+  const pending = [...(await shardKeys(store, tenant))].filter(([runId]) => !finalized.has(runId));
+  if (manifests.length === 0 && skipped.length === 0 && pending.length === 0) {
     throw new CliError(`tenant ${tenant} has no runs under ${store.location}`, EXIT.failure);
   }
   const rows = manifests
@@ -44,6 +57,10 @@ export async function runsList(store: ObjectStore, tenantId: string, effects: Ru
       String(findingsOf(run)),
       String(run.files.length),
     ]);
+  for (const [runId, keys] of pending) {
+    const count = shardOfKey(keys[0]!)!.count;
+    rows.unshift([runId, '', `in shards: ${keys.length} of ${count} written, not finalized`, '', '']);
+  }
   const header = ['run id', 'run ts', 'status', 'findings', 'parts'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -64,7 +81,18 @@ export async function runsDelete(
 ): Promise<number> {
   const tenant = normaliseTenant(tenantId);
   const { manifests } = await readStoreManifests(store, tenant);
-  const matching = manifests.filter(({ manifest }) => manifest.run_id === runId);
+  const matching = manifests
+    .filter(({ manifest }) => manifest.run_id === runId)
+    .map(({ path, manifest }) => ({ path, files: manifest.files.map((file) => file.path) }));
+  // A sharded run's shard manifests (and their parts) go with it, finalized or not.
+  const shards = (await shardKeys(store, tenant)).get(runId) ?? [];
+  for (const key of shards) {
+    const parsed = parseManifest((await store.getText(key)) ?? '');
+    matching.push({
+      path: key,
+      files: 'manifest' in parsed ? parsed.manifest.files.map((file) => file.path) : [],
+    });
+  }
   if (matching.length === 0) {
     const known = manifests.map(({ manifest }) => manifest.run_id).slice(-10);
     throw new CliError(
@@ -72,17 +100,17 @@ export async function runsDelete(
       EXIT.failure,
     );
   }
-  let parts = 0;
-  for (const { path, manifest } of matching) {
-    // Parts are named relative to the dataset root, always inside the run's own tenant folder.
-    const keys = manifest.files
-      .map((file) => file.path)
-      .filter((key) => key.startsWith(`tenant_id=${tenant}/`) && !key.split('/').includes('..'));
-    await store.delete(keys);
-    parts += keys.length;
-    await store.delete([path]);
-  }
-  effects.print(`Deleted run ${runId} of tenant ${tenant}: ${parts} part(s) and its manifest.`);
+  // Parts are named relative to the dataset root, always inside the run's own tenant folder.
+  const keys = [...new Set(matching.flatMap((m) => m.files))].filter(
+    (key) => key.startsWith(`tenant_id=${tenant}/`) && !key.split('/').includes('..'),
+  );
+  // Parts first, then the manifests: the run never looks complete while its data is half gone.
+  await store.delete(keys);
+  const parts = keys.length;
+  await store.delete(matching.map((m) => m.path));
+  effects.print(
+    `Deleted run ${runId} of tenant ${tenant}: ${parts} part(s) and its manifest${shards.length > 0 ? ` (and ${shards.length} shard manifest(s))` : ''}.`,
+  );
   return EXIT.ok;
 }
 

@@ -14,6 +14,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../lambda/handler.ts';
+import { defaultEffects, main } from '../runner.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { inAccount, unattachedVolume } from './helpers/moto_org.ts';
 import { runRunner, startRunner } from './helpers/runner_process.ts';
@@ -188,6 +189,11 @@ describe('a run split into shards', () => {
     // The Distributed Map: each item as it is, as the input of one invocation, some at once.
     const scanned = await Promise.all(shards.map((item) => handler({ ...item, log_level: 'error' })));
     expect(scanned.map((r) => r.exit_code)).toEqual([0, 0, 0]);
+    // Before finalize, runs list shows the run in shards.
+    const said: string[] = [];
+    const listing = { ...defaultEffects, print: (text: string) => void said.push(text) };
+    expect(await main(['runs', 'list', '--tenant', 'acme', '--data', scan.out], listing)).toBe(0);
+    expect(said.join('\n')).toMatch(/nightly-2026-11-28\s+in shards: 3 of 3 written, not finalized/);
     const finalized = await handler({
       action: 'finalize',
       tenant: 'acme',
@@ -217,5 +223,19 @@ describe('a run split into shards', () => {
         last_seen: null,
       }));
     expect(strip(findings)).toEqual(strip(singleFindings));
+
+    // Deleting the run takes its parts, its manifest and its shards' manifests.
+    said.length = 0;
+    expect(
+      await main(['runs', 'delete', '--tenant', 'acme', '--data', scan.out, '--run-id', run.run_id], listing),
+    ).toBe(0);
+    expect(said.at(-1)).toMatch(
+      /^Deleted run nightly-2026-11-28 of tenant acme: \d+ part\(s\) and its manifest \(and 3 shard manifest\(s\)\)\.$/,
+    );
+    const left = await new S3Client({ region: 'us-east-1', forcePathStyle: true }).send(
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'lambda/finops_findings/' }),
+    );
+    const keys = (left.Contents ?? []).map((o) => o.Key!);
+    expect(keys.filter((key) => key.endsWith('.parquet') || key.includes('nightly-2026-11-28'))).toEqual([]);
   }, 300_000);
 });
