@@ -22,3 +22,33 @@ export async function writeFileAtomic(
     throw error;
   }
 }
+
+/**
+ * Replaces the folder `target` whole: `fill` writes the new content into a hidden staging folder beside it, which
+ * then takes the target's place (the old one moved aside, then removed). A reader sees the old folder or the new
+ * one; a failure in `fill` leaves the old one as it was.
+ */
+export async function replaceDirectory(
+  target: string,
+  fill: (staging: string) => Promise<void>,
+): Promise<void> {
+  const id = randomUUID();
+  const staging = join(dirname(target), `.staging-${id}`);
+  const old = join(dirname(target), `.old-${id}`);
+  await makeDirectory(staging);
+  try {
+    await fill(staging);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  const hadOld = await rename(target, old).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  await rename(staging, target);
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}

@@ -5,14 +5,14 @@
  * `<data>/finops_kpi_gold/tenant_id=<t>/period=<YYYY-MM-DD>/part-<uuid>.parquet`.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DateDay, Decimal, Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal.ts';
 import { parseDate } from '../contracts/time.ts';
 import { BatchBuilder } from './arrow_batch.ts';
-import { isDirectory } from './history.ts';
+import { replaceDirectory } from './atomic.ts';
 import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
 import { ParquetPart } from './parquet_part.ts';
@@ -186,8 +186,6 @@ async function writePeriod(
   period: string,
   rows: Record<string, string | number | null>[],
 ) {
-  const id = randomUUID();
-  const staging = join(dir, `.staging-${id}`);
   const batch = new BatchBuilder(kpiSchema);
   for (const row of rows) {
     const savings = row.savings === null ? null : parseDecimal(String(row.savings));
@@ -201,19 +199,16 @@ async function writePeriod(
       est_monthly_savings: savings && savings.ok ? savings.value : null,
     });
   }
-  const part = await ParquetPart.open(
-    join(staging, `part-${id}.parquet`),
-    join(staging, `.part-${id}.parquet.tmp`),
-    batch.flush(),
-    { rowGroupRows: 10_000, createdBy: 'finops-findings kpi' },
-  );
-  await part.close();
-  const target = join(dir, `period=${period}`);
-  const old = join(dir, `.old-${id}`);
-  const hadOld = await isDirectory(target);
-  if (hadOld) await rename(target, old);
-  await rename(staging, target);
-  if (hadOld) await rm(old, { recursive: true, force: true });
+  await replaceDirectory(join(dir, `period=${period}`), async (staging) => {
+    const id = randomUUID();
+    const part = await ParquetPart.open(
+      join(staging, `part-${id}.parquet`),
+      join(staging, `.part-${id}.parquet.tmp`),
+      batch.flush(),
+      { rowGroupRows: 10_000, createdBy: 'finops-findings kpi' },
+    );
+    await part.close();
+  });
 }
 
 /** Whether gold partitions exist for the tenant. */
