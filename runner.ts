@@ -831,6 +831,41 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
+      'cost <action>',
+      'Billed cost: `cost import` reads an AWS Data Exports folder (CUR 2.0, legacy CUR Parquet or FOCUS) into daily per-resource cost facts beside the findings dataset, each billing period replaced whole',
+      (y) =>
+        commonOptions(y)
+          .positional('action', { choices: ['import'] as const, describe: 'What to do' })
+          .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant the costs belong to' })
+          .option('source', {
+            type: 'string',
+            demandOption: true,
+            describe:
+              'The export folder: <export-name>/ holding data/BILLING_PERIOD=YYYY-MM/ (and metadata/ with its manifests)',
+          })
+          .option('format', {
+            choices: ['auto', 'cur2', 'cur_legacy', 'focus'] as const,
+            default: 'auto' as const,
+            describe: "The export's table (default: what its columns say)",
+          })
+          .option('data', {
+            type: 'string',
+            default: DEFAULT_OUT,
+            describe: 'The findings dataset root; the facts go beside it, in finops_cost_facts',
+          })
+          .option('cost-data', {
+            type: 'string',
+            describe: 'Where the cost facts are kept (default: finops_cost_facts beside --data)',
+          }),
+      async (args) => {
+        const { costImportCommand } = await import('./cli/cost_command.ts');
+        exitCode.value = await costImportCommand(args, {
+          ...effects,
+          logger: effects.logger(String(args['log-level'])),
+        });
+      },
+    )
+    .command(
       ['runs <action>', 'run <action>'],
       "A tenant's runs: `runs list` shows them (a run still running after a day is abandoned); `runs delete --run-id ID` removes one run's parts and manifest; `run finalize --run-id ID` makes one run of the shards of a run split with --shard, and updates the tenant state",
       (y) =>
@@ -950,6 +985,10 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .example('$0 run finalize --tenant acme --run-id nightly-2026-11-28', 'one run from its shards')
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
+    .example(
+      '$0 cost import --tenant acme --source ./cur-export/acme-cur2',
+      'daily per-resource costs from the bill',
+    )
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .example('$0 runs delete --tenant acme --run-id run-20261128T060000Z-1a2b3c4d', 'undo one run')
     .example('$0 dataset check --tenant acme --quarantine', 'move unreadable files of a tenant aside')

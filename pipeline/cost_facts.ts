@@ -1,0 +1,349 @@
+/**
+ * Cost facts from the bill: an AWS Data Exports folder (CUR 2.0, legacy CUR in Parquet, or FOCUS) turned into
+ * daily per-resource costs, `<root>/tenant_id=<t>/billing_period=<YYYY-MM>/part-<uuid>.parquet`, each billing
+ * period replaced whole at every import (AWS restates a closed month for about two weeks).
+ *
+ * What a resource cost is what its usage lines say: `Usage`, and usage covered by a reservation or a Savings
+ * Plan at its effective (amortized) cost. Commitment fees and negations, tax, credits, refunds, discounts, lines
+ * without a resource id and split-cost rows (an instance's cost re-attributed to pods and tasks) are left out, and
+ * counted by `leftOut` so that what was not attributed stays visible. Costs are doubles in the files: each is
+ * read as a decimal of 15 places, summed exactly, and rounded once to 6.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { replaceDirectory } from './atomic.ts';
+import { normaliseTenant } from './layout.ts';
+
+export const COST_FORMATS = ['cur2', 'cur_legacy', 'focus'] as const;
+export type CostFormat = (typeof COST_FORMATS)[number];
+
+/** The cost facts sit beside the findings dataset: data/finops_findings → data/finops_cost_facts. */
+export const COST_FACTS_DIR = 'finops_cost_facts';
+
+/** One billing period of an export: its data files (from the period's manifest, or the period's folder). */
+export interface CostPeriod {
+  /** YYYY-MM */
+  readonly period: string;
+  readonly files: readonly string[];
+  /** The manifest that listed the files, when there is one. */
+  readonly manifest?: string;
+}
+
+/** Why an import cannot go on: said to the user as it is (exit 1). */
+export class CostImportError extends Error {}
+
+const PERIOD = /^BILLING_PERIOD=(\d{4}-\d{2})$/;
+
+const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
+const isFile = (path: string) =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
+/**
+ * The billing periods of an export folder (`<export>/data/BILLING_PERIOD=YYYY-MM/…` and
+ * `<export>/metadata/BILLING_PERIOD=YYYY-MM/<export-name>-Manifest.json`). A period with a manifest is read from
+ * the files the manifest lists (its `dataFiles`, full S3 URIs, found under the folder by their path from `data/`);
+ * one without, from the Parquet files of its data folder.
+ */
+export async function findCostPeriods(source: string): Promise<CostPeriod[]> {
+  const periods = new Map<string, CostPeriod>();
+  for (const name of (await listDir(join(source, 'metadata'))).sort()) {
+    const period = PERIOD.exec(name)?.[1];
+    if (!period) continue;
+    const manifests = (await listDir(join(source, 'metadata', name))).filter((n) =>
+      n.endsWith('Manifest.json'),
+    );
+    if (manifests.length === 0) continue;
+    // One manifest a period (an export that overwrites); of several, the last by name.
+    const manifest = join(source, 'metadata', name, manifests.sort().at(-1)!);
+    periods.set(period, { period, files: await manifestFiles(source, manifest), manifest });
+  }
+  for (const name of (await listDir(join(source, 'data'))).sort()) {
+    const period = PERIOD.exec(name)?.[1];
+    if (!period || periods.has(period)) continue;
+    const files = (await listDir(join(source, 'data', name)))
+      .filter((n) => n.endsWith('.parquet') && !n.startsWith('.'))
+      .sort()
+      .map((n) => join(source, 'data', name, n));
+    if (files.length > 0) periods.set(period, { period, files });
+  }
+  if (periods.size === 0) {
+    throw new CostImportError(
+      `no billing data under ${source}: expected an AWS Data Exports folder, with data/BILLING_PERIOD=YYYY-MM/*.parquet (and metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json)`,
+    );
+  }
+  return [...periods.values()].sort((a, b) => a.period.localeCompare(b.period));
+}
+
+/** The local paths of the data files a Data Exports manifest lists. */
+async function manifestFiles(source: string, manifest: string): Promise<string[]> {
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(await readFile(manifest, 'utf8')) as { dataFiles?: unknown }).dataFiles;
+  } catch {
+    throw new CostImportError(`${manifest} is not a Data Exports manifest (not valid JSON)`);
+  }
+  if (!Array.isArray(listed) || !listed.every((f) => typeof f === 'string'))
+    throw new CostImportError(`${manifest} is not a Data Exports manifest: it has no dataFiles list`);
+  const files: string[] = [];
+  for (const uri of listed as string[]) {
+    const at = uri.lastIndexOf('/data/BILLING_PERIOD=');
+    const relative = at >= 0 ? uri.slice(at + 1) : undefined;
+    const path = relative ? join(source, ...relative.split('/')) : undefined;
+    if (!path || relative!.split('/').includes('..') || !(await isFile(path)))
+      throw new CostImportError(
+        `${manifest} lists ${uri}, which is not under ${join(source, 'data')}: copy the whole export folder`,
+      );
+    if (path.endsWith('.parquet')) files.push(path);
+    else
+      throw new CostImportError(`${uri}: only Parquet exports can be imported (this file is not .parquet)`);
+  }
+  return files;
+}
+
+/** The columns each format must have, beyond the costs whose absence has its own rule. */
+const REQUIRED: Record<CostFormat, readonly string[]> = {
+  cur2: [
+    'line_item_usage_account_id',
+    'line_item_resource_id',
+    'line_item_line_item_type',
+    'line_item_usage_start_date',
+    'line_item_product_code',
+    'product_region_code',
+    'line_item_unblended_cost',
+    'pricing_public_on_demand_cost',
+    'savings_plan_savings_plan_effective_cost',
+    'reservation_effective_cost',
+    'line_item_operation',
+    'line_item_currency_code',
+  ],
+  cur_legacy: [
+    'line_item_usage_account_id',
+    'line_item_resource_id',
+    'line_item_line_item_type',
+    'line_item_usage_start_date',
+    'line_item_product_code',
+    'line_item_unblended_cost',
+    'pricing_public_on_demand_cost',
+    'savings_plan_savings_plan_effective_cost',
+    'reservation_effective_cost',
+    'line_item_operation',
+    'line_item_currency_code',
+  ],
+  focus: [
+    'ResourceId',
+    'SubAccountId',
+    'RegionId',
+    'ServiceName',
+    'ChargePeriodStart',
+    'ChargeCategory',
+    'EffectiveCost',
+    'BilledCost',
+    'ListCost',
+    'BillingCurrency',
+  ],
+};
+
+/** The format a file's columns say, or undefined. */
+export function detectFormat(columns: ReadonlySet<string>): CostFormat | undefined {
+  if (columns.has('ChargeCategory') && columns.has('EffectiveCost')) return 'focus';
+  if (!columns.has('line_item_line_item_type')) return undefined;
+  // CUR 2.0 nests tags and product attributes in maps; legacy CUR has them as columns of their own.
+  return columns.has('resource_tags') || columns.has('product') ? 'cur2' : 'cur_legacy';
+}
+
+/** What is missing for `format`, said the way the export's settings name it. */
+export function missingColumns(format: CostFormat, columns: ReadonlySet<string>): string | undefined {
+  const resourceId = format === 'focus' ? 'ResourceId' : 'line_item_resource_id';
+  const required = REQUIRED[format].filter(
+    (c) => c !== 'product_region_code' || !columns.has('product_region'),
+  );
+  const missing = required.filter((c) => !columns.has(c));
+  if (missing.length === 0) return undefined;
+  // Everything there but the resource ids: the export's setting, which no column list would explain.
+  if (missing.length === 1 && missing[0] === resourceId && format !== 'focus')
+    return `the export has no ${resourceId} column: it was created without "Include resource IDs" (INCLUDE_RESOURCES). Create an export with that setting; costs cannot be matched to resources without it`;
+  return `the ${format} export lacks ${missing.length} required column(s): ${missing.join(', ')}`;
+}
+
+/** Each double cost read as an exact decimal of 15 places (the sum is exact; rounding happens once). */
+const exact = (column: string) => `CAST(${column} AS DECIMAL(38,15))`;
+const money = (sum: string) => `CAST(${sum} AS DECIMAL(18,6))`;
+const text = (column: string) => `NULLIF(CAST(${column} AS VARCHAR), '')`;
+
+/** Usage lines that are a resource's own cost (the rest is left out: see `leftOut`). */
+const CUR_KEPT = `line_item_line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+  AND NULLIF(line_item_resource_id, '') IS NOT NULL
+  AND coalesce(line_item_operation, '') NOT IN ('EKSPod-EC2', 'ECSTask-EC2')`;
+const FOCUS_KEPT = `ChargeCategory = 'Usage' AND NULLIF(ResourceId, '') IS NOT NULL`;
+
+/** The daily per-resource facts of `files`, as a query (its parameter `$files`). */
+export function factsQuery(format: CostFormat, columns: ReadonlySet<string>, period: string): string {
+  const from = `read_parquet($files, union_by_name = true)`;
+  if (format === 'focus') {
+    return `SELECT CAST(ChargePeriodStart AS DATE) AS usage_date, ${text('SubAccountId')} AS account_id,
+        ${text('RegionId')} AS region, ${text('ServiceName')} AS service, CAST(ResourceId AS VARCHAR) AS resource_id,
+        ${text('BillingCurrency')} AS currency,
+        ${money(`sum(${exact('BilledCost')})`)} AS unblended,
+        ${money(`sum(${exact('EffectiveCost')})`)} AS amortized,
+        ${money(`sum(${exact('BilledCost')})`)} AS net,
+        ${money(`sum(${exact('ListCost')})`)} AS list,
+        'focus' AS source_format, '${period}' AS billing_period
+      FROM ${from} WHERE ${FOCUS_KEPT}
+      GROUP BY ALL`;
+  }
+  const region = columns.has('product_region_code') ? 'product_region_code' : 'product_region';
+  // Without discounts the export has no net column: net is then unblended.
+  const net = columns.has('line_item_net_unblended_cost')
+    ? 'coalesce(line_item_net_unblended_cost, line_item_unblended_cost)'
+    : 'line_item_unblended_cost';
+  const amortized = `CASE line_item_line_item_type
+      WHEN 'DiscountedUsage' THEN reservation_effective_cost
+      WHEN 'SavingsPlanCoveredUsage' THEN savings_plan_savings_plan_effective_cost
+      ELSE line_item_unblended_cost END`;
+  return `SELECT CAST(line_item_usage_start_date AS DATE) AS usage_date,
+      ${text('line_item_usage_account_id')} AS account_id, ${text(region)} AS region,
+      ${text('line_item_product_code')} AS service, CAST(line_item_resource_id AS VARCHAR) AS resource_id,
+      ${text('line_item_currency_code')} AS currency,
+      ${money(`sum(${exact('line_item_unblended_cost')})`)} AS unblended,
+      ${money(`sum(${exact(amortized)})`)} AS amortized,
+      ${money(`sum(${exact(net)})`)} AS net,
+      ${money(`sum(${exact('pricing_public_on_demand_cost')})`)} AS list,
+      '${format}' AS source_format, '${period}' AS billing_period
+    FROM ${from} WHERE ${CUR_KEPT}
+    GROUP BY ALL`;
+}
+
+/** What the import left out of the facts, by why, with its unblended cost: a query (its parameter `$files`). */
+export function leftOutQuery(format: CostFormat): string {
+  const from = `read_parquet($files, union_by_name = true)`;
+  if (format === 'focus') {
+    return `SELECT CASE WHEN ChargeCategory <> 'Usage' THEN ChargeCategory ELSE 'no resource id' END AS reason,
+        count(*)::BIGINT AS lines, ${money(`sum(${exact('BilledCost')})`)}::VARCHAR AS cost
+      FROM ${from} WHERE NOT (${FOCUS_KEPT}) GROUP BY ALL ORDER BY reason`;
+  }
+  return `SELECT CASE
+        WHEN line_item_line_item_type NOT IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+          THEN line_item_line_item_type
+        WHEN NULLIF(line_item_resource_id, '') IS NULL THEN 'no resource id'
+        ELSE 'split cost (' || line_item_operation || ')' END AS reason,
+      count(*)::BIGINT AS lines, ${money(`sum(${exact('line_item_unblended_cost')})`)}::VARCHAR AS cost
+    FROM ${from} WHERE NOT (${CUR_KEPT}) GROUP BY ALL ORDER BY reason`;
+}
+
+/** The columns of a period's files (all of them: exports of a month share one schema, legacy ones may not). */
+async function columnsOf(connection: DuckDBConnection, files: readonly string[]): Promise<Set<string>> {
+  try {
+    const reader = await connection.runAndReadAll(
+      'DESCRIBE SELECT * FROM read_parquet($files, union_by_name = true)',
+      { files: listValue([...files]) },
+    );
+    return new Set((reader.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name));
+  } catch (error) {
+    throw new CostImportError(
+      `cannot read ${files.length === 1 ? files[0] : `the ${files.length} files`} as Parquet: ${(error as Error).message.split('\n')[0]}`,
+    );
+  }
+}
+
+export interface ImportedPeriod {
+  readonly period: string;
+  readonly format: CostFormat;
+  readonly files: number;
+  readonly manifest?: string;
+  /** Rows of facts written (day × account × resource × currency). */
+  readonly facts: number;
+  readonly resources: number;
+  /** The kept lines' amortized total by currency, as exact decimal strings. */
+  readonly amortized: Readonly<Record<string, string>>;
+  readonly leftOut: readonly {
+    readonly reason: string;
+    readonly lines: number;
+    readonly cost: string | null;
+  }[];
+}
+
+/**
+ * Imports every billing period of `periods` into `root` (the facts dataset), each replacing that period whole.
+ * `format` forces the format; by default each period's columns say it.
+ */
+export async function importCostPeriods(
+  connection: DuckDBConnection,
+  options: {
+    readonly periods: readonly CostPeriod[];
+    readonly root: string;
+    readonly tenant: string;
+    readonly format?: CostFormat | undefined;
+    readonly onPeriod?: (imported: ImportedPeriod) => void;
+  },
+): Promise<ImportedPeriod[]> {
+  const tenant = normaliseTenant(options.tenant);
+  const imported: ImportedPeriod[] = [];
+  for (const period of options.periods) {
+    const columns = await columnsOf(connection, period.files);
+    const detected = detectFormat(columns);
+    const format = options.format ?? detected;
+    if (!format)
+      throw new CostImportError(
+        `billing period ${period.period}: the files are neither CUR (line_item_line_item_type) nor FOCUS (ChargeCategory, EffectiveCost); pass --format if they are`,
+      );
+    if (options.format && detected && detected !== options.format)
+      throw new CostImportError(
+        `billing period ${period.period}: --format ${options.format}, but the files are a ${detected} export`,
+      );
+    const missing = missingColumns(format, columns);
+    if (missing) throw new CostImportError(`billing period ${period.period}: ${missing}`);
+    const files = { files: listValue([...period.files]) };
+    const query = factsQuery(format, columns, period.period);
+    await replaceDirectory(
+      join(root(options.root, tenant), `billing_period=${period.period}`),
+      async (staging) => {
+        const part = join(staging, `part-${randomUUID()}.parquet`);
+        await connection.run(
+          `COPY (${query} ORDER BY usage_date, account_id, resource_id) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+          files,
+        );
+      },
+    );
+    const written = await connection.runAndReadAll(
+      `SELECT count(*)::BIGINT AS facts, count(DISTINCT resource_id)::BIGINT AS resources FROM read_parquet($glob)`,
+      { glob: join(root(options.root, tenant), `billing_period=${period.period}`, '*.parquet') },
+    );
+    const totals = await connection.runAndReadAll(
+      `SELECT coalesce(currency, '') AS currency, sum(amortized)::VARCHAR AS amortized FROM read_parquet($glob) GROUP BY ALL ORDER BY ALL`,
+      { glob: join(root(options.root, tenant), `billing_period=${period.period}`, '*.parquet') },
+    );
+    const leftOut = (await connection.runAndReadAll(leftOutQuery(format), files)).getRowObjectsJson() as {
+      reason: string;
+      lines: string | number;
+      cost: string | null;
+    }[];
+    const counts = written.getRowObjectsJson()[0] as { facts: string | number; resources: string | number };
+    const result: ImportedPeriod = {
+      period: period.period,
+      format,
+      files: period.files.length,
+      ...(period.manifest ? { manifest: period.manifest } : {}),
+      facts: Number(counts.facts),
+      resources: Number(counts.resources),
+      amortized: Object.fromEntries(
+        (totals.getRowObjectsJson() as { currency: string; amortized: string }[]).map((t) => [
+          t.currency,
+          t.amortized,
+        ]),
+      ),
+      leftOut: leftOut.map((r) => ({ reason: r.reason, lines: Number(r.lines), cost: r.cost })),
+    };
+    options.onPeriod?.(result);
+    imported.push(result);
+  }
+  return imported;
+}
+
+/** A tenant's folder under a cost facts root. */
+const root = (costRoot: string, tenant: string) => join(costRoot, `tenant_id=${tenant}`);
+export const costTenantDir = root;
