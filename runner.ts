@@ -25,6 +25,7 @@ import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { parseShard, type Shard } from './pipeline/shards.ts';
+import { FACT_COST_MODELS, type CostModel } from './contracts/vocabulary.ts';
 import { isS3, LocalStore, parseLocation, type ObjectStore } from './pipeline/store.ts';
 import { normaliseTenant, removeStaleTempParts } from './pipeline/layout.ts';
 
@@ -794,6 +795,17 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'string',
             describe:
               'Suppression file (YAML or JSON); default <data>/tenant_id=<t>/suppressions.yaml when present',
+          })
+          .option('cost-data', {
+            type: 'string',
+            describe:
+              'Cost facts from `cost import` (default: finops_cost_facts beside --data): billed cost beside each finding',
+          })
+          .option('cost-model', {
+            choices: FACT_COST_MODELS,
+            default: 'amortized' as CostModel,
+            describe:
+              'Which billed cost: amortized (Savings Plans and reservations spread), unblended or net',
           }),
       async (args) => {
         await loadAws();

@@ -18,6 +18,7 @@ import { foldProgress, type Logger } from './log.ts';
 import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
+import type { CostModel } from '../contracts/vocabulary.ts';
 
 export interface ExportArgs {
   readonly tenant: string;
@@ -30,6 +31,9 @@ export interface ExportArgs {
   readonly 'state-data'?: string | undefined;
   /** Where the KPI gold tables are kept (default: finops_kpi_gold beside the dataset). */
   readonly 'gold-data'?: string | undefined;
+  /** Where the cost facts are (default: finops_cost_facts beside a local dataset), and which cost to show. */
+  readonly 'cost-data'?: string | undefined;
+  readonly 'cost-model'?: CostModel | undefined;
 }
 
 export interface ExportEffects {
@@ -90,6 +94,8 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       saveState: copy.save,
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
       ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
+      costModel: args['cost-model'],
+      ...(args['cost-data'] ? { costRoot: args['cost-data'] } : {}),
       onStage: (stage, detail) => log?.info(detail, stage),
       ...(log ? { onProgress: foldProgress(log) } : {}),
     });

@@ -26,3 +26,11 @@ export const SEVERITY_SCORES: Readonly<Record<Severity, number>> = {
 
 /** `dimensions.savings_source` of a finding that carries AWS Cost Optimization Hub's own figure. */
 export const AWS_RECOMMENDATION_SOURCE = 'aws_cost_optimization_hub';
+
+/** The cost models the cost facts give (`cost import`): amortized (commitments spread), unblended, net. */
+export const FACT_COST_MODELS = [
+  'amortized',
+  'unblended',
+  'net',
+] as const satisfies readonly (typeof COST_MODELS)[number][];
+export type CostModel = (typeof FACT_COST_MODELS)[number];

@@ -7,12 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
-import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
+import { AWS_RECOMMENDATION_SOURCE, type CostModel } from '../contracts/vocabulary.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { ATTRIBUTION_DIR, attributeCosts, unmatchedCost, writeAttribution } from './attribution.ts';
+import { COST_FACTS_DIR } from './cost_facts.ts';
 import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
 import { goldRoot, goldTenantDir, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
@@ -63,6 +65,11 @@ export interface ExportOptions {
   readonly onStage?: ((stage: string, detail: Readonly<Record<string, unknown>>) => void) | undefined;
   /** Told after each run folded into the state (every run of the history when it is rebuilt). */
   readonly onProgress?: RefreshOptions['onProgress'];
+  /** Where the cost facts are (default: finops_cost_facts beside the dataset), and the attribution goes. */
+  readonly costRoot?: string | undefined;
+  readonly attributionRoot?: string | undefined;
+  /** Which cost the facts give each finding (default amortized). */
+  readonly costModel?: CostModel | undefined;
 }
 
 export interface ExportResult {
@@ -98,7 +105,12 @@ const FINDING_ROW = `to_json({
   realised_monthly_savings: ${money('last_fail_savings')},
   aws_monthly_savings: ${money('aws_monthly_savings')}, aws_action_type: aws_action_type,
   suppression_reason: suppression_reason, suppression_owner: suppression_owner,
-  snooze_until: CAST(snooze_until AS VARCHAR)
+  snooze_until: CAST(snooze_until AS VARCHAR),
+  actual_cost_7d: ${money('actual_cost_7d')}, actual_cost_30d: ${money('actual_cost_30d')},
+  actual_savings_7d: ${money('actual_savings_7d')}, actual_savings_30d: ${money('actual_savings_30d')},
+  actual_currency: actual_currency, actual_cost_model: actual_cost_model,
+  actual_period_end: CAST(actual_period_end AS VARCHAR),
+  attribution_method: attribution_method, attribution_confidence: attribution_confidence
 })::VARCHAR`;
 
 // Money first: open failing findings by savings, then the rest by severity; fingerprint makes it total.
@@ -138,6 +150,20 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     if (state.saveError) options.onStage?.('state not saved', { reason: state.saveError });
     await loadRules(connection, rules);
     const findings = await buildLatest(connection, now);
+    // Billed cost from the tenant's cost facts, when it has some: beside each finding, and kept for DuckDB users.
+    const costs = await attributeCosts(connection, {
+      costRoot: options.costRoot ?? join(dirname(options.dataRoot), COST_FACTS_DIR),
+      tenant,
+      model: options.costModel ?? 'amortized',
+    });
+    await joinAttribution(connection);
+    if (costs && options.saveState !== false) {
+      await writeAttribution(
+        connection,
+        options.attributionRoot ?? join(dirname(options.dataRoot), ATTRIBUTION_DIR),
+        tenant,
+      );
+    }
     options.onStage?.('writing files', { findings });
     // Everything is written to a staging folder first: a failure leaves the previous export as it was.
     const stage = join(options.outDir, `.export-${randomUUID()}`);
@@ -169,7 +195,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         await trends(connection, golds, tenant, now, state.mode === 'rebuilt'),
       ),
       await writeJson(out('summary.json'), {
-        ...(await summarize(connection, tenant, now, resolvedSince)),
+        ...(await summarize(connection, tenant, now, resolvedSince, costs)),
         skipped_files: skipped,
       }),
     ];
@@ -389,7 +415,13 @@ export interface Summary {
   readonly by_severity: Record<string, number>;
   readonly by_lifecycle: Record<string, number>;
   readonly matrix: Record<string, Record<string, number>>;
-  readonly totals: Record<string, string | number>;
+  readonly totals: Record<string, string | number | null>;
+  /** With cost facts: findings with a billed cost, and the 30-day cost of resources no finding names. */
+  readonly cost_coverage: {
+    readonly findings_with_actual_cost: number;
+    readonly open_failing_findings: number;
+    readonly unmatched_cost_30d: Readonly<Record<string, string>>;
+  } | null;
 }
 
 async function summarize(
@@ -397,6 +429,7 @@ async function summarize(
   tenant: string,
   now: Date,
   resolvedSince: Date,
+  costs: boolean,
 ): Promise<Summary> {
   const counts = await connection.runAndReadAll(
     `SELECT status, severity.level AS level, count(*)::INTEGER AS n FROM latest GROUP BY ALL ORDER BY ALL`,
@@ -474,7 +507,60 @@ async function summarize(
       suppressed_est_monthly_savings: suppressedSavings,
       resolved_findings_30d: resolvedCount,
       realised_monthly_savings_30d: realised,
+      ...(await actualTotals(connection, costs)),
     },
+    cost_coverage: costs ? await costCoverage(connection) : null,
+  };
+}
+
+/** The attribution's columns on every row of `latest` (null where no cost fact matched). */
+async function joinAttribution(connection: DuckDBConnection): Promise<void> {
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE latest AS
+     SELECT l.*, a.cost_7d AS actual_cost_7d, a.cost_30d AS actual_cost_30d, a.savings_7d AS actual_savings_7d,
+            a.savings_30d AS actual_savings_30d, a.currency AS actual_currency, a.cost_model AS actual_cost_model,
+            a.period_end AS actual_period_end, a.method AS attribution_method, a.confidence AS attribution_confidence,
+            a.matched_keys AS attribution_keys
+     FROM latest l LEFT JOIN attribution a USING (fingerprint)`,
+  );
+}
+
+/**
+ * Billed cost over 30 days of the resources of open failing findings (each resource once), and what fixing them
+ * saves; in the facts' currency, null with several currencies or without facts.
+ */
+async function actualTotals(connection: DuckDBConnection, costs: boolean) {
+  if (!costs) return { actual_cost_30d: null, actual_savings_30d: null, actual_currency: null };
+  const reader = await connection.runAndReadAll(
+    `WITH open AS (SELECT * FROM latest WHERE ${OPEN_FAILING} AND actual_cost_30d IS NOT NULL),
+     resources AS (SELECT DISTINCT attribution_keys, actual_cost_30d FROM open)
+     SELECT (SELECT count(DISTINCT actual_currency) FROM open)::INTEGER AS currencies,
+            (SELECT any_value(actual_currency) FROM open) AS currency,
+            ${money('(SELECT coalesce(sum(actual_cost_30d), 0) FROM resources)')} AS cost,
+            ${money('(SELECT coalesce(sum(actual_savings_30d), 0) FROM open)')} AS savings`,
+  );
+  const row = reader.getRowObjectsJson()[0] as {
+    currencies: number;
+    currency: string | null;
+    cost: string;
+    savings: string;
+  };
+  if (row.currencies > 1) return { actual_cost_30d: null, actual_savings_30d: null, actual_currency: null };
+  return { actual_cost_30d: row.cost, actual_savings_30d: row.savings, actual_currency: row.currency };
+}
+
+/** How much of the estate the bill covers: findings with a billed cost, and cost no finding names. */
+async function costCoverage(connection: DuckDBConnection) {
+  const reader = await connection.runAndReadAll(
+    `SELECT (count(*) FILTER (WHERE actual_cost_30d IS NOT NULL))::INTEGER AS with_cost,
+            (count(*) FILTER (WHERE ${OPEN_FAILING}))::INTEGER AS open_failing
+     FROM latest`,
+  );
+  const row = reader.getRowObjectsJson()[0] as { with_cost: number; open_failing: number };
+  return {
+    findings_with_actual_cost: row.with_cost,
+    open_failing_findings: row.open_failing,
+    unmatched_cost_30d: await unmatchedCost(connection),
   };
 }
 
