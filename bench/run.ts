@@ -69,6 +69,12 @@ const args = await yargs(hideBin(process.argv))
     default: '1,4,8,16',
     describe: 'The --concurrency values, comma-separated',
   })
+  .option('cost', {
+    type: 'boolean',
+    default: false,
+    describe: 'Only the cost import measurement: --cost-rows CUR 2.0 lines imported, beside DuckDB alone',
+  })
+  .option('cost-rows', { type: 'number', default: 10_000_000, describe: 'CUR lines of the cost import' })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })
   .strict()
   .help()
@@ -96,6 +102,12 @@ if (args.dashboard) {
   const { dashboardBench } = await import('./dashboard.ts');
   note(`dashboard: ${args['dashboard-findings']} findings…`);
   for (const m of await dashboardBench(args['dashboard-findings'])) emit(m);
+  process.exit(0);
+}
+if (args.cost) {
+  const { costImportBench } = await import('./cost.ts');
+  note(`cost import: ${args['cost-rows']} CUR lines…`);
+  for (const m of await costImportBench(args['cost-rows'], note)) emit(m);
   process.exit(0);
 }
 if (args.sizing) {

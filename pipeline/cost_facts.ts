@@ -7,7 +7,7 @@
  * Plan at its effective (amortized) cost. Commitment fees and negations, tax, credits, refunds, discounts, lines
  * without a resource id and split-cost rows (an instance's cost re-attributed to pods and tasks) are left out, and
  * counted by `leftOut` so that what was not attributed stays visible. Costs are doubles in the files: each is
- * read as a decimal of 15 places, summed exactly, and rounded once to 6.
+ * read as a decimal of 10 places, summed exactly, and rounded once to 6.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -170,8 +170,11 @@ export function missingColumns(format: CostFormat, columns: ReadonlySet<string>)
   return `the ${format} export lacks ${missing.length} required column(s): ${missing.join(', ')}`;
 }
 
-/** Each double cost read as an exact decimal of 15 places (the sum is exact; rounding happens once). */
-const exact = (column: string) => `CAST(${column} AS DECIMAL(38,15))`;
+/**
+ * Each double cost read as a decimal of 10 places (the smallest request charges have that many), summed exactly,
+ * rounded once to 6. A single line of $100M or more does not fit, and fails the import in one line.
+ */
+const exact = (column: string) => `CAST(${column} AS DECIMAL(18,10))`;
 const money = (sum: string) => `CAST(${sum} AS DECIMAL(18,6))`;
 const text = (column: string) => `NULLIF(CAST(${column} AS VARCHAR), '')`;
 
@@ -303,10 +306,17 @@ export async function importCostPeriods(
       join(root(options.root, tenant), `billing_period=${period.period}`),
       async (staging) => {
         const part = join(staging, `part-${randomUUID()}.parquet`);
-        await connection.run(
-          `COPY (${query} ORDER BY usage_date, account_id, resource_id) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
-          files,
-        );
+        await connection
+          .run(
+            `COPY (${query} ORDER BY usage_date, account_id, resource_id) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+            files,
+          )
+          .catch((error: Error) => {
+            // A value that does not fit, or a file that cannot be read: said in one line, without the query.
+            if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
+              throw new CostImportError(`billing period ${period.period}: ${error.message.split('\n')[0]}`);
+            throw error;
+          });
       },
     );
     const written = await connection.runAndReadAll(
