@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDemoBill } from '../scripts/demo_billing.ts';
 import { DEMO_BUCKETS, seedDemoEstate, type DemoIds } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
 import { computeFingerprint } from '../contracts/identity.ts';
@@ -157,6 +158,42 @@ describe('a run against the AWS emulator', () => {
       'tenant globex has no findings under data/finops_findings; available tenants: acme',
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("imports the demo estate's bill and shows its billed cost beside the findings (what npm run demo does)", async () => {
+    const bill = await writeDemoBill(join(dir, 'billing'), estate, estate.runTs);
+    const imported = await runner(['cost', 'import', '--tenant', 'billed', '--source', bill]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('left out: 14 SavingsPlanNegation line(s)');
+    const run = await runner([
+      '--tenant',
+      'billed',
+      '--export',
+      '--export-dir',
+      'billed-site',
+      '--run-ts',
+      estate.runTs.toISOString(),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const findings = JSON.parse(await readFile(join(dir, 'billed-site', 'findings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const billed = (check: string, resource: string) =>
+      findings.find((f) => f['check_id'] === check && f['resource_id'] === resource);
+    // 13 complete days (today is still being billed) of each resource's daily cost.
+    expect(billed('aws.ec2.ebs.unattached.volume', estate.volumes.unattached)).toMatchObject({
+      actual_cost_30d: '4.332900',
+      actual_savings_30d: '4.332900',
+      attribution_method: 'exact_resource_id',
+    });
+    // Billed under its ARN, which the finding carries.
+    expect(billed('aws.ec2.nat.gateways.idle', estate.natGateway)).toMatchObject({
+      actual_cost_30d: '14.040000',
+    });
+    expect(billed('aws.rds.instances.idle', estate.db.idle)).toMatchObject({ actual_cost_30d: '10.608000' });
+    const summary = JSON.parse(await readFile(join(dir, 'billed-site', 'summary.json'), 'utf8'));
+    expect(summary.cost_coverage.findings_with_actual_cost).toBeGreaterThanOrEqual(5);
   });
 
   it('a bad flag is a usage error with exit 2, not a stack trace', async () => {

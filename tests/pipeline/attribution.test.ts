@@ -12,7 +12,7 @@ import { storageCast } from '../../contracts/storage_cast.ts';
 import type { FindingDraft } from '../../contracts/draft.ts';
 import { DatasetWriter } from '../../pipeline/dataset_writer.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
-import { writeCurExport, type CurLine } from '../helpers/billing.ts';
+import { writeCurExport, type CurLine } from '../../scripts/billing_export.ts';
 import { query } from '../helpers/duckdb.ts';
 import { RUN, validRecord } from '../helpers/records.ts';
 

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random } from '../../bench/findings.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
-import { writeCurExport, writeFocusExport, type CurLine } from '../helpers/billing.ts';
+import { writeCurExport, writeFocusExport, type CurLine } from '../../scripts/billing_export.ts';
 import { query } from '../helpers/duckdb.ts';
 
 let dir: string;

@@ -1,12 +1,12 @@
 /**
- * AWS Data Exports folders for tests, with the real column names and the Glue/Athena types AWS's own tables
+ * AWS Data Exports folders, for the tests and the demo, with the real column names and the Glue/Athena types AWS's own tables
  * use: CUR 2.0 (maps for tags and product attributes), legacy CUR in Parquet (tags as columns of their own), and
  * FOCUS 1.0. Written through DuckDB as an export writes them: `data/BILLING_PERIOD=YYYY-MM/<name>-00001.snappy.parquet`
  * and, optionally, `metadata/BILLING_PERIOD=YYYY-MM/<name>-Manifest.json` listing the data files as S3 URIs.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { query } from './duckdb.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 export interface CurLine {
   readonly type: string;
@@ -118,12 +118,18 @@ async function writeParquet(
   const json = `${file}.json`;
   await writeFile(json, rows.map((row) => JSON.stringify(row)).join('\n'));
   const columns = `{${names.map((n) => `'${n}': '${types[n] ?? 'VARCHAR'}'`).join(', ')}}`;
-  await query(
-    `COPY (SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM read_json('${json}', columns = ${columns}, format = 'newline_delimited'))
-     TO '${file}' (FORMAT parquet, COMPRESSION snappy)`,
-  );
-  const { rm } = await import('node:fs/promises');
-  await rm(json);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(
+      `COPY (SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM read_json('${json}', columns = ${columns}, format = 'newline_delimited'))
+       TO '${file}' (FORMAT parquet, COMPRESSION snappy)`,
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    await rm(json);
+  }
 }
 
 /** A CUR 2.0 (or legacy CUR) export of one billing period under `root/<name>/`; the export folder. */
