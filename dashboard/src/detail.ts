@@ -41,6 +41,7 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
           : null,
       ),
     ),
+    ...billed(row, field, list),
     h('h3', {}, 'Remediation'),
     h('p', { id: 'detail-remediation' }, row.recommendation || row.remediation || '—'),
     row.recommendation && row.remediation && row.recommendation !== row.remediation
@@ -110,4 +111,43 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
   );
   dialog.setAttribute('aria-labelledby', 'detail-title');
   if (!dialog.open) dialog.showModal();
+}
+
+const METHODS: Readonly<Record<string, string>> = {
+  exact_resource_id: 'its resource id or ARN, exactly',
+  heuristic: "the last segment of the bill's ARN",
+};
+
+/** What the bill says the resource cost (from the cost facts), when it was matched. */
+function billed(
+  row: FindingRow,
+  field: (label: string, value: string | null | undefined) => HTMLElement[] | null,
+  list: (...fields: (HTMLElement[] | null)[]) => HTMLElement,
+): HTMLElement[] {
+  if (row.actual_cost_30d === null || row.actual_cost_30d === undefined) return [];
+  const currency = row.actual_currency ?? 'USD';
+  return [
+    h('h3', {}, 'Billed cost'),
+    list(
+      field('Last 30 days', formatMoneyText(row.actual_cost_30d, currency)),
+      field('Last 7 days', formatMoneyText(row.actual_cost_7d, currency)),
+      field(
+        'Fixing it saves',
+        row.actual_savings_30d
+          ? `${formatMoneyText(row.actual_savings_30d, currency)} over those 30 days`
+          : null,
+      ),
+      field('Cost model', row.actual_cost_model),
+      field(
+        'Through',
+        row.actual_period_end ? `${row.actual_period_end} (the last complete day billed)` : null,
+      ),
+      field(
+        'Matched by',
+        row.attribution_method
+          ? `${METHODS[row.attribution_method] ?? row.attribution_method} (confidence ${row.attribution_confidence ?? '—'} / 100)`
+          : null,
+      ),
+    ),
+  ];
 }

@@ -50,6 +50,16 @@ export interface FindingRow {
   readonly suppression_reason: string | null;
   readonly suppression_owner: string | null;
   readonly snooze_until: string | null;
+  /** Billed cost from the tenant's cost facts (`cost import`); absent or null without a match. */
+  readonly actual_cost_7d?: string | null;
+  readonly actual_cost_30d?: string | null;
+  readonly actual_savings_7d?: string | null;
+  readonly actual_savings_30d?: string | null;
+  readonly actual_currency?: string | null;
+  readonly actual_cost_model?: string | null;
+  readonly actual_period_end?: string | null;
+  readonly attribution_method?: string | null;
+  readonly attribution_confidence?: number | null;
 }
 
 export interface Summary {
@@ -68,7 +78,17 @@ export interface Summary {
     readonly suppressed_est_monthly_savings?: string;
     readonly resolved_findings_30d?: number;
     readonly realised_monthly_savings_30d?: string;
+    /** Billed over 30 days, resources of open failing findings (with cost facts only). */
+    readonly actual_cost_30d?: string | null;
+    readonly actual_savings_30d?: string | null;
+    readonly actual_currency?: string | null;
   };
+  /** How much of the estate the bill covers; null or absent without cost facts. */
+  readonly cost_coverage?: {
+    readonly findings_with_actual_cost: number;
+    readonly open_failing_findings: number;
+    readonly unmatched_cost_30d: Readonly<Record<string, string>>;
+  } | null;
 }
 
 export interface Trends {

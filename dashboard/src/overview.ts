@@ -28,6 +28,16 @@ export function headline(data: DashboardData): HTMLElement {
         ? `excludes ${suppressed} suppressed (${formatMoneyText(summary.totals.suppressed_est_monthly_savings)})`
         : 'open failing findings',
     ),
+    ...(summary.cost_coverage && summary.totals.actual_cost_30d
+      ? [
+          stat(
+            'headline-billed',
+            'Billed, last 30 days',
+            formatMoneyText(summary.totals.actual_cost_30d, summary.totals.actual_currency ?? 'USD'),
+            `${summary.cost_coverage.findings_with_actual_cost} findings matched to the bill; fixing the open ones saves ${formatMoneyText(summary.totals.actual_savings_30d, summary.totals.actual_currency ?? 'USD')}`,
+          ),
+        ]
+      : []),
     stat(
       'headline-failing',
       'Failing findings',

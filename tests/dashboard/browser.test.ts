@@ -13,6 +13,7 @@ import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDashboard, type DashboardServer } from '../../dashboard/serve.ts';
+import { writeDemoBill } from '../../scripts/demo_billing.ts';
 import { seedDemoEstate } from '../../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../../scripts/moto_server.ts';
 import { launchChromium } from '../helpers/browser.ts';
@@ -30,6 +31,9 @@ interface Row {
   est_monthly_savings: string | null;
   lifecycle_status: string | null;
   tags: Record<string, string> | null;
+  actual_cost_30d: string | null;
+  actual_savings_30d: string | null;
+  actual_period_end: string | null;
 }
 
 let moto: MotoServer;
@@ -41,7 +45,13 @@ let findings: Row[];
 let summary: {
   latest_run_ts: string;
   resources_examined: number;
-  totals: { est_monthly_savings: string; open_failing_findings: number };
+  totals: {
+    est_monthly_savings: string;
+    open_failing_findings: number;
+    actual_cost_30d: string;
+    actual_savings_30d: string;
+  };
+  cost_coverage: { findings_with_actual_cost: number };
 };
 
 /** An independent currency formatter for the assertions (floats are exact enough at these sizes). */
@@ -69,6 +79,13 @@ beforeAll(async () => {
   const estate = await seedDemoEstate(moto);
   dir = await mkdtemp(join(tmpdir(), 'dashboard-'));
   exportDir = join(dir, 'webapp_data');
+  // The estate's bill, imported first (as npm run demo does): the export shows billed cost.
+  const bill = await writeDemoBill(join(dir, 'billing'), estate, estate.runTs);
+  await promisify(execFile)(
+    join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [join(ROOT, 'runner.ts'), 'cost', 'import', '--tenant', 'demo', '--source', bill],
+    { cwd: dir, env: { ...process.env, ...moto.env } },
+  );
   await promisify(execFile)(
     join(ROOT, 'node_modules', '.bin', 'tsx'),
     [
@@ -193,6 +210,25 @@ describe('the dashboard over the demo export', () => {
     expect(await shownRows(page)).toEqual(expected.map((row) => row.fingerprint));
     expect(page.url()).toContain(`q=${encodeURIComponent(`${key}=${value}`)}`);
     await page.close();
+  });
+
+  it('shows what the bill says: billed cost in the headline, and in a billed finding’s detail', async () => {
+    expect(summary.cost_coverage.findings_with_actual_cost).toBeGreaterThan(0);
+    const page = await openPage();
+    expect(await page.textContent('#headline-billed')).toBe(usd(summary.totals.actual_cost_30d));
+    await page.close();
+    const billed = findings.find((f) => f.actual_cost_30d && f.actual_savings_30d)!;
+    const detail = await openPage(`?finding=${billed.fingerprint}`);
+    const dialog = detail.locator('dialog#detail[open]');
+    await dialog.waitFor();
+    const text = (await dialog.textContent())!;
+    expect(text).toContain('Billed cost');
+    expect(text).toContain(usd(billed.actual_cost_30d!));
+    expect(text).toContain(`${usd(billed.actual_savings_30d!)} over those 30 days`);
+    expect(text).toContain(`${billed.actual_period_end} (the last complete day billed)`);
+    expect(text).toContain('amortized');
+    await detail.screenshot({ path: join(ARTIFACTS, 'detail-billed.png') });
+    await detail.close();
   });
 
   it("opens one finding's detail, and its URL opens it again", async () => {
