@@ -22,7 +22,7 @@ export const INDEX_COLUMNS = `fingerprint, check_id, check_name, status, severit
   lifecycle_status, scope.account_id AS account_id, scope.region AS region, scope.service AS service,
   nullif(array_to_string(list_transform(map_entries(tags), t -> t.key || '=' || t.value), chr(10)), '') AS tags,
   scope.resource_id AS resource_id, title, CAST(estimated.monthly_savings AS VARCHAR) AS est_monthly_savings,
-  days_open`;
+  days_open, CAST(actual_cost_30d AS VARCHAR) AS actual_cost_30d`;
 
 export interface FindingFiles {
   /** findings.json and findings_index.json, in the staging folder. */

@@ -19,6 +19,8 @@ export const CSV_COLUMNS = [
   'est_monthly_cost',
   'est_monthly_savings',
   'est_confidence',
+  'actual_cost_30d',
+  'actual_currency',
   'first_seen',
   'last_seen',
   'days_open',

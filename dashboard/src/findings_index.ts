@@ -46,6 +46,8 @@ export interface FindingIndexFile {
     readonly title: readonly (string | null)[];
     readonly est_monthly_savings: readonly (string | null)[];
     readonly days_open: readonly (number | null)[];
+    /** Billed over 30 days (cost facts); absent from exports made before it. */
+    readonly actual_cost_30d?: readonly (string | null)[];
   };
 }
 
@@ -56,6 +58,7 @@ export type IndexRow = Readonly<Record<DictionaryColumn, string | null>> & {
   readonly title: string | null;
   readonly est_monthly_savings: string | null;
   readonly days_open: number | null;
+  readonly actual_cost_30d: string | null;
 };
 
 export const PAGE_ROWS = 1000;
@@ -81,6 +84,7 @@ export class IndexBuilder {
     title: [] as (string | null)[],
     est_monthly_savings: [] as (string | null)[],
     days_open: [] as (number | null)[],
+    actual_cost_30d: [] as (string | null)[],
   };
 
   get length(): number {
@@ -103,6 +107,7 @@ export class IndexBuilder {
     this.plain.title.push(row.title);
     this.plain.est_monthly_savings.push(row.est_monthly_savings);
     this.plain.days_open.push(row.days_open);
+    this.plain.actual_cost_30d.push(row.actual_cost_30d);
   }
 
   build(pagesDir: string, rowsPerPage = PAGE_ROWS): FindingIndexFile {
@@ -129,6 +134,7 @@ export function isFindingIndex(value: unknown): value is FindingIndexFile {
   const length = (list: unknown) => Array.isArray(list) && list.length === n;
   return (
     PLAIN_COLUMNS.every((column) => length(columns[column])) &&
+    (columns['actual_cost_30d'] === undefined || length(columns['actual_cost_30d'])) &&
     DICTIONARY_COLUMNS.every((column) => {
       const dictionary = columns[column] as Partial<Dictionary> | undefined;
       return Array.isArray(dictionary?.values) && length(dictionary?.codes);

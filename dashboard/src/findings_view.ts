@@ -205,6 +205,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       h('td', {}, row.region ?? ''),
       h('td', {}, row.service ?? ''),
       h('td', { class: 'num' }, formatMoneyText(row.est_monthly_savings)),
+      h('td', { class: 'num' }, row.actual_cost_30d === null ? '' : formatMoneyText(row.actual_cost_30d)),
       h('td', { class: 'num' }, row.days_open ?? ''),
     );
   }

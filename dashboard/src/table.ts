@@ -63,6 +63,7 @@ export class FindingTable {
       title: columns.title[i] ?? null,
       est_monthly_savings: columns.est_monthly_savings[i] ?? null,
       days_open: columns.days_open[i] ?? null,
+      actual_cost_30d: columns.actual_cost_30d?.[i] ?? null,
     };
   }
 
@@ -211,9 +212,12 @@ export class FindingTable {
 
   private comparator(key: SortColumn): (a: number, b: number) => number {
     const byNumber = (values: ArrayLike<number>) => (a: number, b: number) => values[a]! - values[b]!;
-    if (key === 'savings') {
+    if (key === 'savings' || key === 'billed') {
       // Findings without a figure sort below every figure; equal numbers compare exactly.
-      const texts = this.index.columns.est_monthly_savings;
+      const texts =
+        key === 'savings'
+          ? this.index.columns.est_monthly_savings
+          : (this.index.columns.actual_cost_30d ?? new Array<null>(this.length).fill(null));
       const values = Float64Array.from(texts, (text) => (text === null ? -Infinity : Number(text)));
       return (a, b) => {
         const order = values[a]! - values[b]!;
@@ -270,7 +274,8 @@ const SORT_COLUMNS = {
   service: 'service',
 } as const satisfies Record<string, DictionaryColumn>;
 
-export type SortColumn = keyof typeof SORT_COLUMNS | 'severity' | 'resource' | 'savings' | 'days_open';
+export type SortColumn =
+  keyof typeof SORT_COLUMNS | 'severity' | 'resource' | 'savings' | 'billed' | 'days_open';
 
 /** One column's values, lower-cased, as one text: value i is `text.slice(starts[i], starts[i + 1])`. */
 interface SearchText {
@@ -321,5 +326,6 @@ export function indexRow(row: FindingRow): IndexRow {
     title: row.title,
     est_monthly_savings: row.est_monthly_savings,
     days_open: row.days_open,
+    actual_cost_30d: row.actual_cost_30d ?? null,
   };
 }

@@ -28,6 +28,7 @@ export const COLUMNS = [
   { key: 'region', label: 'Region' },
   { key: 'service', label: 'Service' },
   { key: 'savings', label: 'Monthly savings' },
+  { key: 'billed', label: 'Billed, 30 days' },
   { key: 'days_open', label: 'Days open' },
 ] as const satisfies readonly { key: SortColumn; label: string }[];
 

@@ -217,6 +217,16 @@ describe('the dashboard over the demo export', () => {
     const page = await openPage();
     expect(await page.textContent('#headline-billed')).toBe(usd(summary.totals.actual_cost_30d));
     await page.close();
+    // The table's billed column, sorted by it: the most billed finding first, with its 30 days.
+    const sorted = await openPage('?sort=billed&dir=desc');
+    const most = [...findings].sort(
+      (a, b) => Number(b.actual_cost_30d ?? -1) - Number(a.actual_cost_30d ?? -1),
+    )[0]!;
+    const first = sorted.locator('#findings-body tr[data-fingerprint]').first();
+    expect(Number(most.actual_cost_30d)).toBeGreaterThan(0);
+    expect(await first.getAttribute('data-fingerprint')).toBe(most.fingerprint);
+    expect(await first.textContent()).toContain(usd(most.actual_cost_30d!));
+    await sorted.close();
     const billed = findings.find((f) => f.actual_cost_30d && f.actual_savings_30d)!;
     const detail = await openPage(`?finding=${billed.fingerprint}`);
     const dialog = detail.locator('dialog#detail[open]');

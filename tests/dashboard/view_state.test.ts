@@ -172,6 +172,7 @@ function reference(rows: readonly FindingRow[], view: ViewState): string[] {
     region: (r) => r.region ?? '',
     service: (r) => r.service,
     savings: (r) => parseMoney(r.est_monthly_savings) ?? -1n,
+    billed: (r) => parseMoney(r.actual_cost_30d ?? null) ?? -1n,
     days_open: (r) => r.days_open ?? -1,
   };
   const sorted = view.sort
@@ -215,6 +216,7 @@ describe('the columnar findings table', () => {
           tags: pick([{}, { team: pick(['Pay', 'search']) }, { env: 'prod', team: 'data' }]),
           est_monthly_savings: pick([null, '0.000000', '1.500000', '12.000001', '12.000000', String(i)]),
           days_open: pick([null, 0, 3, i]),
+          actual_cost_30d: pick([null, '0.000000', '2.500000', '2.500001', String(i)]),
         }),
       );
       const table = new FindingTable(JSON.parse(JSON.stringify(FindingTable.fromRows(rows).index)));
@@ -239,6 +241,7 @@ describe('the columnar findings table', () => {
             'region',
             'service',
             'savings',
+            'billed',
             'days_open',
           ] as const),
           dir: pick(['asc', 'desc'] as const),
@@ -291,10 +294,10 @@ describe('the CSV download', () => {
     ]);
     const [header, line] = csv.split('\r\n');
     expect(header).toBe(
-      'finding_id,fingerprint,check_id,check_name,status,lifecycle_status,severity_level,account_id,region,service,resource_type,resource_id,resource_arn,title,est_monthly_cost,est_monthly_savings,est_confidence,first_seen,last_seen,days_open,tags',
+      'finding_id,fingerprint,check_id,check_name,status,lifecycle_status,severity_level,account_id,region,service,resource_type,resource_id,resource_arn,title,est_monthly_cost,est_monthly_savings,est_confidence,actual_cost_30d,actual_currency,first_seen,last_seen,days_open,tags',
     );
     expect(line).toBe(
-      'f,fp,aws.ec2.ebs.unattached.volume,Unattached EBS volume,fail,open,medium,111111111111,us-east-1,AmazonEC2,ebs_volume,"\'=HYPERLINK(""x"")",,"Say ""hi"", then go",,1.500000,,,,1,a=1;b=2',
+      'f,fp,aws.ec2.ebs.unattached.volume,Unattached EBS volume,fail,open,medium,111111111111,us-east-1,AmazonEC2,ebs_volume,"\'=HYPERLINK(""x"")",,"Say ""hi"", then go",,1.500000,,,,,,1,a=1;b=2',
     );
   });
 });

@@ -34,7 +34,8 @@ async function latest(n: number): Promise<void> {
            CASE WHEN i % 2 = 0 THEN MAP {'team': 'pay', 'env': 'prod'} ELSE MAP {}::MAP(VARCHAR, VARCHAR) END AS tags,
            'Volume ' || i AS title,
            {monthly_savings: CASE WHEN i % 3 = 0 THEN NULL ELSE (i / 100)::DECIMAL(18, 6) END} AS estimated,
-           (i % 10)::INTEGER AS days_open
+           (i % 10)::INTEGER AS days_open,
+           CASE WHEN i % 4 = 1 THEN (i / 10)::DECIMAL(18, 6) END AS actual_cost_30d
     FROM range(${n}) t(i)`);
 }
 
