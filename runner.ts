@@ -870,6 +870,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe: 'Where the cost facts are kept (default: finops_cost_facts beside --data)',
           }),
       async (args) => {
+        if (isS3(args.source) || isS3(args.data) || (args['cost-data'] && isS3(args['cost-data'])))
+          await loadAws();
         const { costImportCommand } = await import('./cli/cost_command.ts');
         exitCode.value = await costImportCommand(args, {
           ...effects,

@@ -1,8 +1,11 @@
 /**
- * `cost import`: an AWS Data Exports folder (CUR 2.0, legacy CUR Parquet or FOCUS) into the tenant's daily
- * per-resource cost facts, beside the findings dataset (or --cost-data), each billing period replaced whole.
+ * `cost import`: an AWS Data Exports folder (CUR 2.0, legacy CUR Parquet or FOCUS), local or s3://, into the
+ * tenant's daily per-resource cost facts, beside the findings dataset (or --cost-data), local or s3://, each
+ * billing period replaced whole.
  */
-import { dirname, join } from 'node:path';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import {
   COST_FACTS_DIR,
@@ -16,9 +19,12 @@ import {
 import { isDirectory } from '../pipeline/history.ts';
 import { interruptible } from '../pipeline/interruptible.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
-import { isS3 } from '../pipeline/store.ts';
-import { CliError, EXIT } from './errors.ts';
+import { parseLocation } from '../pipeline/store.ts';
+import type { AwsAccess } from './aws.ts';
+import { CliError, defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
+import { besideDataset, downloadPrefix } from './remote_state.ts';
+import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
 
 export interface CostImportArgs {
@@ -33,6 +39,8 @@ export interface CostEffects {
   readonly print: (text: string) => void;
   readonly signals?: NodeJS.EventEmitter;
   readonly logger: Logger;
+  /** For an export or facts in S3. */
+  readonly awsServices?: (region: string) => AwsAccess;
 }
 
 const describe = (p: ImportedPeriod): string => {
@@ -49,18 +57,39 @@ const describe = (p: ImportedPeriod): string => {
 
 export async function costImportCommand(args: CostImportArgs, effects: CostEffects): Promise<number> {
   const tenant = normaliseTenant(args.tenant);
-  const remote = [args.source, args.data, args['cost-data']].find((v) => v !== undefined && isS3(v));
-  if (remote)
+  const locate = (value: string, flag: string) => {
+    try {
+      return parseLocation(value);
+    } catch (error) {
+      throw new CliError(`${flag}: ${(error as Error).message}`, EXIT.usage, { cause: error });
+    }
+  };
+  const source = locate(args.source, '--source');
+  const factsValue = args['cost-data'] ?? besideDataset(args.data, COST_FACTS_DIR);
+  if (factsValue === undefined)
     throw new CliError(
-      `${remote}: cost import reads and writes local folders for now; copy the export with \`aws s3 sync\` first`,
+      `${args.data} is a bucket root: there is no folder beside it for the cost facts; pass --cost-data`,
       EXIT.usage,
     );
-  if (!(await isDirectory(args.source)))
+  const facts = locate(factsValue, '--cost-data');
+  if (source.kind === 'local' && !(await isDirectory(source.path)))
     throw new CliError(`--source ${args.source} is not a folder (an AWS Data Exports export)`, EXIT.usage);
-  const root = args['cost-data'] ?? join(dirname(args.data), COST_FACTS_DIR);
+  const home = defaultRegion();
+  const storeFor = (location: { bucket: string; prefix: string }) => {
+    if (!effects.awsServices) throw new CliError('s3:// needs AWS access', EXIT.usage);
+    return S3Store.at(effects.awsServices(home), home, location);
+  };
+  const work = await mkdtemp(join(tmpdir(), 'finops-cost-'));
   const instance = await DuckDBInstance.create(':memory:');
   try {
-    const periods = await findCostPeriods(args.source).catch(rethrow);
+    // An export in S3 is copied first: its manifests and data files.
+    const folder = source.kind === 'local' ? source.path : join(work, 'export');
+    if (source.kind === 's3') {
+      const store = storeFor(source);
+      for (const prefix of ['metadata/', 'data/']) await downloadPrefix(store, prefix, folder);
+    }
+    const root = facts.kind === 'local' ? facts.path : join(work, 'facts');
+    const periods = await findCostPeriods(folder).catch(rethrow);
     effects.logger.info(
       { tenant, source: args.source, periods: periods.map((p) => p.period) },
       'importing costs',
@@ -87,12 +116,35 @@ export async function costImportCommand(args: CostImportArgs, effects: CostEffec
       },
       'the billing periods already imported are replaced whole, the others are as they were',
     );
+    if (facts.kind === 's3') await sendPeriods(storeFor(facts), root, tenant, imported);
     effects.print(
-      `Imported ${imported.length} billing period(s) for tenant ${tenant} into ${costTenantDir(root, tenant)}:\n${imported.map(describe).join('\n')}`,
+      `Imported ${imported.length} billing period(s) for tenant ${tenant} into ${facts.kind === 's3' ? `${factsValue}/tenant_id=${tenant}` : costTenantDir(root, tenant)}:\n${imported.map(describe).join('\n')}`,
     );
     return EXIT.ok;
   } finally {
     instance.closeSync();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Each imported period to S3, replacing what was there: its old parts go first, then the new one, so that a
+ * reader never sees a period twice (at worst, for a moment, not at all).
+ */
+async function sendPeriods(
+  store: S3Store,
+  root: string,
+  tenant: string,
+  periods: readonly ImportedPeriod[],
+): Promise<void> {
+  for (const { period } of periods) {
+    const prefix = `tenant_id=${tenant}/billing_period=${period}/`;
+    await store.delete(await store.list(prefix));
+    const dir = join(costTenantDir(root, tenant), `billing_period=${period}`);
+    for (const name of (await readdir(dir)).filter((n) => n.endsWith('.parquet')))
+      await store.putFile(`${prefix}${name}`, join(dir, name), {
+        contentType: 'application/vnd.apache.parquet',
+      });
   }
 }
 

@@ -77,6 +77,8 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     tenant,
     stateData: args['state-data'],
     goldData: args['gold-data'],
+    costs: true,
+    costData: args['cost-data'],
     storeFor: (location) => s3(location.bucket, location.prefix),
     extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
   });
@@ -95,12 +97,13 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
       ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
       costModel: args['cost-model'],
-      ...(args['cost-data'] ? { costRoot: args['cost-data'] } : {}),
+      costRoot: copy.costRoot,
+      attributionRoot: copy.attributionRoot,
       onStage: (stage, detail) => log?.info(detail, stage),
       ...(log ? { onProgress: foldProgress(log) } : {}),
     });
     // The state and gold days it advanced go back where they live (S3), for the next run and export.
-    if (result.stateSaved) await copy.publish();
+    if (result.stateSaved || result.attributionSaved) await copy.publish();
     const files = [...result.files];
     if (args.dashboard) files.push(...(await writeDashboard(outDir)));
     const pages = relative(outDir, result.pages).split(sep).join('/');

@@ -18,7 +18,7 @@ import { CliError, EXIT } from './errors.ts';
 const TRANSFERS = 8;
 
 /** Where a dataset's sibling folder `name` is: beside a local folder, beside an S3 prefix; none at a bucket root. */
-function besideDataset(data: string, name: string): string | undefined {
+export function besideDataset(data: string, name: string): string | undefined {
   const location = parseLocation(data);
   if (location.kind === 'local') return join(location.path, '..', name);
   if (!location.prefix) return undefined;
@@ -35,7 +35,7 @@ function locate(value: string, flag: string): Location {
 }
 
 /** Copies every key under `prefix` of a store into `local` (same relative paths); returns the keys. */
-async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
+export async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
   const keys = await store.list(prefix);
   await onDemand(store, local)(keys);
   return keys;
@@ -124,6 +124,9 @@ export interface TenantCopy {
   readonly dataRoot: string;
   readonly stateRoot: string;
   readonly goldRoot: string;
+  /** The cost facts (read only) and where the cost attribution is kept. */
+  readonly costRoot: string;
+  readonly attributionRoot: string;
   /** Present when the dataset is remote: its parts, fetched on demand. */
   readonly remoteParts?: RefreshOptions['remoteParts'];
   /** Present when the dataset is remote: its manifests, those the state knows unchanged left where they are. */
@@ -144,6 +147,9 @@ export async function tenantCopy(options: {
   readonly tenant: string;
   readonly stateData?: string | undefined;
   readonly goldData?: string | undefined;
+  /** Also the cost facts (from --cost-data, default finops_cost_facts beside the dataset) and the attribution. */
+  readonly costs?: boolean;
+  readonly costData?: string | undefined;
   readonly storeFor: (location: Extract<Location, { kind: 's3' }>) => ObjectStore;
   /** Also fetch these keys (relative to the dataset root) of a remote dataset, if present (suppression files). */
   readonly extraKeys?: readonly string[];
@@ -158,27 +164,53 @@ export async function tenantCopy(options: {
     const tenantPrefix = `tenant_id=${tenant}/`;
     const publishers: (() => Promise<void>)[] = [];
 
-    const folder = async (value: string | undefined, flag: string, name: string): Promise<string> => {
+    const folder = async (
+      value: string | undefined,
+      flag: string,
+      name: string,
+      sendBack = true,
+    ): Promise<string> => {
       if (value === undefined) return join(temp, name);
       const location = locate(value, flag);
       if (location.kind === 'local') return location.path;
       const store = options.storeFor(location);
       const local = join(temp, name);
       const before = await downloadPrefix(store, tenantPrefix, local);
-      publishers.push(() =>
-        mirrorUp(store, local, tenantPrefix, before, name === 'state' ? [`${tenantPrefix}state.json`] : []),
-      );
+      if (sendBack)
+        publishers.push(() =>
+          mirrorUp(store, local, tenantPrefix, before, name === 'state' ? [`${tenantPrefix}state.json`] : []),
+        );
       return local;
     };
     const stateRoot = await folder(stateValue, '--state-data', 'state');
     const goldRoot = await folder(goldValue, '--gold-data', 'gold');
+    const costRoot = await folder(
+      options.costs ? (options.costData ?? besideDataset(options.data, 'finops_cost_facts')) : undefined,
+      '--cost-data',
+      'cost',
+      false,
+    );
+    const attributionRoot = await folder(
+      options.costs ? besideDataset(options.data, 'finops_cost_attribution') : undefined,
+      '--data',
+      'attribution',
+    );
     const save = stateValue !== undefined && goldValue !== undefined;
     const publish = async () => {
       for (const send of publishers) await send();
     };
 
     if (data.kind === 'local') {
-      return { dataRoot: data.path, stateRoot, goldRoot, save, publish, close: cleanup };
+      return {
+        dataRoot: data.path,
+        stateRoot,
+        goldRoot,
+        costRoot,
+        attributionRoot,
+        save,
+        publish,
+        close: cleanup,
+      };
     }
     const store = options.storeFor(data);
     const dataRoot = join(temp, 'data');
@@ -198,6 +230,8 @@ export async function tenantCopy(options: {
       dataRoot,
       stateRoot,
       goldRoot,
+      costRoot,
+      attributionRoot,
       save,
       publish,
       close: cleanup,

@@ -13,6 +13,7 @@
  *   price table): all of it when the fix removes the resource, 1 − new price ÷ old price when it changes it.
  * - One currency per sum: a resource billed in several is matched but not summed.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { CostModel } from '../contracts/vocabulary.ts';
@@ -146,7 +147,8 @@ export async function writeAttribution(
   tenant: string,
 ): Promise<void> {
   await replaceDirectory(join(root, `tenant_id=${tenant}`), async (staging) => {
-    const file = join(staging, 'attribution.parquet');
+    // A new name each time: a copy kept in S3 sends the new file and removes the old one.
+    const file = join(staging, `attribution-${randomUUID()}.parquet`);
     await connection.run(
       `COPY (
          SELECT $tenant AS tenant_id, fingerprint,

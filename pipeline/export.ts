@@ -81,6 +81,8 @@ export interface ExportResult {
   readonly skipped: readonly SkippedFile[];
   /** The state (and gold tables) changed and were stored: what a copy of a remote dataset sends back. */
   readonly stateSaved: boolean;
+  /** The cost attribution was written (the tenant has cost facts): what a copy of a remote dataset sends back. */
+  readonly attributionSaved: boolean;
 }
 
 const isoTs = (column: string) => `strftime(${column} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
@@ -207,7 +209,13 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     options.signal?.throwIfAborted();
     const stateSaved = options.saveState !== false && state.mode !== 'stored' && !state.saveError;
     const published = await publish(stage, options.outDir, files, list.pages);
-    return { ...published, findings, skipped, stateSaved };
+    return {
+      ...published,
+      findings,
+      skipped,
+      stateSaved,
+      attributionSaved: costs && options.saveState !== false,
+    };
   } finally {
     dispose();
     connection.closeSync();

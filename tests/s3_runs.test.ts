@@ -327,3 +327,92 @@ describe('the tenant state of an S3 dataset', () => {
     expect(unknown.stderr).toContain('tenant nobody has no findings under');
   });
 });
+
+describe('billed cost with an S3 export and an S3 dataset', () => {
+  it('imports a CUR 2.0 export from S3 into facts beside the dataset, replaces them, and the export shows them', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const { writeCurExport } = await import('../scripts/billing_export.ts');
+    // Eight days of the dataset's own bucket (a finding of the lifecycle check), today still being billed.
+    const days = Array.from({ length: 8 }, (_, d) =>
+      new Date(Date.now() - (7 - d) * 86_400_000).toISOString().slice(0, 10),
+    );
+    const lines = days.map((day) => ({
+      type: 'Usage',
+      account: '123456789012',
+      resource: BUCKET,
+      product: 'AmazonS3',
+      start: `${day}T00:00:00Z`,
+      unblended: 0.5,
+    }));
+    const byPeriod = new Map<string, typeof lines>();
+    for (const line of lines)
+      byPeriod.set(line.start.slice(0, 7), [...(byPeriod.get(line.start.slice(0, 7)) ?? []), line]);
+    let folder = '';
+    for (const [period, periodLines] of byPeriod)
+      folder = await writeCurExport(join(dir, 'bill'), 'acme-cur2', period, periodLines);
+    const billing = store('billing/acme-cur2');
+    for (const file of await readdir(folder, { recursive: true, withFileTypes: true })) {
+      if (!file.isFile()) continue;
+      const path = join(file.parentPath, file.name);
+      await billing.putFile(
+        path
+          .slice(folder.length + 1)
+          .split('\\')
+          .join('/'),
+        path,
+      );
+    }
+    const data = `s3://${BUCKET}/billed/finops_findings`;
+    const importCosts = () =>
+      cli([
+        'cost',
+        'import',
+        '--tenant',
+        'acme',
+        '--source',
+        `s3://${BUCKET}/billing/acme-cur2`,
+        '--data',
+        data,
+      ]);
+    const first = await importCosts();
+    expect(first.code, first.stderr).toBe(0);
+    const facts = async () => (await store('billed').list('finops_cost_facts/')).sort();
+    const once = await facts();
+    expect(once.length).toBe(byPeriod.size);
+    // Importing again replaces each period: one part a period, never two.
+    expect((await importCosts()).code).toBe(0);
+    const twice = await facts();
+    expect(twice).toHaveLength(byPeriod.size);
+    expect(twice).not.toEqual(once);
+
+    const run = await cli([
+      ...['--tenant', 'acme', '--regions', 'us-east-1', '--checker', 'aws.s3.governance.lifecycle.missing'],
+      ...['--out', data],
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const site = join(dir, 'billed-site');
+    const exported = await cli([
+      'export',
+      '--tenant',
+      'acme',
+      '--data',
+      data,
+      '--out-dir',
+      site,
+      '--no-dashboard',
+    ]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const findings = JSON.parse(await readFile(join(site, 'findings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    // Seven complete days of $0.50.
+    expect(findings.find((f) => f['resource_id'] === BUCKET)).toMatchObject({
+      actual_cost_7d: '3.500000',
+      attribution_method: 'exact_resource_id',
+    });
+    expect(await store('billed').list('finops_cost_attribution/')).toEqual([
+      expect.stringMatching(/^finops_cost_attribution\/tenant_id=acme\/attribution-[\w-]+\.parquet$/),
+    ]);
+  });
+});
