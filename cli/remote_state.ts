@@ -200,18 +200,8 @@ export async function tenantCopy(options: {
       for (const send of publishers) await send();
     };
 
-    if (data.kind === 'local') {
-      return {
-        dataRoot: data.path,
-        stateRoot,
-        goldRoot,
-        costRoot,
-        attributionRoot,
-        save,
-        publish,
-        close: cleanup,
-      };
-    }
+    const roots = { stateRoot, goldRoot, costRoot, attributionRoot, save, publish, close: cleanup };
+    if (data.kind === 'local') return { dataRoot: data.path, ...roots };
     const store = options.storeFor(data);
     const dataRoot = join(temp, 'data');
     const manifests = await remoteManifests(store, `_runs/${tenantPrefix}`, dataRoot, stateRoot, tenant);
@@ -228,13 +218,7 @@ export async function tenantCopy(options: {
     const fetch = onDemand(store, dataRoot);
     return {
       dataRoot,
-      stateRoot,
-      goldRoot,
-      costRoot,
-      attributionRoot,
-      save,
-      publish,
-      close: cleanup,
+      ...roots,
       ...(manifests ? { remoteManifests: manifests } : {}),
       remoteParts: {
         paths: keys.map((key) => key.split('/').join(sep)),

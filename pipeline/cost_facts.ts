@@ -105,35 +105,25 @@ async function manifestFiles(source: string, manifest: string): Promise<string[]
   return files;
 }
 
-/** The columns each format must have, beyond the costs whose absence has its own rule. */
+/** The columns CUR 2.0 and legacy CUR share that the facts need. */
+const CUR_COLUMNS = [
+  'line_item_usage_account_id',
+  'line_item_resource_id',
+  'line_item_line_item_type',
+  'line_item_usage_start_date',
+  'line_item_product_code',
+  'line_item_unblended_cost',
+  'pricing_public_on_demand_cost',
+  'savings_plan_savings_plan_effective_cost',
+  'reservation_effective_cost',
+  'line_item_operation',
+  'line_item_currency_code',
+] as const;
+
+/** The columns each format must have (legacy CUR may name the region product_region). */
 const REQUIRED: Record<CostFormat, readonly string[]> = {
-  cur2: [
-    'line_item_usage_account_id',
-    'line_item_resource_id',
-    'line_item_line_item_type',
-    'line_item_usage_start_date',
-    'line_item_product_code',
-    'product_region_code',
-    'line_item_unblended_cost',
-    'pricing_public_on_demand_cost',
-    'savings_plan_savings_plan_effective_cost',
-    'reservation_effective_cost',
-    'line_item_operation',
-    'line_item_currency_code',
-  ],
-  cur_legacy: [
-    'line_item_usage_account_id',
-    'line_item_resource_id',
-    'line_item_line_item_type',
-    'line_item_usage_start_date',
-    'line_item_product_code',
-    'line_item_unblended_cost',
-    'pricing_public_on_demand_cost',
-    'savings_plan_savings_plan_effective_cost',
-    'reservation_effective_cost',
-    'line_item_operation',
-    'line_item_currency_code',
-  ],
+  cur2: [...CUR_COLUMNS, 'product_region_code'],
+  cur_legacy: CUR_COLUMNS,
   focus: [
     'ResourceId',
     'SubAccountId',
