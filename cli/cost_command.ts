@@ -19,11 +19,10 @@ import {
 import { isDirectory } from '../pipeline/history.ts';
 import { interruptible } from '../pipeline/interruptible.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
-import { parseLocation } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
-import { besideDataset, downloadPrefix } from './remote_state.ts';
+import { besideDataset, downloadPrefix, locate } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
 
@@ -57,13 +56,6 @@ const describe = (p: ImportedPeriod): string => {
 
 export async function costImportCommand(args: CostImportArgs, effects: CostEffects): Promise<number> {
   const tenant = normaliseTenant(args.tenant);
-  const locate = (value: string, flag: string) => {
-    try {
-      return parseLocation(value);
-    } catch (error) {
-      throw new CliError(`${flag}: ${(error as Error).message}`, EXIT.usage, { cause: error });
-    }
-  };
   const source = locate(args.source, '--source');
   const factsValue = args['cost-data'] ?? besideDataset(args.data, COST_FACTS_DIR);
   if (factsValue === undefined)

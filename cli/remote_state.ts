@@ -26,7 +26,8 @@ export function besideDataset(data: string, name: string): string | undefined {
   return `s3://${location.bucket}/${parent ? `${parent}/` : ''}${name}`;
 }
 
-function locate(value: string, flag: string): Location {
+/** A --data/--state-data… value as a location; a malformed one is a usage error naming the flag. */
+export function locate(value: string, flag: string): Location {
   try {
     return parseLocation(value);
   } catch (error) {

@@ -292,30 +292,28 @@ export async function importCostPeriods(
     if (missing) throw new CostImportError(`billing period ${period.period}: ${missing}`);
     const files = { files: listValue([...period.files]) };
     const query = factsQuery(format, columns, period.period);
-    await replaceDirectory(
-      join(root(options.root, tenant), `billing_period=${period.period}`),
-      async (staging) => {
-        const part = join(staging, `part-${randomUUID()}.parquet`);
-        await connection
-          .run(
-            `COPY (${query} ORDER BY usage_date, account_id, resource_id) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
-            files,
-          )
-          .catch((error: Error) => {
-            // A value that does not fit, or a file that cannot be read: said in one line, without the query.
-            if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
-              throw new CostImportError(`billing period ${period.period}: ${error.message.split('\n')[0]}`);
-            throw error;
-          });
-      },
-    );
+    const periodDir = join(root(options.root, tenant), `billing_period=${period.period}`);
+    await replaceDirectory(periodDir, async (staging) => {
+      const part = join(staging, `part-${randomUUID()}.parquet`);
+      await connection
+        .run(
+          `COPY (${query} ORDER BY usage_date, account_id, resource_id) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
+          files,
+        )
+        .catch((error: Error) => {
+          // A value that does not fit, or a file that cannot be read: said in one line, without the query.
+          if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
+            throw new CostImportError(`billing period ${period.period}: ${error.message.split('\n')[0]}`);
+          throw error;
+        });
+    });
     const written = await connection.runAndReadAll(
       `SELECT count(*)::BIGINT AS facts, count(DISTINCT resource_id)::BIGINT AS resources FROM read_parquet($glob)`,
-      { glob: join(root(options.root, tenant), `billing_period=${period.period}`, '*.parquet') },
+      { glob: join(periodDir, '*.parquet') },
     );
     const totals = await connection.runAndReadAll(
       `SELECT coalesce(currency, '') AS currency, sum(amortized)::VARCHAR AS amortized FROM read_parquet($glob) GROUP BY ALL ORDER BY ALL`,
-      { glob: join(root(options.root, tenant), `billing_period=${period.period}`, '*.parquet') },
+      { glob: join(periodDir, '*.parquet') },
     );
     const leftOut = (await connection.runAndReadAll(leftOutQuery(format), files)).getRowObjectsJson() as {
       reason: string;

@@ -101,9 +101,7 @@ export function mergeShards(shards: readonly ShardManifest[]): MergedRun {
   const byIndex = new Map(shards.map((s) => [s.shard.index, s]));
   const all = Array.from({ length: count }, (_, i) => i + 1);
   const missing = all.filter((index) => !byIndex.has(index));
-  const unfinished = all.filter(
-    (index) => byIndex.get(index)?.status !== undefined && byIndex.get(index)!.status === 'running',
-  );
+  const unfinished = all.filter((index) => byIndex.get(index)?.status === 'running');
   const present = all.flatMap((index) => (byIndex.has(index) ? [byIndex.get(index)!] : []));
   const finished = present.filter((s) => s.status !== 'running');
   const status: RunStatus =
