@@ -1,6 +1,6 @@
 /**
  * What each finding's resource really cost, from the tenant's cost facts (`cost import`): the temp table
- * `attribution`, one row per matched fingerprint of `latest`, and the dataset `finops_cost_attribution` beside
+ * `attribution`, one row per matched fingerprint of `latest_rows`, and the dataset `finops_cost_attribution` beside
  * the findings (tenant, fingerprint, `actual` with the findings schema's own types) for DuckDB/Athena users.
  *
  * - A fact matches a finding of the same account whose resource id is the fact's resource id, or whose ARN is,
@@ -39,7 +39,7 @@ const sqlCase = (rank: string, field: 'method' | 'confidence') =>
     .join(' ')} END`;
 
 /**
- * Creates the temp table `attribution` for the fingerprints of `latest` (empty without facts); returns whether
+ * Creates the temp table `attribution` for the fingerprints of `latest_rows` (empty without facts); returns whether
  * the tenant has cost facts.
  */
 export async function attributeCosts(
@@ -72,10 +72,10 @@ export async function attributeCosts(
        SELECT account_id, resource_id, regexp_extract(resource_id, '[^/:]+$') AS key, 'suffix' FROM resources
        WHERE regexp_extract(resource_id, '[^/:]+$') <> resource_id),
      finding_keys AS (
-       SELECT fingerprint, scope.account_id AS account_id, scope.resource_id AS key, 'id' AS kind FROM latest
+       SELECT fingerprint, scope.account_id AS account_id, scope.resource_id AS key, 'id' AS kind FROM latest_rows
        WHERE coalesce(scope.resource_id, '') <> ''
        UNION ALL
-       SELECT fingerprint, scope.account_id, scope.resource_arn, 'arn' FROM latest WHERE coalesce(scope.resource_arn, '') <> ''),
+       SELECT fingerprint, scope.account_id, scope.resource_arn, 'arn' FROM latest_rows WHERE coalesce(scope.resource_arn, '') <> ''),
      matched AS (
        SELECT n.fingerprint, f.account_id, f.resource_id,
               min(CASE WHEN f.kind = 'id' AND n.kind = 'id' THEN 1 WHEN f.kind = 'id' THEN 2 ELSE 3 END) AS rank
@@ -111,7 +111,7 @@ export async function attributeCosts(
             l.status = 'fail' AND l.estimated.monthly_cost > 0 AND l.estimated.monthly_savings IS NOT NULL AS saves,
             l.estimated.monthly_savings = l.estimated.monthly_cost AS removes,
             l.estimated.monthly_savings::DOUBLE / nullif(l.estimated.monthly_cost::DOUBLE, 0) AS ratio
-     FROM latest l JOIN methods m USING (fingerprint) JOIN sums s USING (fingerprint) CROSS JOIN w`,
+     FROM latest_rows l JOIN methods m USING (fingerprint) JOIN sums s USING (fingerprint) CROSS JOIN w`,
     { model: options.model },
   );
   // Savings: the whole cost when the fix removes the resource (exact), else the cost times the price ratio.

@@ -24,13 +24,7 @@ import { manifestDir } from './manifest.ts';
 import { runsExportFrom } from './runs_export.ts';
 import { stateRoot, type RefreshOptions } from './state.ts';
 import { makeDirectory } from './dirs.ts';
-import {
-  INDEX_COLUMNS,
-  INDEX_FILE,
-  PAGES_DIR,
-  writeFindingFiles,
-  type FindingFiles,
-} from './findings_files.ts';
+import { INDEX_FILE, PAGES_DIR, writeFindingFiles, type FindingFiles } from './findings_files.ts';
 
 export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
@@ -158,7 +152,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       tenant,
       model: options.costModel ?? 'amortized',
     });
-    await joinAttribution(connection);
+    await joinBeside(connection);
     if (costs && options.saveState !== false) {
       await writeAttribution(
         connection,
@@ -173,11 +167,11 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
     await makeDirectory(stage);
     const out = (name: string) => join(stage, name);
     const resolvedSince = new Date(now.getTime() - RESOLVED_WINDOW_DAYS * 86_400_000);
-    const list = await writeFindingFiles(
-      connection,
-      stage,
-      `SELECT ${FINDING_ROW} AS row, ${INDEX_COLUMNS} FROM latest ${ORDER}`,
-    );
+    const list = await writeFindingFiles(connection, stage, {
+      from: 'latest',
+      row: FINDING_ROW,
+      order: ORDER,
+    });
     const files: string[] = [
       ...list.files,
       await writeJsonRows(
@@ -191,7 +185,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         out('suppressed.json'),
         `SELECT ${FINDING_ROW} FROM latest WHERE lifecycle_status IN ('ignored', 'snoozed') ${ORDER}`,
       ),
-      await writeJson(out('resolved.json'), await resolved(connection, tenant, resolvedSince)),
+      await writeResolved(connection, out('resolved.json'), tenant, resolvedSince),
       await writeJson(
         out('trends.json'),
         await trends(connection, golds, tenant, now, state.mode === 'rebuilt'),
@@ -341,11 +335,19 @@ async function loadRules(connection: DuckDBConnection, rules: readonly Suppressi
   }
 }
 
-/** One row per fingerprint (its latest occurrence) with lifecycle and suppression; returns the row count. */
+/** The state's columns an export reads (the rest, such as metrics and metadata_json, stay in the dataset). */
+const LATEST_COLUMNS = `tenant_id, workspace_id, finding_id, fingerprint, run_id, run_ts, run_date, check_id, check_name,
+  category, status, severity, scope, title, message, recommendation, remediation, links, estimated, tags, labels,
+  dimensions, first_seen, last_seen, times_seen, resolved_ts, last_fail_savings`;
+
+/**
+ * The temp table `latest_rows`: one row per fingerprint (its latest occurrence) with lifecycle and suppression,
+ * AWS recommendations shown beside a native finding left out; returns the row count.
+ */
 async function buildLatest(connection: DuckDBConnection, now: Date): Promise<number> {
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE latest AS
-     WITH l AS (SELECT * EXCLUDE (covered_ts, covered_status) FROM state),
+    `CREATE OR REPLACE TEMP TABLE latest_rows AS
+     WITH l AS (SELECT ${LATEST_COLUMNS} FROM state),
      matched AS (
        -- The first rule (in file order) whose every given field matches; an expired rule no longer applies.
        SELECT l.fingerprint, min(r.idx) AS idx FROM l JOIN rules r
@@ -381,35 +383,31 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
     { today: utcDate(now), now: now.toISOString() },
   );
   await besideNativeFindings(connection);
-  const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM latest');
+  const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM latest_rows');
   return Number(reader.getRows()[0]?.[0] ?? 0);
 }
 
 /**
  * AWS's recommendation for a resource that a native check also reports failing is shown beside that finding
- * (`aws_monthly_savings`, `aws_action_type`) and leaves the list, so its saving is counted once. A
- * recommendation no native check matches stays a finding of its own. Every row gets the two columns.
+ * (`aws_monthly_savings`, `aws_action_type`, in the temp table `beside`) and leaves the list, so its saving is
+ * counted once. A recommendation no native check matches stays a finding of its own.
  */
 async function besideNativeFindings(connection: DuckDBConnection): Promise<void> {
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE latest AS
+    `CREATE OR REPLACE TEMP TABLE beside AS
      WITH aws AS (
        SELECT fingerprint, scope.account_id AS account_id, scope.resource_id AS resource_id,
               estimated.monthly_savings AS savings, dimensions['action_type'] AS action_type
-       FROM latest WHERE status = 'fail' AND dimensions['savings_source'] = $source AND coalesce(scope.resource_id, '') <> ''),
-     beside AS (
-       SELECT n.fingerprint, sum(a.savings) AS aws_monthly_savings,
-              string_agg(DISTINCT a.action_type, ', ' ORDER BY a.action_type) AS aws_action_type,
-              list(a.fingerprint) AS shown
-       FROM latest n JOIN aws a ON n.scope.account_id = a.account_id AND n.scope.resource_id = a.resource_id
-       WHERE n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source
-       GROUP BY n.fingerprint),
-     shown AS (SELECT DISTINCT unnest(shown) AS fingerprint FROM beside)
-     SELECT l.*, b.aws_monthly_savings, b.aws_action_type
-     FROM latest l LEFT JOIN beside b USING (fingerprint)
-     WHERE l.fingerprint NOT IN (SELECT fingerprint FROM shown)`,
+       FROM latest_rows WHERE status = 'fail' AND dimensions['savings_source'] = $source AND coalesce(scope.resource_id, '') <> '')
+     SELECT n.fingerprint, sum(a.savings) AS aws_monthly_savings,
+            string_agg(DISTINCT a.action_type, ', ' ORDER BY a.action_type) AS aws_action_type,
+            list(a.fingerprint) AS shown
+     FROM latest_rows n JOIN aws a ON n.scope.account_id = a.account_id AND n.scope.resource_id = a.resource_id
+     WHERE n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source
+     GROUP BY n.fingerprint`,
     { source: AWS_RECOMMENDATION_SOURCE },
   );
+  await connection.run('DELETE FROM latest_rows WHERE fingerprint IN (SELECT unnest(shown) FROM beside)');
 }
 
 export interface Summary {
@@ -521,15 +519,19 @@ async function summarize(
   };
 }
 
-/** The attribution's columns on every row of `latest` (null where no cost fact matched). */
-async function joinAttribution(connection: DuckDBConnection): Promise<void> {
+/**
+ * `latest`: every finding's row, with AWS's recommendation beside it and the attribution's columns (null
+ * where no cost fact matched). A view: the narrow side tables are joined to what each query reads.
+ */
+async function joinBeside(connection: DuckDBConnection): Promise<void> {
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE latest AS
-     SELECT l.*, a.cost_7d AS actual_cost_7d, a.cost_30d AS actual_cost_30d, a.savings_7d AS actual_savings_7d,
+    `CREATE OR REPLACE TEMP VIEW latest AS
+     SELECT l.*, b.aws_monthly_savings, b.aws_action_type,
+            a.cost_7d AS actual_cost_7d, a.cost_30d AS actual_cost_30d, a.savings_7d AS actual_savings_7d,
             a.savings_30d AS actual_savings_30d, a.currency AS actual_currency, a.cost_model AS actual_cost_model,
             a.period_end AS actual_period_end, a.method AS attribution_method, a.confidence AS attribution_confidence,
             a.matched_keys AS attribution_keys
-     FROM latest l LEFT JOIN attribution a USING (fingerprint)`,
+     FROM latest_rows l LEFT JOIN beside b USING (fingerprint) LEFT JOIN attribution a USING (fingerprint)`,
   );
 }
 
@@ -572,29 +574,34 @@ async function costCoverage(connection: DuckDBConnection) {
   };
 }
 
-async function resolved(connection: DuckDBConnection, tenant: string, since: Date) {
-  const result = await connection.runAndReadAll(
-    `SELECT ${FINDING_ROW} AS row FROM latest
-     WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ
-     ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
-    { since: since.toISOString() },
-  );
-  const findings = result
-    .getRows()
-    .map(([row]) => JSON.parse(String(row)) as { realised_monthly_savings: string | null });
+/** resolved.json: the findings resolved since `since`, most recent first, streamed like the other lists. */
+async function writeResolved(
+  connection: DuckDBConnection,
+  target: string,
+  tenant: string,
+  since: Date,
+): Promise<string> {
+  const window = `FROM latest WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ`;
+  const params = { since: since.toISOString() };
   const total = await connection.runAndReadAll(
-    `SELECT ${money('coalesce(sum(last_fail_savings), 0)')} FROM latest
-     WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ`,
-    { since: since.toISOString() },
+    `SELECT count(*)::INTEGER AS findings, ${money('coalesce(sum(last_fail_savings), 0)')} AS realised ${window}`,
+    params,
   );
-  return {
+  const { findings, realised } = total.getRowObjectsJson()[0] as { findings: number; realised: string };
+  const header = {
     tenant_id: tenant,
     since: since.toISOString(),
     window_days: RESOLVED_WINDOW_DAYS,
-    resolved_findings: findings.length,
-    realised_monthly_savings: String(total.getRows()[0]?.[0]),
-    findings,
+    resolved_findings: findings,
+    realised_monthly_savings: realised,
   };
+  return writeJsonRows(
+    connection,
+    target,
+    `SELECT ${FINDING_ROW} AS row ${window} ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
+    params,
+    { header, key: 'findings' },
+  );
 }
 
 /** Daily open savings and counts for the last 90 days: from the gold tables when built, else computed now. */
@@ -645,11 +652,23 @@ async function trends(
   };
 }
 
-/** Streams a one-column query of JSON texts into a JSON array file, written atomically. */
-async function writeJsonRows(connection: DuckDBConnection, target: string, sql: string): Promise<string> {
-  const result = await connection.stream(sql);
+/**
+ * Streams a one-column query of JSON texts into a JSON array file, written atomically; with `within`, the
+ * array is the value of `key` after the fields of `header`.
+ */
+async function writeJsonRows(
+  connection: DuckDBConnection,
+  target: string,
+  sql: string,
+  params: Record<string, string> = {},
+  within?: { readonly header: Readonly<Record<string, unknown>>; readonly key: string },
+): Promise<string> {
+  const result = await connection.stream(sql, params);
   async function* lines(): AsyncGenerator<string> {
     let first = true;
+    // The header's fields as JSON.stringify lays them out, its closing brace left for after the list.
+    if (within)
+      yield `${JSON.stringify(within.header, null, 2).slice(0, -2)},\n  ${JSON.stringify(within.key)}: `;
     yield '[';
     // One write per chunk of rows (DuckDB's vector of up to 2,048), not one per row.
     for await (const rows of result.yieldRows()) {
@@ -657,7 +676,8 @@ async function writeJsonRows(connection: DuckDBConnection, target: string, sql: 
       yield `${first ? '\n' : ',\n'}${rows.map(([row]) => String(row)).join(',\n')}`;
       first = false;
     }
-    yield first ? ']\n' : '\n]\n';
+    yield first ? ']' : '\n]';
+    yield within ? '\n}\n' : '\n';
   }
   await writeFileAtomic(target, lines());
   return target;

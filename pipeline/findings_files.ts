@@ -1,15 +1,24 @@
 /**
- * The finding list, written once from one query in one pass: findings.json (every row, the documented
+ * The finding list, written once from one ordered table: findings.json (every row, the documented
  * interface), the same rows in pages of PAGE_ROWS under `findings/<digest>/`, and findings_index.json, the
  * columns the dashboard lists, filters, sorts and searches (see dashboard/src/findings_index.ts). The pages'
  * folder is named by a digest of the rows, so an identical export names the same folder and a page loaded
  * with an older index is never a different export's.
+ *
+ * DuckDB builds the rows' JSON texts and the whole index (its dictionaries and code lists) with every thread;
+ * this process only streams the texts into the files, a chunk at a time.
  */
 import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { IndexBuilder, pageFile, PAGE_ROWS, type IndexRow } from '../dashboard/src/findings_index.ts';
+import {
+  DICTIONARY_COLUMNS,
+  PLAIN_COLUMNS,
+  pageFile,
+  PAGE_ROWS,
+  type FindingIndexFile,
+} from '../dashboard/src/findings_index.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { makeDirectory } from './dirs.ts';
 
@@ -31,52 +40,117 @@ export interface FindingFiles {
   readonly pages: { readonly path: string; readonly name: string };
 }
 
-/**
- * Streams `sql` (its first column `row`, the finding's JSON text, then INDEX_COLUMNS) into the three
- * outputs under `stage`.
- */
+/** What the list holds: `row` (a finding's JSON text) from `from`, in the order `order` ("ORDER BY …"). */
+export interface FindingList {
+  readonly from: string;
+  readonly row: string;
+  readonly order: string;
+}
+
+/** Writes the list's three outputs under `stage`. */
 export async function writeFindingFiles(
   connection: DuckDBConnection,
   stage: string,
-  sql: string,
+  list: FindingList,
   rowsPerPage = PAGE_ROWS,
 ): Promise<FindingFiles> {
-  const building = join(stage, '.pages');
-  await makeDirectory(building);
-  const index = new IndexBuilder();
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE finding_rows AS
+     SELECT (row_number() OVER (${list.order}) - 1)::BIGINT AS rn, ${list.row} AS row, ${INDEX_COLUMNS}
+     FROM ${list.from}`,
+  );
+  try {
+    const building = join(stage, '.pages');
+    await makeDirectory(building);
+    const { rows, digest, pages } = await writeRows(
+      connection,
+      join(stage, 'findings.json'),
+      building,
+      rowsPerPage,
+    );
+    const name = `${PAGES_DIR}/${digest.slice(0, 16)}`;
+    const path = join(stage, PAGES_DIR, basename(name));
+    await makeDirectory(join(stage, PAGES_DIR));
+    await rename(building, path);
+    const indexFile = join(stage, INDEX_FILE);
+    const header: Omit<FindingIndexFile, 'columns'> = {
+      version: 1,
+      findings: rows,
+      pages: { dir: name, rows: rowsPerPage, count: pages },
+    };
+    const columns = await indexColumns(connection);
+    await writeFileAtomic(indexFile, `${JSON.stringify(header).slice(0, -1)},"columns":${columns}}`);
+    return { files: [join(stage, 'findings.json'), indexFile], pages: { path, name } };
+  } finally {
+    await connection.run('DROP TABLE IF EXISTS finding_rows');
+  }
+}
+
+/** Streams the rows' texts into findings.json and the pages; their count, digest and pages written. */
+async function writeRows(
+  connection: DuckDBConnection,
+  target: string,
+  pagesDir: string,
+  rowsPerPage: number,
+): Promise<{ rows: number; digest: string; pages: number }> {
   const digest = createHash('sha256');
   let page: string[] = [];
   let pages = 0;
-  const flushPage = async () => {
-    await writeFile(join(building, pageFile(pages)), `[\n${page.join(',\n')}\n]\n`);
+  let rows = 0;
+  // A page is written while the next rows are read; every write is awaited before the folder is named.
+  const writes: Promise<void>[] = [];
+  const flushPage = () => {
+    writes.push(writeFile(join(pagesDir, pageFile(pages)), `[\n${page.join(',\n')}\n]\n`));
     pages += 1;
     page = [];
   };
   async function* list(): AsyncGenerator<string> {
     yield '[';
-    const result = await connection.stream(sql);
+    const result = await connection.stream('SELECT row FROM finding_rows ORDER BY rn');
     // One write per chunk of rows (DuckDB's vector of up to 2,048), not one per row.
-    for await (const rows of result.yieldRowObjectJson()) {
-      if (rows.length === 0) continue;
-      const texts = rows.map((row) => String(row['row']));
-      yield `${index.length === 0 ? '\n' : ',\n'}${texts.join(',\n')}`;
-      for (const [i, row] of rows.entries()) {
-        index.push(row as unknown as IndexRow);
-        digest.update(texts[i]!).update('\n');
-        page.push(texts[i]!);
-        if (page.length === rowsPerPage) await flushPage();
+    for await (const chunk of result.yieldRows()) {
+      if (chunk.length === 0) continue;
+      const texts = chunk.map(([row]) => String(row));
+      const text = texts.join('\n');
+      yield `${rows === 0 ? '\n' : ',\n'}${texts.join(',\n')}`;
+      digest.update(text).update('\n');
+      rows += texts.length;
+      for (const row of texts) {
+        page.push(row);
+        if (page.length === rowsPerPage) flushPage();
       }
     }
-    if (page.length > 0) await flushPage();
-    yield index.length === 0 ? ']\n' : '\n]\n';
+    if (page.length > 0) flushPage();
+    yield rows === 0 ? ']\n' : '\n]\n';
   }
-  const findings = join(stage, 'findings.json');
-  await writeFileAtomic(findings, list());
-  const name = `${PAGES_DIR}/${digest.digest('hex').slice(0, 16)}`;
-  const path = join(stage, PAGES_DIR, basename(name));
-  await makeDirectory(join(stage, PAGES_DIR));
-  await rename(building, path);
-  const indexFile = join(stage, INDEX_FILE);
-  await writeFileAtomic(indexFile, JSON.stringify(index.build(name, rowsPerPage)));
-  return { files: [findings, indexFile], pages: { path, name } };
+  await writeFileAtomic(target, list());
+  await Promise.all(writes);
+  return { rows, digest: digest.digest('hex'), pages };
+}
+
+/**
+ * The index's columns as one JSON object, built by DuckDB: a dictionary column's values in order of first
+ * appearance and one code per row, a plain column's values in row order.
+ */
+async function indexColumns(connection: DuckDBConnection): Promise<string> {
+  const dictionaries = DICTIONARY_COLUMNS.map(
+    (column) =>
+      `d_${column} AS (SELECT ${column} AS value, (row_number() OVER (ORDER BY min(rn)) - 1)::INTEGER AS code
+                       FROM finding_rows GROUP BY ${column})`,
+  );
+  const fields = [
+    ...DICTIONARY_COLUMNS.map(
+      (column) => `${column}: {
+        values: coalesce((SELECT list(value ORDER BY code) FROM d_${column}), []),
+        codes: coalesce((SELECT list(d.code ORDER BY f.rn) FROM finding_rows f
+                         JOIN d_${column} d ON f.${column} IS NOT DISTINCT FROM d.value), [])}`,
+    ),
+    ...[...PLAIN_COLUMNS, 'actual_cost_30d'].map(
+      (column) => `${column}: coalesce((SELECT list(${column} ORDER BY rn) FROM finding_rows), [])`,
+    ),
+  ];
+  const reader = await connection.runAndReadAll(
+    `WITH ${dictionaries.join(',\n')} SELECT to_json({${fields.join(',\n')}})::VARCHAR AS columns`,
+  );
+  return String(reader.getRowObjects()[0]!['columns']);
 }

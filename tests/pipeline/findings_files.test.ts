@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isFindingIndex, pageName } from '../../dashboard/src/findings_index.ts';
+import { IndexBuilder, isFindingIndex, pageName, type IndexRow } from '../../dashboard/src/findings_index.ts';
 import { FindingTable } from '../../dashboard/src/table.ts';
 import { INDEX_COLUMNS, writeFindingFiles } from '../../pipeline/findings_files.ts';
 
@@ -43,8 +43,11 @@ const write = (rowsPerPage: number) =>
   writeFindingFiles(
     connection,
     dir,
-    `SELECT to_json({fingerprint: fingerprint, title: title})::VARCHAR AS row, ${INDEX_COLUMNS}
-     FROM latest ORDER BY fingerprint`,
+    {
+      from: 'latest',
+      row: 'to_json({fingerprint: fingerprint, title: title})::VARCHAR',
+      order: 'ORDER BY fingerprint',
+    },
     rowsPerPage,
   );
 
@@ -76,6 +79,11 @@ describe('the finding list files', () => {
       est_monthly_savings: '0.100000',
     });
     expect(table.row(1)).toMatchObject({ tags: null, est_monthly_savings: '0.010000' });
+
+    // The index DuckDB built is the one the page builds itself from an older export's rows.
+    const builder = new IndexBuilder();
+    for (const object of objects) builder.push(object as unknown as IndexRow);
+    expect(index).toEqual(builder.build(files.pages.name, 1000));
   });
 
   it('names the pages by their rows: the same rows, the same folder; other rows, another', async () => {
