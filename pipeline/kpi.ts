@@ -15,7 +15,7 @@ import { BatchBuilder } from './arrow_batch.ts';
 import { replaceDirectory } from './atomic.ts';
 import { interruptible } from './interruptible.ts';
 import { normaliseTenant } from './layout.ts';
-import { ParquetPart } from './parquet_part.ts';
+import { writeSmallPart } from './parquet_part.ts';
 import { refreshState, stateRoot, writeState, type RefreshedState, type RefreshOptions } from './state.ts';
 
 export const kpiSchema = new Schema([
@@ -201,13 +201,12 @@ async function writePeriod(
   }
   await replaceDirectory(join(dir, `period=${period}`), async (staging) => {
     const id = randomUUID();
-    const part = await ParquetPart.open(
+    await writeSmallPart(
       join(staging, `part-${id}.parquet`),
       join(staging, `.part-${id}.parquet.tmp`),
       batch.flush(),
       { rowGroupRows: 10_000, createdBy: 'finops-findings kpi' },
     );
-    await part.close();
   });
 }
 

@@ -14,6 +14,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { parentPort } from 'node:worker_threads';
 import * as parquet from 'parquet-wasm/node';
 import type { EncoderReply, EncoderRequest, PartOptions } from './parquet_part.ts';
+import { writerProperties } from './parquet_properties.ts';
 
 interface OpenPart {
   readonly controller: ReadableStreamDefaultController<parquet.RecordBatch>;
@@ -26,17 +27,6 @@ interface OpenPart {
 const parts = new Map<number, OpenPart>();
 /** Per part, the request being handled: the next one waits for it. */
 const queues = new Map<number, Promise<void>>();
-
-function writerProperties(options: PartOptions): parquet.WriterProperties {
-  let builder = new parquet.WriterPropertiesBuilder()
-    .setCompression(parquet.Compression.ZSTD)
-    .setStatisticsEnabled(parquet.EnabledStatistics.Page)
-    .setMaxRowGroupSize(options.rowGroupRows)
-    .setCreatedBy(options.createdBy);
-  for (const column of options.withoutDictionary ?? [])
-    builder = builder.setColumnDictionaryEnabled(column, false);
-  return builder.build();
-}
 
 function enqueue(controller: ReadableStreamDefaultController<parquet.RecordBatch>, ipc: Uint8Array): void {
   const table = parquet.Table.fromIPCStream(ipc);

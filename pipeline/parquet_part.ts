@@ -4,7 +4,7 @@
  * bytes (moved, not copied), the encoder thread writes them to a temporary file, and the part is renamed into
  * place here only when complete.
  */
-import { link, rm } from 'node:fs/promises';
+import { link, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -170,4 +170,27 @@ export class ParquetPart {
     await encoder.request({ kind: 'abort', part: this.id }).catch(() => undefined);
     await rm(this.tempPath, { force: true });
   }
+}
+
+/**
+ * A small part (one batch: a gold period's few hundred rows) encoded on this thread: starting the encoder
+ * thread costs more than encoding it. Published like a part: complete under a temporary name, then linked.
+ */
+export async function writeSmallPart(
+  finalPath: string,
+  tempPath: string,
+  batch: RecordBatch,
+  options: PartOptions,
+): Promise<string> {
+  await makeDirectory(dirname(finalPath));
+  const parquet = await import('parquet-wasm/node');
+  const { writerProperties } = await import('./parquet_properties.ts');
+  const table = parquet.Table.fromIPCStream(ipcOf(batch));
+  try {
+    await writeFile(tempPath, parquet.writeParquet(table, writerProperties(options)), { flag: 'wx' });
+    await link(tempPath, finalPath);
+  } finally {
+    await rm(tempPath, { force: true });
+  }
+  return finalPath;
 }

@@ -195,9 +195,7 @@ export async function writeState(connection: DuckDBConnection, root: string, met
   const file = `state-${randomUUID()}.parquet`;
   const path = join(dir, file);
   try {
-    await connection.run(
-      `COPY (SELECT * FROM state ORDER BY fingerprint) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`,
-    );
+    await connection.run(`COPY state TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`);
     await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify({ ...meta, file })}\n`);
   } catch (error) {
     await rm(path, { force: true });
