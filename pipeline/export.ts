@@ -113,6 +113,9 @@ const FINDING_ROW = `to_json({
 const ORDER =
   "ORDER BY lifecycle_status = 'open' AND status = 'fail' DESC, estimated.monthly_savings DESC NULLS LAST, severity.score DESC NULLS LAST, fingerprint";
 const OPEN_FAILING = "status = 'fail' AND lifecycle_status = 'open'";
+/** The other lists take their rows' texts from findings.json's (see writeFindingFiles); `f.rn` is its order. */
+const LISTED_ROWS =
+  'SELECT f.row FROM latest JOIN (SELECT rn, row, fingerprint FROM finding_rows) f USING (fingerprint)';
 
 export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
   const tenant = normaliseTenant(options.tenantId);
@@ -177,13 +180,13 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       await writeJsonRows(
         connection,
         out('top_savings.json'),
-        `SELECT ${FINDING_ROW} FROM latest WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL
-         ${ORDER} LIMIT ${TOP_SAVINGS_LIMIT}`,
+        `${LISTED_ROWS} WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL
+         ORDER BY f.rn LIMIT ${TOP_SAVINGS_LIMIT}`,
       ),
       await writeJsonRows(
         connection,
         out('suppressed.json'),
-        `SELECT ${FINDING_ROW} FROM latest WHERE lifecycle_status IN ('ignored', 'snoozed') ${ORDER}`,
+        `${LISTED_ROWS} WHERE lifecycle_status IN ('ignored', 'snoozed') ORDER BY f.rn`,
       ),
       await writeResolved(connection, out('resolved.json'), tenant, resolvedSince),
       await writeJson(
@@ -581,10 +584,10 @@ async function writeResolved(
   tenant: string,
   since: Date,
 ): Promise<string> {
-  const window = `FROM latest WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ`;
+  const window = "lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ";
   const params = { since: since.toISOString() };
   const total = await connection.runAndReadAll(
-    `SELECT count(*)::INTEGER AS findings, ${money('coalesce(sum(last_fail_savings), 0)')} AS realised ${window}`,
+    `SELECT count(*)::INTEGER AS findings, ${money('coalesce(sum(last_fail_savings), 0)')} AS realised FROM latest WHERE ${window}`,
     params,
   );
   const { findings, realised } = total.getRowObjectsJson()[0] as { findings: number; realised: string };
@@ -598,7 +601,7 @@ async function writeResolved(
   return writeJsonRows(
     connection,
     target,
-    `SELECT ${FINDING_ROW} AS row ${window} ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
+    `${LISTED_ROWS} WHERE ${window} ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
     params,
     { header, key: 'findings' },
   );

@@ -47,7 +47,10 @@ export interface FindingList {
   readonly order: string;
 }
 
-/** Writes the list's three outputs under `stage`. */
+/**
+ * Writes the list's three outputs under `stage`. The rows stay in the temp table `finding_rows` (`rn`, their order;
+ * `row`, their JSON text; the index columns), for other lists of the same rows to reuse.
+ */
 export async function writeFindingFiles(
   connection: DuckDBConnection,
   stage: string,
@@ -59,31 +62,27 @@ export async function writeFindingFiles(
      SELECT (row_number() OVER (${list.order}) - 1)::BIGINT AS rn, ${list.row} AS row, ${INDEX_COLUMNS}
      FROM ${list.from}`,
   );
-  try {
-    const building = join(stage, '.pages');
-    await makeDirectory(building);
-    const { rows, digest, pages } = await writeRows(
-      connection,
-      join(stage, 'findings.json'),
-      building,
-      rowsPerPage,
-    );
-    const name = `${PAGES_DIR}/${digest.slice(0, 16)}`;
-    const path = join(stage, PAGES_DIR, basename(name));
-    await makeDirectory(join(stage, PAGES_DIR));
-    await rename(building, path);
-    const indexFile = join(stage, INDEX_FILE);
-    const header: Omit<FindingIndexFile, 'columns'> = {
-      version: 1,
-      findings: rows,
-      pages: { dir: name, rows: rowsPerPage, count: pages },
-    };
-    const columns = await indexColumns(connection);
-    await writeFileAtomic(indexFile, `${JSON.stringify(header).slice(0, -1)},"columns":${columns}}`);
-    return { files: [join(stage, 'findings.json'), indexFile], pages: { path, name } };
-  } finally {
-    await connection.run('DROP TABLE IF EXISTS finding_rows');
-  }
+  const building = join(stage, '.pages');
+  await makeDirectory(building);
+  const { rows, digest, pages } = await writeRows(
+    connection,
+    join(stage, 'findings.json'),
+    building,
+    rowsPerPage,
+  );
+  const name = `${PAGES_DIR}/${digest.slice(0, 16)}`;
+  const path = join(stage, PAGES_DIR, basename(name));
+  await makeDirectory(join(stage, PAGES_DIR));
+  await rename(building, path);
+  const indexFile = join(stage, INDEX_FILE);
+  const header: Omit<FindingIndexFile, 'columns'> = {
+    version: 1,
+    findings: rows,
+    pages: { dir: name, rows: rowsPerPage, count: pages },
+  };
+  const columns = await indexColumns(connection);
+  await writeFileAtomic(indexFile, `${JSON.stringify(header).slice(0, -1)},"columns":${columns}}`);
+  return { files: [join(stage, 'findings.json'), indexFile], pages: { path, name } };
 }
 
 /** Streams the rows' texts into findings.json and the pages; their count, digest and pages written. */
