@@ -3,8 +3,9 @@
  * "latest row per fingerprint" over the same files. Day 0 is written by the project's writer; each later day
  * is that part with its own run id and run_ts, the failing findings fixed by then (1% more each day) now
  * passing, so every run has N rows, with a run manifest. The state is kept as the runner keeps it (rebuilt
- * once, or with --history-daily folded run by run as daily runs do), and the export after the last run is
- * timed in a process of its own (its peak RSS is its own).
+ * once, or with --history-daily folded run by run as daily runs do). Two exports are timed, each in a process of
+ * its own (its peak RSS is its own) beside DuckDB's query over the same files: after the last run kept the
+ * state (what an export after a run reads), and with one more run left for the export to fold.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -168,23 +169,32 @@ export async function historyExport(
     await writeDay(connection, root, base!.path, days - 1, cells);
     note('  one run folded…');
     const fold = await seconds(() => maintainTenant({ dataRoot: root, tenant: 'bench' }));
-    // Another run for the export to fold (the export of a dataset whose newest run was not folded yet).
+    const latestRows = async () => {
+      const files = await partsOf(join(root, 'tenant_id=bench'));
+      const duck = await seconds(() =>
+        connection.run(
+          `CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM read_parquet($files, hive_partitioning = true)
+           QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC) = 1`,
+          { files: listValue(files) },
+        ),
+      );
+      return { duck, rows: await countRows(files) };
+    };
+    type Exported = { seconds: number; max_rss_mb: number; findings: number; state: string };
+    const site = join(dir, 'site');
+    // The export as it runs after runs that kept the state: DuckDB's query and the export in turn, three
+    // times each, the fastest of each kept (the least disturbed on a shared machine).
+    note('  DuckDB latest row per fingerprint and the export (the state kept by the runs), in turn…');
+    const kept: { duck: number; rows: number; exported: Exported }[] = [];
+    for (let i = 0; i < 3; i += 1)
+      kept.push({ ...(await latestRows()), exported: await inChild<Exported>(['export', root, site]) });
+    const fastestDuck = Math.min(...kept.map((k) => k.duck));
+    const fastestExport = kept.map((k) => k.exported).sort((a, b) => a.seconds - b.seconds)[0]!;
+    // Another run for the export to fold (its own maintenance did not run, or failed): once, since it stores it.
     await writeDay(connection, root, base!.path, days, cells);
-    const files = await partsOf(join(root, 'tenant_id=bench'));
-    const rows = await countRows(files);
-    const duck = await seconds(() =>
-      connection.run(
-        `CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM read_parquet($files, hive_partitioning = true)
-         QUALIFY row_number() OVER (PARTITION BY fingerprint ORDER BY run_ts DESC) = 1`,
-        { files: listValue(files) },
-      ),
-    );
-    note('  DuckDB latest row per fingerprint done; the export, in a process of its own…');
-    const exported = await inChild<{ seconds: number; max_rss_mb: number; findings: number; state: string }>([
-      'export',
-      root,
-      join(dir, 'site'),
-    ]);
+    note('  one more run, left for the export to fold…');
+    const folding = await latestRows();
+    const foldingExport = await inChild<Exported>(['export', root, site]);
     const runs = days + 1;
     return [
       ...(rebuild === undefined
@@ -208,17 +218,30 @@ export async function historyExport(
               max_rss_mb: Math.round(rebuild.max_rss_mb),
             },
           ]),
-      { measure: 'history_run_maintenance', runs, findings, seconds: fold },
-      { measure: 'history_duckdb_latest', runs, rows, seconds: duck },
+      { measure: 'history_run_maintenance', runs: days, findings, seconds: fold },
+      { measure: 'history_duckdb_latest', runs: days, rows: kept[0]!.rows, seconds: fastestDuck },
       {
         measure: 'history_export',
+        runs: days,
+        rows: kept[0]!.rows,
+        findings: fastestExport.findings,
+        state: fastestExport.state,
+        seconds: fastestExport.seconds,
+        max_rss_mb: Math.round(fastestExport.max_rss_mb),
+        ratio_vs_duckdb: Number((fastestExport.seconds / fastestDuck).toFixed(3)),
+        runs_seconds: kept.map((k) => Number(k.exported.seconds.toFixed(3))),
+        duckdb_runs_seconds: kept.map((k) => Number(k.duck.toFixed(3))),
+      },
+      {
+        measure: 'history_export_folding',
         runs,
-        rows,
-        findings: exported.findings,
-        state: exported.state,
-        seconds: exported.seconds,
-        max_rss_mb: Math.round(exported.max_rss_mb),
-        ratio_vs_duckdb: Number((exported.seconds / duck).toFixed(3)),
+        rows: folding.rows,
+        findings: foldingExport.findings,
+        state: foldingExport.state,
+        seconds: foldingExport.seconds,
+        max_rss_mb: Math.round(foldingExport.max_rss_mb),
+        duckdb_seconds: folding.duck,
+        ratio_vs_duckdb: Number((foldingExport.seconds / folding.duck).toFixed(3)),
       },
     ];
   } finally {
