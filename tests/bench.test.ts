@@ -57,4 +57,24 @@ describe('npm run bench', () => {
     }
     expect(by('dashboard_open_detail').seconds).toBeGreaterThan(0);
   }, 240_000);
+
+  it('measures exports over a history: after runs kept the state, and folding one more run', async () => {
+    const lines = await bench(['--history', '--history-days', '4', '--history-findings', '300']);
+    const by = (measure: string) => lines.filter((line) => line.measure === measure);
+    // Two sizes: 2 days and --history-days, each with the export of a kept state and one that folds a run.
+    expect(by('history_export').map((line) => [line.runs, line.state, line.findings])).toEqual([
+      [2, 'stored', 300],
+      [4, 'stored', 300],
+    ]);
+    expect(by('history_export_folding').map((line) => [line.runs, line.state])).toEqual([
+      [3, 'folded'],
+      [5, 'folded'],
+    ]);
+    for (const line of [...by('history_export'), ...by('history_export_folding')]) {
+      expect(line.rows, line.measure).toBe(line.runs * 300);
+      expect(line.ratio_vs_duckdb, line.measure).toBeGreaterThan(0);
+    }
+    expect(by('history_export')[1].runs_seconds).toHaveLength(3);
+    expect(by('history_ratios')[0].export_rss_long_vs_short).toBeGreaterThan(0);
+  }, 240_000);
 });
