@@ -13,6 +13,9 @@ import {
   costTenantDir,
   findCostPeriods,
   importCostPeriods,
+  manifestDataPaths,
+  periodManifests,
+  periodOfPath,
   type CostFormat,
   type ImportedPeriod,
 } from '../pipeline/cost_facts.ts';
@@ -23,6 +26,7 @@ import type { AwsAccess } from './aws.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
 import { besideDataset, downloadPrefix, locate } from './remote_state.ts';
+import type { ObjectStore } from '../pipeline/store.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
 
@@ -74,12 +78,8 @@ export async function costImportCommand(args: CostImportArgs, effects: CostEffec
   const work = await mkdtemp(join(tmpdir(), 'finops-cost-'));
   const instance = await DuckDBInstance.create(':memory:');
   try {
-    // An export in S3 is copied first: its manifests and data files.
     const folder = source.kind === 'local' ? source.path : join(work, 'export');
-    if (source.kind === 's3') {
-      const store = storeFor(source);
-      for (const prefix of ['metadata/', 'data/']) await downloadPrefix(store, prefix, folder);
-    }
+    if (source.kind === 's3') await downloadExport(storeFor(source), folder);
     const root = facts.kind === 'local' ? facts.path : join(work, 'facts');
     const periods = await findCostPeriods(folder).catch(rethrow);
     effects.logger.info(
@@ -117,6 +117,22 @@ export async function costImportCommand(args: CostImportArgs, effects: CostEffec
     instance.closeSync();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * An export in S3, copied into `folder`: its manifests, then the data files they list (of a period without a
+ * manifest, every file of its data folder). Files of earlier deliveries that a manifest no longer lists stay
+ * where they are.
+ */
+export async function downloadExport(store: ObjectStore, folder: string): Promise<void> {
+  await downloadPrefix(store, 'metadata/', folder);
+  const listed = new Map<string, ReadonlySet<string>>();
+  for (const [period, manifest] of await periodManifests(folder))
+    listed.set(period, new Set(await manifestDataPaths(manifest).catch(rethrow)));
+  await downloadPrefix(store, 'data/', folder, (key) => {
+    const files = listed.get(periodOfPath(key) ?? '');
+    return files === undefined || files.has(key);
+  });
 }
 
 /**

@@ -36,8 +36,13 @@ export function locate(value: string, flag: string): Location {
 }
 
 /** Copies every key under `prefix` of a store into `local` (same relative paths); returns the keys. */
-export async function downloadPrefix(store: ObjectStore, prefix: string, local: string): Promise<string[]> {
-  const keys = await store.list(prefix);
+export async function downloadPrefix(
+  store: ObjectStore,
+  prefix: string,
+  local: string,
+  keep: (key: string) => boolean = () => true,
+): Promise<string[]> {
+  const keys = (await store.list(prefix)).filter(keep);
   await onDemand(store, local)(keys);
   return keys;
 }

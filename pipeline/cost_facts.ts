@@ -35,6 +35,9 @@ export interface CostPeriod {
 export class CostImportError extends Error {}
 
 const PERIOD = /^BILLING_PERIOD=(\d{4}-\d{2})$/;
+/** The billing period of a path inside an export folder (`data/BILLING_PERIOD=YYYY-MM/…`), if it has one. */
+export const periodOfPath = (relative: string): string | undefined =>
+  PERIOD.exec(relative.split('/')[1] ?? '')?.[1];
 
 const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
 const isFile = (path: string) =>
@@ -51,17 +54,9 @@ const isFile = (path: string) =>
  */
 export async function findCostPeriods(source: string): Promise<CostPeriod[]> {
   const periods = new Map<string, CostPeriod>();
-  for (const name of (await listDir(join(source, 'metadata'))).sort()) {
-    const period = PERIOD.exec(name)?.[1];
-    if (!period) continue;
-    const manifests = (await listDir(join(source, 'metadata', name))).filter((n) =>
-      n.endsWith('Manifest.json'),
-    );
-    if (manifests.length === 0) continue;
-    // One manifest a period (an export that overwrites); of several, the last by name.
-    const manifest = join(source, 'metadata', name, manifests.sort().at(-1)!);
+  // One manifest a period (an export that overwrites).
+  for (const [period, manifest] of await periodManifests(source))
     periods.set(period, { period, files: await manifestFiles(source, manifest), manifest });
-  }
   for (const name of (await listDir(join(source, 'data'))).sort()) {
     const period = PERIOD.exec(name)?.[1];
     if (!period || periods.has(period)) continue;
@@ -79,8 +74,11 @@ export async function findCostPeriods(source: string): Promise<CostPeriod[]> {
   return [...periods.values()].sort((a, b) => a.period.localeCompare(b.period));
 }
 
-/** The local paths of the data files a Data Exports manifest lists. */
-async function manifestFiles(source: string, manifest: string): Promise<string[]> {
+/**
+ * The data files a Data Exports manifest lists (its `dataFiles`, full S3 URIs), as paths inside the export
+ * folder (`data/BILLING_PERIOD=…/…`, '/'-separated).
+ */
+export async function manifestDataPaths(manifest: string): Promise<string[]> {
   let listed: unknown;
   try {
     listed = (JSON.parse(await readFile(manifest, 'utf8')) as { dataFiles?: unknown }).dataFiles;
@@ -89,20 +87,46 @@ async function manifestFiles(source: string, manifest: string): Promise<string[]
   }
   if (!Array.isArray(listed) || !listed.every((f) => typeof f === 'string'))
     throw new CostImportError(`${manifest} is not a Data Exports manifest: it has no dataFiles list`);
-  const files: string[] = [];
-  for (const uri of listed as string[]) {
+  return (listed as string[]).map((uri) => {
     const at = uri.lastIndexOf('/data/BILLING_PERIOD=');
     const relative = at >= 0 ? uri.slice(at + 1) : undefined;
-    const path = relative ? join(source, ...relative.split('/')) : undefined;
-    if (!path || relative!.split('/').includes('..') || !(await isFile(path)))
-      throw new CostImportError(
-        `${manifest} lists ${uri}, which is not under ${join(source, 'data')}: copy the whole export folder`,
-      );
-    if (path.endsWith('.parquet')) files.push(path);
-    else
+    if (!relative || relative.split('/').includes('..'))
+      throw new CostImportError(`${manifest} lists ${uri}, which is not in the export's data folder`);
+    if (!relative.endsWith('.parquet'))
       throw new CostImportError(`${uri}: only Parquet exports can be imported (this file is not .parquet)`);
+    return relative;
+  });
+}
+
+/** The local paths of the data files a Data Exports manifest lists. */
+async function manifestFiles(source: string, manifest: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const relative of await manifestDataPaths(manifest)) {
+    const path = join(source, ...relative.split('/'));
+    if (!(await isFile(path)))
+      throw new CostImportError(
+        `${manifest} lists ${relative}, which is not under ${source}: copy the whole export folder`,
+      );
+    files.push(path);
   }
   return files;
+}
+
+/**
+ * Each billing period's manifest in an export folder (`metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json`;
+ * of several, the last by name).
+ */
+export async function periodManifests(source: string): Promise<Map<string, string>> {
+  const manifests = new Map<string, string>();
+  for (const name of (await listDir(join(source, 'metadata'))).sort()) {
+    const period = PERIOD.exec(name)?.[1];
+    if (!period) continue;
+    const found = (await listDir(join(source, 'metadata', name)))
+      .filter((n) => n.endsWith('Manifest.json'))
+      .sort();
+    if (found.length > 0) manifests.set(period, join(source, 'metadata', name, found.at(-1)!));
+  }
+  return manifests;
 }
 
 /** The columns CUR 2.0 and legacy CUR share that the facts need. */
