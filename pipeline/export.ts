@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
 import { AWS_RECOMMENDATION_SOURCE, type CostModel } from '../contracts/vocabulary.ts';
@@ -17,7 +17,7 @@ import { ATTRIBUTION_DIR, attributeCosts, unmatchedCost, writeAttribution } from
 import { COST_FACTS_DIR } from './cost_facts.ts';
 import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
-import { goldRoot, goldTenantDir, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
+import { goldParts, goldRoot, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
@@ -623,10 +623,14 @@ async function trends(
   const to = utcDate(end);
   const gold = await hasGold(golds, tenant);
   if (gold) {
-    await connection.run(
-      `CREATE OR REPLACE TEMP TABLE kpi AS SELECT * EXCLUDE (tenant_id) FROM read_parquet($glob, hive_partitioning = false)`,
-      { glob: join(goldTenantDir(golds, tenant), 'period=*', '*.parquet') },
-    );
+    // Only the window's days: what a trend reads does not grow with the history.
+    const parts = await goldParts(golds, tenant, from, to);
+    if (parts.length === 0) await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS FROM kpi_days LIMIT 0');
+    else
+      await connection.run(
+        `CREATE OR REPLACE TEMP TABLE kpi AS SELECT * EXCLUDE (tenant_id) FROM read_parquet($parts, hive_partitioning = false)`,
+        { parts: listValue(parts) },
+      );
   } else if (everyDay) {
     // The state was just rebuilt: every day, as the gold tables would have it.
     await connection.run('CREATE OR REPLACE TEMP TABLE kpi AS SELECT * FROM kpi_days');

@@ -210,6 +210,20 @@ async function writePeriod(
   });
 }
 
+/** The tenant's gold parts of the days from `from` to `to` (YYYY-MM-DD, both included): one folder a day. */
+export async function goldParts(root: string, tenant: string, from: string, to: string): Promise<string[]> {
+  const dir = goldTenantDir(root, tenant);
+  const days = (await readdir(dir).catch(() => [] as string[])).filter((name) => {
+    const day = /^period=(\d{4}-\d{2}-\d{2})$/.exec(name)?.[1];
+    return day !== undefined && day >= from && day <= to;
+  });
+  const parts: string[] = [];
+  for (const day of days.sort())
+    for (const name of await readdir(join(dir, day)).catch(() => [] as string[]))
+      if (name.endsWith('.parquet') && !name.startsWith('.')) parts.push(join(dir, day, name));
+  return parts;
+}
+
 /** Whether gold partitions exist for the tenant. */
 export async function hasGold(root: string, tenant: string): Promise<boolean> {
   const entries = await readdir(goldTenantDir(root, tenant)).catch(() => [] as string[]);

@@ -5,7 +5,7 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -275,6 +275,20 @@ describe('KPI gold tables', () => {
     expect(computed.source).toBe('findings');
     expect(computed.days).toHaveLength(4);
     expect(fed.days).toEqual(computed.days);
+  });
+
+  it('reads only the gold days of the trend window: an older day is not read at all', async () => {
+    // A gold day long before the 90-day window, whose file is not even Parquet.
+    const old = join(root, 'finops_kpi_gold', 'tenant_id=acme', 'period=2025-01-01');
+    await mkdir(old, { recursive: true });
+    await writeFile(join(old, 'part-old.parquet'), 'not parquet');
+    try {
+      const trends = await (await exportOn('2026-11-04', 'gold-window')).read('trends.json');
+      expect(trends.source).toBe('kpi_gold');
+      expect(trends.days.map((d: { date: string }) => d.date)).toEqual(DAYS);
+    } finally {
+      await rm(old, { recursive: true });
+    }
   });
 
   it('rebuilds the gold tables with the state when they were removed', async () => {
