@@ -126,14 +126,19 @@ export async function attributeCosts(
   return files.length > 0;
 }
 
-/** Cost in the 30-day window of resources no finding names (by currency): `{currency: amount}`. */
+/**
+ * Cost in the 30-day window of resources no finding names (by currency): `{currency: amount}`. A resource is
+ * its account and id: the same id in another account is another resource (a finding matches its own account).
+ */
 export async function unmatchedCost(connection: DuckDBConnection): Promise<Record<string, string>> {
   const reader = await connection.runAndReadAll(`
-    WITH named AS (SELECT DISTINCT unnest(matched_keys) AS resource_id FROM attribution)
+    WITH named AS (
+      SELECT DISTINCT l.scope.account_id AS account_id, unnest(a.matched_keys) AS resource_id
+      FROM attribution a JOIN latest_rows l USING (fingerprint)),
+    window_facts AS (
+      SELECT f.* FROM facts f CROSS JOIN cost_window w WHERE f.usage_date BETWEEN w.period_end - 29 AND w.period_end)
     SELECT coalesce(f.currency, '') AS currency, CAST(sum(f.cost) AS DECIMAL(18,6))::VARCHAR AS cost
-    FROM facts f CROSS JOIN cost_window w
-    WHERE f.usage_date BETWEEN w.period_end - 29 AND w.period_end
-      AND f.resource_id NOT IN (SELECT resource_id FROM named)
+    FROM window_facts f ANTI JOIN named n ON n.account_id = f.account_id AND n.resource_id = f.resource_id
     GROUP BY ALL ORDER BY ALL`);
   return Object.fromEntries(
     (reader.getRowObjectsJson() as { currency: string; cost: string }[]).map((r) => [r.currency, r.cost]),

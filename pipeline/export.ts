@@ -546,7 +546,8 @@ async function actualTotals(connection: DuckDBConnection, costs: boolean) {
   if (!costs) return { actual_cost_30d: null, actual_savings_30d: null, actual_currency: null };
   const reader = await connection.runAndReadAll(
     `WITH open AS (SELECT * FROM latest WHERE ${OPEN_FAILING} AND actual_cost_30d IS NOT NULL),
-     resources AS (SELECT DISTINCT attribution_keys, actual_cost_30d FROM open)
+     -- A resource once however many findings name it; the same id in two accounts is two resources.
+     resources AS (SELECT DISTINCT scope.account_id, attribution_keys, actual_cost_30d FROM open)
      SELECT (SELECT count(DISTINCT actual_currency) FROM open)::INTEGER AS currencies,
             (SELECT any_value(actual_currency) FROM open) AS currency,
             ${money('(SELECT coalesce(sum(actual_cost_30d), 0) FROM resources)')} AS cost,

@@ -101,6 +101,11 @@ beforeAll(async () => {
     ),
     // No price: its cost is known, not what it saves.
     finding('snap-0ggg', undefined),
+    // Two volumes with one id in two accounts, each billed the same: two resources, both counted.
+    finding('vol-0twin', undefined),
+    finding('vol-0twin', undefined, {
+      scope: { account_id: '444444444444', region: 'us-east-1', resource_id: 'vol-0twin' },
+    }),
   ];
   for (const draft of drafts) await writer.append(storageCast(validRecord(draft, run)));
   await writer.close();
@@ -114,6 +119,10 @@ beforeAll(async () => {
     ),
     ...daily('vol-0eee', 0.2),
     ...daily('vol-0fff', 0.3, { account: '111111111111' }),
+    ...daily('vol-0twin', 0.4),
+    ...daily('vol-0twin', 0.4, { account: '444444444444' }),
+    // A volume of another account with the id of one a finding names: no finding names this one.
+    ...daily('vol-0aaa', 0.05, { account: '333333333333' }),
     ...daily('snap-0ggg', 0.01),
     // A resource no finding names, and a Savings Plan covered one: amortized and unblended differ.
     ...daily('i-0nobody', 2),
@@ -184,23 +193,23 @@ describe('billed cost beside each finding', () => {
 
   it('totals the open failing findings, and keeps the cost no finding names visible', async () => {
     const { summary } = await exportWith('site-summary');
-    // 0.7 + 3.5 + 7.56 + 3.78 + 0.07 billed; 0.7 + 0.7 + 7.56 + 3.78 saved.
+    // 0.7 + 3.5 + 7.56 + 3.78 + 0.07 + 2 × 2.8 (the twins) billed; 0.7 + 0.7 + 7.56 + 3.78 saved.
     expect(summary.totals).toMatchObject({
-      actual_cost_30d: '15.610000',
+      actual_cost_30d: '21.210000',
       actual_savings_30d: '12.740000',
       actual_currency: 'USD',
     });
     expect(summary.cost_coverage).toEqual({
-      findings_with_actual_cost: 6,
-      open_failing_findings: 6,
-      // i-0nobody: 7 × (2 + 0.3) amortized, and vol-0fff of account 111…: 7 × 0.3.
-      unmatched_cost_30d: { USD: '18.200000' },
+      findings_with_actual_cost: 8,
+      open_failing_findings: 8,
+      // i-0nobody: 7 × (2 + 0.3) amortized, vol-0fff of account 111…: 7 × 0.3, and vol-0aaa of 333…: 7 × 0.05.
+      unmatched_cost_30d: { USD: '18.550000' },
     });
   });
 
   it('shows unblended cost with --cost-model unblended', async () => {
     const { summary } = await exportWith('site-unblended', ['--cost-model', 'unblended']);
-    expect((summary.cost_coverage['unmatched_cost_30d'] as Record<string, string>)['USD']).toBe('19.600000');
+    expect((summary.cost_coverage['unmatched_cost_30d'] as Record<string, string>)['USD']).toBe('19.950000');
   });
 
   it('writes the attribution dataset with the findings schema’s own types', async () => {
@@ -217,7 +226,7 @@ describe('billed cost beside each finding', () => {
        FROM read_parquet($glob) ORDER BY cost`,
       { glob },
     );
-    expect(rows).toHaveLength(6);
+    expect(rows).toHaveLength(8);
     expect(rows.at(-1)).toMatchObject({
       tenant_id: 'acme',
       cost: '7.560000',
