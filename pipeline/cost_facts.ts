@@ -185,11 +185,19 @@ export function missingColumns(format: CostFormat, columns: ReadonlySet<string>)
 }
 
 /**
- * Each double cost read as a decimal of 10 places (the smallest request charges have that many), summed exactly,
- * rounded once to 6. A single line of $100M or more does not fit, and fails the import in one line.
+ * The exact sum of a double cost column, rounded once to 6 places, as DECIMAL(18,6). Each value is read as a
+ * whole number of 10^-10 (the smallest request charges have 10 places; rounded half away from zero, as a cast
+ * to DECIMAL(18,10) rounds), the numbers are added as integers, and the sum is rounded half away from zero to
+ * 10^-6 with integer arithmetic before it becomes a decimal. The same result as summing DECIMAL(18,10) casts and
+ * casting the sum to DECIMAL(18,6), in a third of the time: DuckDB adds whole numbers fastest, and its cast
+ * from DECIMAL(38,10) to DECIMAL(18,6) costs more than the sum. A line, or a resource's day, beyond ±$900M
+ * does not fit, and fails the import in one line.
  */
-const exact = (column: string) => `CAST(${column} AS DECIMAL(18,10))`;
-const money = (sum: string) => `CAST(${sum} AS DECIMAL(18,6))`;
+export const exactMoney = (column: string) => {
+  const units = `CAST(sum(CAST(round((${column}) * 1e10) AS BIGINT)) AS BIGINT)`;
+  const micros = `(${units} + CASE WHEN ${units} >= 0 THEN 5000 ELSE -5000 END) // 10000`;
+  return `CAST(CAST(${micros} AS DECIMAL(18,0)) * CAST(0.000001 AS DECIMAL(6,6)) AS DECIMAL(18,6))`;
+};
 const text = (column: string) => `NULLIF(CAST(${column} AS VARCHAR), '')`;
 
 /** Usage lines that are a resource's own cost (the rest is left out: see `leftOut`). */
@@ -205,10 +213,10 @@ export function factsQuery(format: CostFormat, columns: ReadonlySet<string>, per
     return `SELECT CAST(ChargePeriodStart AS DATE) AS usage_date, ${text('SubAccountId')} AS account_id,
         ${text('RegionId')} AS region, ${text('ServiceName')} AS service, CAST(ResourceId AS VARCHAR) AS resource_id,
         ${text('BillingCurrency')} AS currency,
-        ${money(`sum(${exact('BilledCost')})`)} AS unblended,
-        ${money(`sum(${exact('EffectiveCost')})`)} AS amortized,
-        ${money(`sum(${exact('BilledCost')})`)} AS net,
-        ${money(`sum(${exact('ListCost')})`)} AS list,
+        ${exactMoney('BilledCost')} AS unblended,
+        ${exactMoney('EffectiveCost')} AS amortized,
+        ${exactMoney('BilledCost')} AS net,
+        ${exactMoney('ListCost')} AS list,
         'focus' AS source_format, '${period}' AS billing_period
       FROM ${from} WHERE ${FOCUS_KEPT}
       GROUP BY ALL`;
@@ -226,10 +234,10 @@ export function factsQuery(format: CostFormat, columns: ReadonlySet<string>, per
       ${text('line_item_usage_account_id')} AS account_id, ${text(region)} AS region,
       ${text('line_item_product_code')} AS service, CAST(line_item_resource_id AS VARCHAR) AS resource_id,
       ${text('line_item_currency_code')} AS currency,
-      ${money(`sum(${exact('line_item_unblended_cost')})`)} AS unblended,
-      ${money(`sum(${exact(amortized)})`)} AS amortized,
-      ${money(`sum(${exact(net)})`)} AS net,
-      ${money(`sum(${exact('pricing_public_on_demand_cost')})`)} AS list,
+      ${exactMoney('line_item_unblended_cost')} AS unblended,
+      ${exactMoney(amortized)} AS amortized,
+      ${exactMoney(net)} AS net,
+      ${exactMoney('pricing_public_on_demand_cost')} AS list,
       '${format}' AS source_format, '${period}' AS billing_period
     FROM ${from} WHERE ${CUR_KEPT}
     GROUP BY ALL`;
@@ -240,7 +248,7 @@ export function leftOutQuery(format: CostFormat): string {
   const from = `read_parquet($files, union_by_name = true)`;
   if (format === 'focus') {
     return `SELECT CASE WHEN ChargeCategory <> 'Usage' THEN ChargeCategory ELSE 'no resource id' END AS reason,
-        count(*)::BIGINT AS lines, ${money(`sum(${exact('BilledCost')})`)}::VARCHAR AS cost
+        count(*)::BIGINT AS lines, ${exactMoney('BilledCost')}::VARCHAR AS cost
       FROM ${from} WHERE NOT (${FOCUS_KEPT}) GROUP BY ALL ORDER BY reason`;
   }
   return `SELECT CASE
@@ -248,7 +256,7 @@ export function leftOutQuery(format: CostFormat): string {
           THEN line_item_line_item_type
         WHEN NULLIF(line_item_resource_id, '') IS NULL THEN 'no resource id'
         ELSE 'split cost (' || line_item_operation || ')' END AS reason,
-      count(*)::BIGINT AS lines, ${money(`sum(${exact('line_item_unblended_cost')})`)}::VARCHAR AS cost
+      count(*)::BIGINT AS lines, ${exactMoney('line_item_unblended_cost')}::VARCHAR AS cost
     FROM ${from} WHERE NOT (${CUR_KEPT}) GROUP BY ALL ORDER BY reason`;
 }
 
@@ -326,6 +334,10 @@ export async function importCostPeriods(
         )
         .catch((error: Error) => {
           // A value that does not fit, or a file that cannot be read: said in one line, without the query.
+          if (/out of range for the destination type INT64/.test(error.message))
+            throw new CostImportError(
+              `billing period ${period.period}: a line costs more than ±$900,000,000, beyond what the facts' exact sums hold`,
+            );
           if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
             throw new CostImportError(`billing period ${period.period}: ${error.message.split('\n')[0]}`);
           throw error;

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random } from '../../bench/findings.ts';
 import { main, type RunnerEffects } from '../../runner.ts';
+import { exactMoney } from '../../pipeline/cost_facts.ts';
 import { writeCurExport, writeFocusExport, type CurLine } from '../../scripts/billing_export.ts';
 import { query } from '../helpers/duckdb.ts';
 
@@ -339,6 +340,49 @@ describe('cost import of a CUR 2.0 export', () => {
     expect(said).toContain('--source');
     expect(said).toContain('no billing data under');
     expect(said).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a line beyond what the exact sums hold in one sentence, and keeps what was there', async () => {
+    const good = await writeCurExport(join(dir, 'exports-huge'), 'fine', '2026-10', PITFALLS.slice(0, 2));
+    expect((await costImport(good, 'huge')).code).toBe(0);
+    const huge = await writeCurExport(join(dir, 'exports-huge'), 'huge', '2026-10', [
+      { type: 'Usage', resource: 'vol-0big', start: `${DAY1}00:00:00Z`, unblended: 2e9 },
+    ]);
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
+    let result: Awaited<ReturnType<typeof costImport>>;
+    try {
+      result = await costImport(huge, 'huge');
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(result.code).toBe(1);
+    expect(stderr.join('')).toContain(
+      "billing period 2026-10: a line costs more than ±$900,000,000, beyond what the facts' exact sums hold",
+    );
+    expect(stderr.join('')).not.toMatch(/INT64|Conversion Error/);
+    // The period imported before is as it was.
+    const kept = await query(`SELECT DISTINCT resource_id FROM read_parquet($glob)`, { glob: result.glob });
+    expect(kept).toEqual([{ resource_id: 'vol-0aaa' }]);
+  });
+});
+
+describe('the exact sum', () => {
+  it('equals the sum of the costs cast to DECIMAL(18,10), rounded to DECIMAL(18,6): halves and random doubles alike', async () => {
+    const [row] = await query(
+      `WITH v AS (
+         SELECT (random() * 2000 - 1000)::DOUBLE AS x, i % 97 AS g FROM range(400000) t(i)
+         UNION ALL SELECT ((i + 0.5) / 1e10)::DOUBLE, abs(i) % 97 FROM range(-50000, 50000) t(i)
+         UNION ALL SELECT (i / 1e4 + 0.00005)::DOUBLE, abs(i) % 97 FROM range(-50000, 50000) t(i)
+         -- Sums that end in a half at 6 places, positive and negative: one value a group.
+         UNION ALL SELECT ((i + 0.5) / 1e6)::DOUBLE, 10000 + i FROM range(-1000, 1000) t(i)),
+       sums AS (
+         SELECT g, ${exactMoney('x')} AS integers, CAST(sum(CAST(x AS DECIMAL(18,10))) AS DECIMAL(18,6)) AS decimals
+         FROM v GROUP BY g)
+       SELECT count(*)::INTEGER AS groups, (count(*) FILTER (WHERE integers <> decimals))::INTEGER AS differ FROM sums`,
+    );
+    expect(row).toEqual({ groups: 2097, differ: 0 });
   });
 });
 
