@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- --cost [--cost-rows 10000000]`: a month of hourly CUR 2.0 lines (about 14,000 resources × 720
  * hours for 10 million rows, with the real columns and types, a tenth of them Savings Plan covered and some tax,
- * negation and split-cost lines) imported as `cost import` does, in a process of its own (its peak RSS is its
- * own), beside a plain DuckDB GROUP BY of the same files into daily per-resource sums.
+ * negation and split-cost lines) imported as `cost import` does and attributed to one finding a resource as an
+ * export does, in a process of its own (its peak RSS is its own), beside plain DuckDB GROUP BYs of the same
+ * files: one cost by day, account and resource, and what the import computes summed as doubles.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { factsQuery } from '../pipeline/cost_facts.ts';
 import type { Measurement } from './stages.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,22 +83,48 @@ export async function costImportBench(rows: number, note: (text: string) => void
       seconds: number;
       max_rss_mb: number;
       facts: number;
+      import_seconds: number;
+      attribution_seconds: number;
+      attributed: number;
     };
-    note('  DuckDB alone: the same daily per-resource GROUP BY…');
+    note('  DuckDB alone: daily per-resource GROUP BYs of the same files…');
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    let duck: number;
-    try {
+    const files = join(source, 'data', '*', '*.parquet');
+    const timed = async (sql: string) => {
       const started = performance.now();
-      await connection.run(
-        `CREATE TEMP TABLE daily AS
+      await connection.run(sql);
+      return (performance.now() - started) / 1000;
+    };
+    let duck: number;
+    let same: number;
+    try {
+      await connection.run("SET TimeZone = 'UTC'");
+      // One cost column by day, account and resource.
+      duck = await timed(
+        `CREATE OR REPLACE TEMP TABLE daily AS
          SELECT CAST(line_item_usage_start_date AS DATE) AS usage_date, line_item_usage_account_id, line_item_resource_id,
                 sum(line_item_unblended_cost) AS cost
-         FROM read_parquet('${join(source, 'data', '*', '*.parquet')}')
+         FROM read_parquet('${files}')
          WHERE line_item_line_item_type IN ('Usage', 'SavingsPlanCoveredUsage') AND line_item_resource_id <> ''
          GROUP BY ALL`,
       );
-      duck = (performance.now() - started) / 1000;
+      // What the import computes (its keys, its four costs, its filter), summed as doubles, kept in memory.
+      const columns = new Set(
+        (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${files}')`))
+          .getRowObjectsJson()
+          .map((row) => String(row['column_name'])),
+      );
+      same = await timed(
+        `CREATE OR REPLACE TEMP TABLE daily AS ${factsQuery(
+          'cur2',
+          columns,
+          '2026-10',
+          (cost) => `sum(${cost})`,
+        )
+          .replace('$files', `'${files}'`)
+          .replace(', union_by_name = true', '')}`,
+      );
     } finally {
       connection.closeSync();
       instance.closeSync();
@@ -106,12 +134,18 @@ export async function costImportBench(rows: number, note: (text: string) => void
         measure: 'cost_import',
         rows,
         facts: imported.facts,
+        // Imported, then attributed to one finding a resource, as an export does.
         seconds: imported.seconds,
+        import_seconds: imported.import_seconds,
+        attribution_seconds: imported.attribution_seconds,
+        findings_attributed: imported.attributed,
         rows_per_s: Math.round(rows / imported.seconds),
         max_rss_mb: Math.round(imported.max_rss_mb),
         ratio_vs_duckdb: Number((imported.seconds / duck).toFixed(3)),
+        ratio_vs_same_in_doubles: Number((imported.seconds / same).toFixed(3)),
       },
       { measure: 'cost_duckdb_group_by', rows, seconds: duck, rows_per_s: Math.round(rows / duck) },
+      { measure: 'cost_duckdb_same_in_doubles', rows, seconds: same, rows_per_s: Math.round(rows / same) },
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });

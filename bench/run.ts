@@ -72,7 +72,8 @@ const args = await yargs(hideBin(process.argv))
   .option('cost', {
     type: 'boolean',
     default: false,
-    describe: 'Only the cost import measurement: --cost-rows CUR 2.0 lines imported, beside DuckDB alone',
+    describe:
+      'Only the cost import measurement: --cost-rows CUR 2.0 lines imported and attributed, beside DuckDB alone',
   })
   .option('cost-rows', { type: 'number', default: 10_000_000, describe: 'CUR lines of the cost import' })
   .option('json', { type: 'boolean', default: false, describe: 'JSON lines only' })

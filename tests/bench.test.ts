@@ -58,6 +58,17 @@ describe('npm run bench', () => {
     expect(by('dashboard_open_detail').seconds).toBeGreaterThan(0);
   }, 240_000);
 
+  it('measures a cost import with its attribution beside DuckDB alone', async () => {
+    const lines = await bench(['--cost', '--cost-rows', '72000']);
+    const by = (measure: string) => lines.find((line) => line.measure === measure);
+    // 100 resources × 720 hours: a fact for each resource and each of the 30 days.
+    expect(by('cost_import')).toMatchObject({ rows: 72000, facts: 3000, findings_attributed: 100 });
+    expect(by('cost_import').seconds).toBeGreaterThan(by('cost_import').import_seconds);
+    for (const ratio of ['ratio_vs_duckdb', 'ratio_vs_same_in_doubles'])
+      expect(by('cost_import')[ratio], ratio).toBeGreaterThan(0);
+    expect(by('cost_duckdb_same_in_doubles').seconds).toBeGreaterThan(0);
+  }, 240_000);
+
   it('measures exports over a history: after runs kept the state, and folding one more run', async () => {
     const lines = await bench(['--history', '--history-days', '4', '--history-findings', '300']);
     const by = (measure: string) => lines.filter((line) => line.measure === measure);
