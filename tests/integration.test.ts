@@ -164,7 +164,10 @@ describe('a run against the AWS emulator', () => {
     const bill = await writeDemoBill(join(dir, 'billing'), estate, estate.runTs);
     const imported = await runner(['cost', 'import', '--tenant', 'billed', '--source', bill]);
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout).toContain('left out: 14 SavingsPlanNegation line(s)');
+    // One negation a day, in whichever billing periods the 14 days fall.
+    const negations = [...imported.stdout.matchAll(/left out: (\d+) SavingsPlanNegation line\(s\)/g)];
+    expect(negations.length).toBeGreaterThan(0);
+    expect(negations.reduce((n, match) => n + Number(match[1]), 0)).toBe(14);
     const run = await runner([
       '--tenant',
       'billed',
