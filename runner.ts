@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -18,6 +19,13 @@ import { discoverCheckers } from './cli/discover.ts';
 import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
+import {
+  CONFIG_FILES,
+  configRecord,
+  DEFAULT_CONCURRENCY,
+  effectiveConfig,
+  loadPolicy,
+} from './cli/config.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
 import type * as AwsModule from './cli/aws.ts';
@@ -25,13 +33,12 @@ import type { AwsAccess } from './cli/aws.ts';
 import type { ScanTarget } from './cli/run.ts';
 import { SAFE_RUN_ID } from './pipeline/manifest.ts';
 import { parseShard, type Shard } from './pipeline/shards.ts';
-import { FACT_COST_MODELS, type CostModel } from './contracts/vocabulary.ts';
+import { FACT_COST_MODELS, REGION_NAME, type CostModel } from './contracts/vocabulary.ts';
 import { isS3, LocalStore, parseLocation, type ObjectStore } from './pipeline/store.ts';
 import { normaliseTenant, removeStaleTempParts } from './pipeline/layout.ts';
 
 export const ENGINE_NAME = 'finops-findings';
 /** Checks running at once across accounts and regions. */
-const DEFAULT_CONCURRENCY = 8;
 /** Errors whose message is the whole story for a user: printed without a stack. */
 const KNOWN_ERRORS = new Set(['CliError', 'UnsafeTenantError', 'ExportError', 'SuppressionFileError']);
 
@@ -91,8 +98,9 @@ interface RunArgs {
   checker: string[];
   'exclude-checker': string[];
   out: string;
-  'finding-id-mode': FindingIdMode;
-  regions?: string[];
+  'finding-id-mode'?: FindingIdMode | undefined;
+  config?: string | undefined;
+  regions?: string[] | undefined;
   'list-checkers': boolean;
   json: boolean;
   export: boolean;
@@ -109,7 +117,7 @@ interface RunArgs {
   org: boolean;
   'role-name'?: string;
   'external-id'?: string;
-  concurrency: number;
+  concurrency?: number | undefined;
   'run-id'?: string;
   shard?: string;
   progress?: boolean;
@@ -131,9 +139,6 @@ function selectCheckers(
     include.length > 0 ? registry.list().filter((c) => include.includes(c.meta.id)) : registry.list();
   return chosen.filter((c) => !exclude.includes(c.meta.id));
 }
-
-/** An AWS region name: partition prefix, geography, number (us-east-1, us-gov-west-1, cn-north-1, eu-central-2). */
-const REGION_NAME = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
 
 /** Repeatable and comma-separated: `--regions a,b --regions c`. */
 function parseList(values: readonly string[] | undefined): string[] {
@@ -232,7 +237,16 @@ function runIdOf(given: string | undefined, runTs: Date, effects: RunnerEffects)
 async function planShardsCommand(
   args: Pick<
     RunArgs,
-    'checker' | 'exclude-checker' | 'out' | 'accounts' | 'org' | 'concurrency' | 'tenant'
+    | 'checker'
+    | 'exclude-checker'
+    | 'out'
+    | 'accounts'
+    | 'org'
+    | 'concurrency'
+    | 'tenant'
+    | 'config'
+    | 'finding-id-mode'
+    | 'set'
   > & {
     readonly 'role-name'?: string | undefined;
     readonly 'external-id'?: string | undefined;
@@ -246,11 +260,12 @@ async function planShardsCommand(
 ): Promise<number> {
   const tenant = normaliseTenant(args.tenant!);
   const registry = await discoverCheckers();
-  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
-  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
+  const { config, checkers } = await runConfig(args, registry, effects);
+  if (checkers.length === 0)
+    throw new CliError('no checker left to run after --exclude-checker and the policy file', EXIT.usage);
   const runTs = runTimeOf(args['run-ts'], effects);
   const runId = runIdOf(args['run-id'], runTs, effects);
-  const regions = regionsOf(args.regions);
+  const { regions } = config;
   const listed = parseList(args.accounts);
   const bad = listed.filter((id) => !/^\d{12}$/.test(id));
   if (bad.length > 0)
@@ -265,8 +280,9 @@ async function planShardsCommand(
   const perShard = args['accounts-per-shard'];
   if (perShard !== undefined && (!Number.isInteger(perShard) || perShard < 1))
     throw new CliError(`--accounts-per-shard ${perShard}: a whole number of at least 1`, EXIT.usage);
-  if (!Number.isInteger(args.concurrency) || args.concurrency < 1)
-    throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
+  const { concurrency } = config;
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new CliError(`--concurrency ${concurrency}: a whole number of at least 1`, EXIT.usage);
   let accounts = listed;
   let scanned = regions;
   if (args.org || regions.length === 0) {
@@ -297,7 +313,7 @@ async function planShardsCommand(
     accounts,
     regions: scanned,
     checkers: checkers.map((c) => ({ id: c.meta.id, regional: c.meta.regional })),
-    concurrency: args.concurrency,
+    concurrency,
     accountsPerShard: perShard,
     shared: {
       role_name: args['role-name'],
@@ -305,7 +321,8 @@ async function planShardsCommand(
       ...(regions.length > 0 ? { regions } : {}),
       ...(args.checker.length > 0 ? { checkers: args.checker } : {}),
       ...(args['exclude-checker'].length > 0 ? { exclude_checkers: args['exclude-checker'] } : {}),
-      concurrency: args.concurrency,
+      ...(args.config ? { config: args.config } : {}),
+      concurrency,
     },
   });
   log.info(
@@ -329,19 +346,20 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   }
   if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
   const tenantId = normaliseTenant(args.tenant);
-  const checkers = selectCheckers(registry, args.checker, args['exclude-checker']);
-  const params = parseCheckerParams(args.set, registry);
-  if (checkers.length === 0) throw new CliError('no checker left to run after --exclude-checker', EXIT.usage);
+  const { config, checkers, source } = await runConfig(args, registry, effects);
+  if (checkers.length === 0)
+    throw new CliError('no checker left to run after --exclude-checker and the policy file', EXIT.usage);
+  const params = Object.fromEntries(Object.entries(config.checks).map(([id, check]) => [id, check.params]));
   const runTs = runTimeOf(args['run-ts'], effects);
-  const regions = regionsOf(args.regions);
+  const { regions, concurrency } = config;
   const pageSize = args['page-size'];
   if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)) {
     throw new CliError(`--page-size ${pageSize}: a whole number from 1 to 1000`, EXIT.usage);
   }
   const homeRegion = regions[0] ?? defaultRegion();
   const runId = runIdOf(args['run-id'], runTs, effects);
-  if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
-    throw new CliError(`--concurrency ${args.concurrency}: a whole number of at least 1`, EXIT.usage);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new CliError(`--concurrency ${concurrency}: a whole number of at least 1`, EXIT.usage);
   }
   const shard = args.shard === undefined ? undefined : shardOf(args);
   const runLog = log.child({ run_id: runId, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
@@ -364,7 +382,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     roleName: args['role-name'],
     externalId: args['external-id'],
     runId,
-    concurrency: args.concurrency,
+    concurrency,
     log: runLog,
     shard,
   });
@@ -403,7 +421,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     engineName: ENGINE_NAME,
     engineVersion: ENGINE_VERSION,
     rulepackVersion: RULEPACK_VERSION,
-    findingIdMode: args['finding-id-mode'],
+    findingIdMode: config.finding_id_mode,
   };
   const destination = await openDestination(args.out, root, homeRegion);
   const { acquireRunLease, acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
@@ -455,11 +473,12 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       log: runLog,
       now: effects.now,
       newId: effects.newId,
-      concurrency: args.concurrency,
+      concurrency,
       signal: stop.signal,
       ...(lock.check ? { lease: { check: () => lock.check?.() } } : {}),
       onProgress: progress.update,
       args: recordedArguments(args),
+      config: configRecord(source, config),
       shard,
     });
   } finally {
@@ -544,6 +563,48 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   return failed.length > 0 || accountErrors.length > 0 ? EXIT.partial : EXIT.ok;
 }
 
+/** The policy file and the flags together (flags win): the checkers to run and the configuration in force. */
+async function runConfig(
+  args: Pick<
+    RunArgs,
+    'config' | 'regions' | 'concurrency' | 'finding-id-mode' | 'checker' | 'exclude-checker' | 'set'
+  >,
+  registry: CheckerRegistry,
+  effects: RunnerEffects,
+) {
+  const { source, policy } = await loadPolicy(args.config, registry, {
+    read: (file) => readConfigText(file, effects),
+  });
+  const { config, checkers } = effectiveConfig(
+    policy,
+    {
+      regions: args.regions === undefined ? undefined : regionsOf(args.regions),
+      concurrency: args.concurrency,
+      findingIdMode: args['finding-id-mode'],
+      checkers: args.checker.length > 0 ? args.checker : undefined,
+      excluded: args['exclude-checker'],
+      params: parseCheckerParams(args.set, registry),
+    },
+    registry,
+  );
+  return { source, config, checkers };
+}
+
+/** A policy file's text: a local file, or an s3:// object. */
+async function readConfigText(file: string, effects: RunnerEffects): Promise<string> {
+  if (!isS3(file)) return readFile(file, 'utf8');
+  const location = parseLocation(file);
+  if (location.kind !== 's3') throw new Error('unreachable');
+  const slash = location.prefix.lastIndexOf('/');
+  const store = await datasetStore(
+    `s3://${location.bucket}/${location.prefix.slice(0, Math.max(0, slash))}`,
+    effects,
+  );
+  const text = await store.getText(location.prefix.slice(slash + 1));
+  if (text === undefined) throw Object.assign(new Error('no such object'), { code: 'ENOENT' });
+  return text;
+}
+
 /** The arguments worth recording in a run manifest (no yargs internals). */
 function recordedArguments(args: RunArgs): Record<string, unknown> {
   const keep = [
@@ -562,6 +623,7 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
     'org',
     'role-name',
     'concurrency',
+    'config',
   ];
   return Object.fromEntries(
     keep
@@ -601,7 +663,11 @@ function stateOptions<T>(cli: Argv<T>) {
 }
 
 /** What a run scans, and as which run: shared by a run and plan-shards (whose shards are runs). */
-function scanOptions<T>(cli: Argv<T>) {
+/**
+ * What the policy file also says (see cli/config.ts), for a run and for `config print`: which checkers, where,
+ * how many at once, their thresholds, and the file itself. Flags win over the file.
+ */
+function policyOptions<T>(cli: Argv<T>) {
   return cli
     .option('checker', {
       type: 'string',
@@ -615,6 +681,36 @@ function scanOptions<T>(cli: Argv<T>) {
       default: [],
       describe: 'Skip this checker id (repeatable)',
     })
+    .option('regions', {
+      type: 'string',
+      array: true,
+      describe:
+        "Regions to scan, comma-separated or repeated (default: the policy file's, else each account's enabled regions)",
+    })
+    .option('concurrency', {
+      type: 'number',
+      describe: `Checks running at once, across accounts and regions (default: the policy file's, else ${DEFAULT_CONCURRENCY})`,
+    })
+    .option('finding-id-mode', {
+      choices: FINDING_ID_MODES,
+      describe:
+        "finding_id salt: stable (same id every run), per_run (run id), per_day (run date); default: the policy file's, else stable",
+    })
+    .option('set', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe:
+        'Override a checker threshold: <checker-id>.<param>=<number> (repeatable; see docs/checks.md)',
+    })
+    .option('config', {
+      type: 'string',
+      describe: `The policy file, YAML or JSON, local or s3://: checks enabled, params, severity, scope, and defaults for --regions, --concurrency, --finding-id-mode (default: ${CONFIG_FILES.join(' or ')} in the working directory)`,
+    });
+}
+
+function scanOptions<T>(cli: Argv<T>) {
+  return cli
     .option('out', {
       type: 'string',
       default: DEFAULT_OUT,
@@ -641,19 +737,9 @@ function scanOptions<T>(cli: Argv<T>) {
       type: 'string',
       describe: 'External id for --role-name, when the role requires one',
     })
-    .option('concurrency', {
-      type: 'number',
-      default: DEFAULT_CONCURRENCY,
-      describe: 'Checks running at once, across accounts and regions',
-    })
     .option('run-id', {
       type: 'string',
       describe: "Run id (default: generated); a retry with the same id replaces that run's earlier files",
-    })
-    .option('regions', {
-      type: 'string',
-      array: true,
-      describe: "Regions to scan, comma-separated or repeated (default: each account's enabled regions)",
     })
     .option('run-ts', {
       type: 'string',
@@ -683,7 +769,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       '$0',
       'Run the checkers (the default command)',
       (y) =>
-        scanOptions(stateOptions(commonOptions(y)))
+        policyOptions(scanOptions(stateOptions(commonOptions(y))))
           .option('tenant', {
             type: 'string',
             describe:
@@ -703,21 +789,9 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             type: 'boolean',
             describe: 'Show a progress line on stderr (default: when stderr is a terminal)',
           })
-          .option('finding-id-mode', {
-            choices: FINDING_ID_MODES,
-            default: 'stable' as FindingIdMode,
-            describe: 'finding_id salt: stable (same id every run), per_run (run id), per_day (run date)',
-          })
           .option('billing-account-id', {
             type: 'string',
             describe: 'Billing (payer) account id recorded in every finding scope',
-          })
-          .option('set', {
-            type: 'string',
-            array: true,
-            default: [],
-            describe:
-              'Override a checker threshold: <checker-id>.<param>=<number> (repeatable; see docs/checks.md)',
           })
           .option('page-size', {
             type: 'number',
@@ -960,7 +1034,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       'plan-shards',
       "Split one run over many workers: print the shards (run id, run time, each shard's accounts) as JSON, the input of a Step Functions Distributed Map; each item runs with --shard, then `run finalize`",
       (y) =>
-        scanOptions(commonOptions(y))
+        policyOptions(scanOptions(commonOptions(y)))
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant of the run' })
           .option('accounts-per-shard', {
             type: 'number',
@@ -969,6 +1043,31 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           }),
       async (args) => {
         exitCode.value = await planShardsCommand(args, effects, effects.logger(String(args['log-level'])));
+      },
+    )
+    .command(
+      'config <action>',
+      'The policy file: `config validate` checks it against the checkers without scanning; `config print` prints the configuration in force (the file and the flags, flags winning) as JSON, as a run manifest records it',
+      (y) =>
+        policyOptions(commonOptions(y)).positional('action', {
+          choices: ['validate', 'print'] as const,
+          describe: 'validate: check the file; print: the effective configuration',
+        }),
+      async (args) => {
+        const registry = await discoverCheckers();
+        const { source, config, checkers } = await runConfig(args, registry, effects);
+        if (args.action === 'print') {
+          effects.print(JSON.stringify(configRecord(source, config), null, 2));
+        } else if (source === null) {
+          effects.print(
+            `No policy file: none of ${CONFIG_FILES.join(', ')} in ${process.cwd()}, and no --config. The defaults apply (${checkers.length} checkers).`,
+          );
+        } else {
+          effects.print(
+            `${source} is valid: ${checkers.length} of ${registry.ids().length} checkers would run.`,
+          );
+        }
+        exitCode.value = EXIT.ok;
       },
     )
     .command(
@@ -999,6 +1098,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     )
     .example('$0 run finalize --tenant acme --run-id nightly-2026-11-28', 'one run from its shards')
     .example('$0 export --tenant acme --data data/finops_findings', 'export JSON from an existing dataset')
+    .example('$0 config validate --config finops.config.yaml', 'check a policy file without scanning')
     .example(
       '$0 cost import --tenant acme --source ./cur-export/acme-cur2',
       'daily per-resource costs from the bill',

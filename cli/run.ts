@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import type { Bootstrap, RunContext } from '../checks/_lib/context.ts';
 import type { RegisteredChecker } from '../checks/_lib/registry.ts';
 import { assembleFinding, type Assembled, type RunFacts } from '../contracts/assemble.ts';
+import type { FindingDraft } from '../contracts/draft.ts';
 import type { ValidationIssue } from '../contracts/issues.ts';
 import { CastError, storageCast, type StorageRow } from '../contracts/storage_cast.ts';
 import { utcDate } from '../contracts/time.ts';
@@ -27,6 +28,7 @@ import {
 } from '../pipeline/manifest.ts';
 import { shardFolderKey, shardManifestName, type Shard, type ShardManifest } from '../pipeline/shards.ts';
 import type { ObjectStore } from '../pipeline/store.ts';
+import type { ConfigRecord, EffectiveCheck } from './config.ts';
 import type { Logger } from './log.ts';
 
 /** Invalid drafts kept per checker as examples in the report; the count is always exact. */
@@ -100,6 +102,8 @@ export interface RunInput {
   readonly args?: Readonly<Record<string, unknown>>;
   /** This run is one shard of a run (`run finalize` makes the run's manifest from its shards'). */
   readonly shard?: Shard | undefined;
+  /** The configuration in force (policy file and flags): each check's scope and severity, recorded in the manifest. */
+  readonly config?: ConfigRecord | undefined;
 }
 
 interface Unit {
@@ -171,6 +175,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
               ),
             })),
       files: announced.map((p) => ({ path: keyOf(input.staging, p.path), rows: p.rows })),
+      ...(input.config ? { config: input.config } : {}),
     };
   };
   const saveManifest = (status: RunStatus) =>
@@ -203,12 +208,18 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   });
 
   await saveManifest('running');
+  // A check scoped to some accounts or regions (the policy file) looks only there: it covers nothing else.
+  const scopeOf = (checker: RegisteredChecker) => input.config?.effective.checks[checker.meta.id];
   const units = input.targets.flatMap((target) =>
-    input.checkers.flatMap((checker) =>
-      checker.meta.regional
-        ? target.context.regions.map((region) => ({ target, checker, regions: [region] }))
-        : [{ target, checker, regions: target.context.regions }],
-    ),
+    input.checkers
+      .filter((checker) => scopeOf(checker)?.accounts?.includes(target.accountId) ?? true)
+      .flatMap((checker) => {
+        if (!checker.meta.regional) return [{ target, checker, regions: target.context.regions }];
+        const scoped = scopeOf(checker)?.regions;
+        return target.context.regions
+          .filter((region) => scoped?.includes(region) ?? true)
+          .map((region) => ({ target, checker, regions: [region] }));
+      }),
   );
   const limit = pLimit(Math.max(1, input.concurrency));
   let done = 0;
@@ -304,7 +315,9 @@ async function runUnit(
   const context: RunContext = Object.freeze({ ...target.context, regions: Object.freeze([...unit.regions]) });
   const unreadable = new Set<string>();
   try {
-    for await (const draft of checker.create(context, target.bootstrap)) {
+    const scope = input.config?.effective.checks[checker.meta.id];
+    for await (const produced of checker.create(context, target.bootstrap)) {
+      const draft = scope ? withinScope(produced, scope) : produced;
       const stored = toStorageRow(assembleFinding(draft, checker.meta, input.facts));
       if ('issues' in stored) {
         outcome.invalid += 1;
@@ -328,6 +341,31 @@ async function runUnit(
     };
   }
   return { interrupted: false, unreadable };
+}
+
+/**
+ * A draft as the policy file has it: its severity, and outside the scope's tags an `info` finding with no
+ * estimate (neither open nor resolved: what leaves the scope is not counted as saved).
+ */
+function withinScope(draft: FindingDraft, scope: EffectiveCheck): FindingDraft {
+  const scoped = scope.severity ? { ...draft, severity: { level: scope.severity } } : draft;
+  const tags = scope.tags;
+  // A draft that says where the checker could not look stays as it is: it is about no resource.
+  if (
+    !tags ||
+    draft.status === 'unknown' ||
+    Object.entries(tags).every(([key, value]) => draft.tags?.[key] === value)
+  )
+    return scoped;
+  const wanted = Object.entries(tags)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  const { estimated: _estimated, ...rest } = scoped;
+  return {
+    ...rest,
+    status: 'info',
+    message: `Outside the policy's scope (tags ${wanted}). ${draft.message ?? ''}`.trim(),
+  };
 }
 
 /** Folds a unit into its checker's outcome: errors by account and region, and what it covered. */

@@ -24,6 +24,9 @@ export const SEVERITY_SCORES: Readonly<Record<Severity, number>> = {
   critical: 900,
 };
 
+/** An AWS region name: partition prefix, geography, number (us-east-1, us-gov-west-1, cn-north-1, eu-central-2). */
+export const REGION_NAME = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-\d{1,2}$/;
+
 /** `dimensions.savings_source` of a finding that carries AWS Cost Optimization Hub's own figure. */
 export const AWS_RECOMMENDATION_SOURCE = 'aws_cost_optimization_hub';
 

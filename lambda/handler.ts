@@ -31,6 +31,8 @@ export const ScheduledRunSchema = z.strictObject({
   external_id: z.string().optional(),
   regions: z.array(z.string()).optional(),
   concurrency: z.number().int().positive().optional(),
+  /** The policy file (see cli/config.ts): s3://bucket/key (or a path in the function's package). */
+  config: z.string().min(1).optional(),
   run_id: z.string().optional(),
   /** The run's time (ISO 8601): the same for every shard of a run. */
   run_ts: z.string().optional(),
@@ -77,6 +79,7 @@ export function argvFor(input: ScheduledRun, runId: string): string[] {
     add('--external-id', input.external_id);
     if (input.regions?.length) add('--regions', input.regions.join(','));
     add('--concurrency', input.concurrency);
+    add('--config', input.config);
     add('--run-ts', input.run_ts);
   };
   const kept = () => {

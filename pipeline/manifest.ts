@@ -55,6 +55,8 @@ export interface RunManifest {
   readonly duration_ms: number;
   readonly checkers: readonly CheckerManifest[];
   readonly files: readonly { path: string; rows: number }[];
+  /** The configuration in force (policy file and flags; see cli/config.ts) and its sha256. */
+  readonly config?: { readonly source: string | null; readonly sha256: string; readonly effective: unknown };
 }
 
 export const manifestDir = (root: string, tenant: string): string =>
