@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argvFor } from '../../lambda/handler.ts';
 import { seedDemoEstate, type DemoIds } from '../../scripts/demo_estate.ts';
@@ -110,6 +111,31 @@ checks:
     const missing = await runner(['config', 'validate', '--config', join(dir, 'absent.yaml')], dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`--config ${join(dir, 'absent.yaml')}: no such file`);
+  });
+});
+
+describe('a policy file in S3', () => {
+  it('is read with --config s3://bucket/key, and a missing object is named', async () => {
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'policies' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'policies', Key: 'finops/finops.config.yaml', Body: POLICY }),
+    );
+    s3.destroy();
+    const printed = await runner(['config', 'print', '--config', 's3://policies/finops/finops.config.yaml']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(JSON.parse(printed.stdout)).toMatchObject({
+      source: 's3://policies/finops/finops.config.yaml',
+      effective: { concurrency: 3, regions: ['us-east-1'] },
+    });
+    const missing = await runner(['config', 'validate', '--config', 's3://policies/finops/absent.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--config s3://policies/finops/absent.yaml: no such file');
   });
 });
 
