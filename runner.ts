@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import type { RunContext } from './checks/_lib/context.ts';
-import type { CheckerRegistry, RegisteredChecker } from './checks/_lib/registry.ts';
+import type { CheckerRegistry } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
@@ -26,6 +26,7 @@ import {
   effectiveConfig,
   loadPolicy,
 } from './cli/config.ts';
+import type { LoadedPack } from './cli/packs.ts';
 import { iamPolicy } from './cli/iam_policy.ts';
 import { checkerJson, checkerTable, runSummary } from './cli/report.ts';
 import type * as AwsModule from './cli/aws.ts';
@@ -100,6 +101,7 @@ interface RunArgs {
   out: string;
   'finding-id-mode'?: FindingIdMode | undefined;
   config?: string | undefined;
+  plugin: string[];
   regions?: string[] | undefined;
   'list-checkers': boolean;
   json: boolean;
@@ -121,23 +123,6 @@ interface RunArgs {
   'run-id'?: string;
   shard?: string;
   progress?: boolean;
-}
-
-function selectCheckers(
-  registry: CheckerRegistry,
-  include: string[],
-  exclude: string[],
-): RegisteredChecker[] {
-  const unknown = [...include, ...exclude].filter((id) => !registry.has(id));
-  if (unknown.length > 0) {
-    throw new CliError(
-      `unknown checker id ${unknown.join(', ')}; known checkers:\n  ${registry.ids().join('\n  ')}`,
-      EXIT.usage,
-    );
-  }
-  const chosen =
-    include.length > 0 ? registry.list().filter((c) => include.includes(c.meta.id)) : registry.list();
-  return chosen.filter((c) => !exclude.includes(c.meta.id));
 }
 
 /** Repeatable and comma-separated: `--regions a,b --regions c`. */
@@ -247,6 +232,7 @@ async function planShardsCommand(
     | 'config'
     | 'finding-id-mode'
     | 'set'
+    | 'plugin'
   > & {
     readonly 'role-name'?: string | undefined;
     readonly 'external-id'?: string | undefined;
@@ -322,6 +308,7 @@ async function planShardsCommand(
       ...(args.checker.length > 0 ? { checkers: args.checker } : {}),
       ...(args['exclude-checker'].length > 0 ? { exclude_checkers: args['exclude-checker'] } : {}),
       ...(args.config ? { config: args.config } : {}),
+      ...(args.plugin.length > 0 ? { plugins: args.plugin } : {}),
       concurrency,
     },
   });
@@ -340,13 +327,14 @@ async function planShardsCommand(
 
 async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): Promise<number> {
   const registry = await discoverCheckers();
+  // Packs are loaded first (the policy file lists them): they are listed, and run, like built-in checkers.
+  const { config, checkers, source, packs } = await runConfig(args, registry, effects, log);
   if (args['list-checkers']) {
     effects.print(args.json ? checkerJson(registry.list()) : checkerTable(registry.list()));
     return EXIT.ok;
   }
   if (!args.tenant) throw new CliError('--tenant is required to run the checkers (see --help)', EXIT.usage);
   const tenantId = normaliseTenant(args.tenant);
-  const { config, checkers, source } = await runConfig(args, registry, effects);
   if (checkers.length === 0)
     throw new CliError('no checker left to run after --exclude-checker and the policy file', EXIT.usage);
   const params = Object.fromEntries(Object.entries(config.checks).map(([id, check]) => [id, check.params]));
@@ -420,7 +408,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     ingestedTs: effects.now(),
     engineName: ENGINE_NAME,
     engineVersion: ENGINE_VERSION,
-    rulepackVersion: RULEPACK_VERSION,
+    rulepackVersion: rulepackVersion(packs),
     findingIdMode: config.finding_id_mode,
   };
   const destination = await openDestination(args.out, root, homeRegion);
@@ -478,7 +466,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       ...(lock.check ? { lease: { check: () => lock.check?.() } } : {}),
       onProgress: progress.update,
       args: recordedArguments(args),
-      config: configRecord(source, config),
+      config: configRecord(source, config, packs),
       shard,
     });
   } finally {
@@ -567,13 +555,24 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
 async function runConfig(
   args: Pick<
     RunArgs,
-    'config' | 'regions' | 'concurrency' | 'finding-id-mode' | 'checker' | 'exclude-checker' | 'set'
+    | 'config'
+    | 'regions'
+    | 'concurrency'
+    | 'finding-id-mode'
+    | 'checker'
+    | 'exclude-checker'
+    | 'set'
+    | 'plugin'
   >,
   registry: CheckerRegistry,
   effects: RunnerEffects,
+  log?: Logger,
 ) {
-  const { source, policy } = await loadPolicy(args.config, registry, {
+  const { source, policy, packs } = await loadPolicy(args.config, registry, {
     read: (file) => readConfigText(file, effects),
+    plugins: args.plugin,
+    engineVersion: ENGINE_VERSION,
+    log,
   });
   const { config, checkers } = effectiveConfig(
     policy,
@@ -587,8 +586,12 @@ async function runConfig(
     },
     registry,
   );
-  return { source, config, checkers };
+  return { source, config, checkers, packs };
 }
+
+/** The rule pack's version: the built-in catalogue's, and each loaded pack's after it (`0.1.0+acme@1.2.0`). */
+const rulepackVersion = (packs: readonly LoadedPack[]): string =>
+  [RULEPACK_VERSION, ...packs.filter((p) => p.version).map((p) => `${p.name}@${p.version}`)].join('+');
 
 /** A policy file's text: a local file, or an s3:// object. */
 async function readConfigText(file: string, effects: RunnerEffects): Promise<string> {
@@ -702,6 +705,13 @@ function policyOptions<T>(cli: Argv<T>) {
       default: [],
       describe:
         'Override a checker threshold: <checker-id>.<param>=<number> (repeatable; see docs/checks.md)',
+    })
+    .option('plugin', {
+      type: 'string',
+      array: true,
+      default: [],
+      describe:
+        "Load this checker pack: an npm package installed here, or a path (repeatable; after the policy file's plugins)",
     })
     .option('config', {
       type: 'string',
@@ -1055,9 +1065,14 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         }),
       async (args) => {
         const registry = await discoverCheckers();
-        const { source, config, checkers } = await runConfig(args, registry, effects);
+        const { source, config, checkers, packs } = await runConfig(
+          args,
+          registry,
+          effects,
+          effects.logger(String(args['log-level'])),
+        );
         if (args.action === 'print') {
-          effects.print(JSON.stringify(configRecord(source, config), null, 2));
+          effects.print(JSON.stringify(configRecord(source, config, packs), null, 2));
         } else if (source === null) {
           effects.print(
             `No policy file: none of ${CONFIG_FILES.join(', ')} in ${process.cwd()}, and no --config. The defaults apply (${checkers.length} checkers).`,
@@ -1073,16 +1088,16 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .command(
       'iam-policy',
       'Print the least-privilege IAM policy for the selected checkers (all by default)',
-      (y) =>
-        commonOptions(y).option('checker', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Only this checker id (repeatable)',
-        }),
+      (y) => policyOptions(commonOptions(y)),
       async (args) => {
-        const registry = await discoverCheckers();
-        effects.print(JSON.stringify(iamPolicy(selectCheckers(registry, args.checker, [])), null, 2));
+        // What a run with the same flags and policy file would use: its packs' checkers too.
+        const { checkers } = await runConfig(
+          args,
+          await discoverCheckers(),
+          effects,
+          effects.logger(String(args['log-level'])),
+        );
+        effects.print(JSON.stringify(iamPolicy(checkers), null, 2));
         exitCode.value = EXIT.ok;
       },
     )

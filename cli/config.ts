@@ -16,6 +16,8 @@ import type { CheckerRegistry, RegisteredChecker } from '../checks/_lib/registry
 import { FINDING_ID_MODES, type FindingIdMode } from '../contracts/identity.ts';
 import { REGION_NAME, SEVERITIES, type Severity } from '../contracts/vocabulary.ts';
 import { CliError, EXIT } from './errors.ts';
+import type { Logger } from './log.ts';
+import { loadPacks, packSpecSchema, type LoadedPack, type PackSpec } from './packs.ts';
 
 /** The names a policy file may have in the working directory, in the order they are looked for. */
 export const CONFIG_FILES = ['finops.config.yaml', 'finops.config.yml', 'finops.config.json'];
@@ -34,6 +36,8 @@ const checkSchema = z.strictObject({
 });
 
 const configSchema = z.strictObject({
+  /** Checker packs to load (see cli/packs.ts): nothing is loaded that is not listed. */
+  plugins: z.array(packSpecSchema).optional(),
   regions: z.array(region).min(1).optional(),
   concurrency: z.number().int().min(1).optional(),
   finding_id_mode: z.enum(FINDING_ID_MODES as [FindingIdMode, ...FindingIdMode[]]).optional(),
@@ -53,6 +57,8 @@ export interface LoadedPolicy {
   /** The file it was read from (as given), or null when there is none. */
   readonly source: string | null;
   readonly policy: Policy;
+  /** The checker packs loaded (the file's plugins, then --plugin), in that order. */
+  readonly packs: readonly LoadedPack[];
 }
 
 /** A path of keys as the file writes it: a key with dots (a check id) in brackets. */
@@ -129,19 +135,21 @@ function registryProblems(value: unknown, registry: CheckerRegistry): Problem[] 
   return problems;
 }
 
-/** Parses and validates a policy file's text; every problem at once, as one usage error. */
-export function parsePolicy(source: string, text: string, registry: CheckerRegistry): Policy {
-  let value: unknown;
+/** A policy file's text as a value (YAML, or JSON for a .json file); an empty file is an empty policy. */
+function parseText(source: string, text: string): unknown {
   try {
-    value = source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return (source.endsWith('.json') ? JSON.parse(text) : parseYaml(text)) ?? {};
   } catch (error) {
     throw new CliError(
       `${source}: not valid ${source.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
       EXIT.usage,
     );
   }
-  // An empty file is an empty policy.
-  const parsed = configSchema.safeParse(value ?? {});
+}
+
+/** Validates a policy file's value against the registry; every problem at once, as one usage error. */
+export function validatePolicy(source: string, value: unknown, registry: CheckerRegistry): Policy {
+  const parsed = configSchema.safeParse(value);
   const problems = [
     ...(parsed.success ? [] : schemaProblems(parsed.error)),
     ...registryProblems(value, registry),
@@ -155,14 +163,23 @@ export function parsePolicy(source: string, text: string, registry: CheckerRegis
 
 /**
  * The policy in force: `--config FILE` (read with `read`, which may fetch an s3:// object), else the first of
- * CONFIG_FILES in `cwd`, else none.
+ * CONFIG_FILES in `cwd`, else none. The packs it lists (and `plugins` from the flags) are loaded into the
+ * registry first: the file may configure their checks.
  */
 export async function loadPolicy(
   given: string | undefined,
   registry: CheckerRegistry,
-  options: { readonly cwd?: string; readonly read?: (file: string) => Promise<string> } = {},
+  options: {
+    readonly cwd?: string;
+    readonly read?: (file: string) => Promise<string>;
+    readonly plugins?: readonly string[];
+    readonly engineVersion: string;
+    readonly log?: Logger | undefined;
+  },
 ): Promise<LoadedPolicy> {
+  const cwd = options.cwd ?? process.cwd();
   const read = options.read ?? ((file: string) => readFile(file, 'utf8'));
+  let found: { source: string; name: string; text: string } | undefined;
   if (given !== undefined) {
     const text = await read(given).catch((error: NodeJS.ErrnoException) => {
       throw new CliError(
@@ -170,14 +187,34 @@ export async function loadPolicy(
         EXIT.usage,
       );
     });
-    return { source: given, policy: parsePolicy(given, text, registry) };
+    found = { source: given, name: given, text };
+  } else {
+    for (const name of CONFIG_FILES) {
+      const file = join(cwd, name);
+      const text = await readFile(file, 'utf8').catch(() => undefined);
+      if (text !== undefined) {
+        found = { source: file, name, text };
+        break;
+      }
+    }
   }
-  for (const name of CONFIG_FILES) {
-    const file = join(options.cwd ?? process.cwd(), name);
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text !== undefined) return { source: file, policy: parsePolicy(name, text, registry) };
-  }
-  return { source: null, policy: {} };
+  const value = found ? parseText(found.name, found.text) : {};
+  // The packs first (a malformed list is reported with the rest of the file below).
+  const listed = z.array(packSpecSchema).safeParse(isObject(value) ? (value['plugins'] ?? []) : []);
+  const specs: PackSpec[] = [
+    ...(listed.success ? listed.data : []).map((spec) => (typeof spec === 'string' ? { name: spec } : spec)),
+    ...(options.plugins ?? []).map((name) => ({ name })),
+  ];
+  const packs = await loadPacks(specs, registry, {
+    cwd,
+    engineVersion: options.engineVersion,
+    log: options.log,
+  });
+  return {
+    source: found?.source ?? null,
+    policy: found ? validatePolicy(found.name, value, registry) : {},
+    packs,
+  };
 }
 
 /** What the command line says, each undefined when the flag was not given. */
@@ -252,7 +289,7 @@ export function effectiveConfig(
 }
 
 /** The sha256 of the effective configuration's canonical JSON (keys sorted at every level). */
-export function configDigest(config: EffectiveConfig): string {
+export function configDigest(config: unknown): string {
   const canonical = (value: unknown): unknown =>
     Array.isArray(value)
       ? value.map(canonical)
@@ -273,10 +310,17 @@ export interface ConfigRecord {
   readonly source: string | null;
   readonly sha256: string;
   readonly effective: EffectiveConfig;
+  /** The checker packs loaded: name, version and checkers (or why an optional one is missing). */
+  readonly packs: readonly LoadedPack[];
 }
 
-export const configRecord = (source: string | null, config: EffectiveConfig): ConfigRecord => ({
+export const configRecord = (
+  source: string | null,
+  config: EffectiveConfig,
+  packs: readonly LoadedPack[] = [],
+): ConfigRecord => ({
   source,
-  sha256: configDigest(config),
+  sha256: configDigest({ ...config, packs: packs.map((p) => `${p.name}@${p.version ?? 'missing'}`) }),
   effective: config,
+  packs,
 });

@@ -33,6 +33,8 @@ export const ScheduledRunSchema = z.strictObject({
   concurrency: z.number().int().positive().optional(),
   /** The policy file (see cli/config.ts): s3://bucket/key (or a path in the function's package). */
   config: z.string().min(1).optional(),
+  /** Checker packs to load besides the policy file's (installed in the function's package, or paths). */
+  plugins: z.array(z.string().min(1)).optional(),
   run_id: z.string().optional(),
   /** The run's time (ISO 8601): the same for every shard of a run. */
   run_ts: z.string().optional(),
@@ -80,6 +82,7 @@ export function argvFor(input: ScheduledRun, runId: string): string[] {
     if (input.regions?.length) add('--regions', input.regions.join(','));
     add('--concurrency', input.concurrency);
     add('--config', input.config);
+    for (const plugin of input.plugins ?? []) add('--plugin', plugin);
     add('--run-ts', input.run_ts);
   };
   const kept = () => {

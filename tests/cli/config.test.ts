@@ -83,7 +83,7 @@ checks:
       ),
       '  checks["aws.s3.governance.lifecycle.missing"].owner: unknown key; known keys: enabled, params, severity, accounts, regions, tags',
       '  checks["aws.s3.governance.lifecycle.missing"].regions: aws.s3.governance.lifecycle.missing is not regional (it looks at each account once): scope it by accounts',
-      '  colour: unknown key; known keys: regions, concurrency, finding_id_mode, checks',
+      '  colour: unknown key; known keys: plugins, regions, concurrency, finding_id_mode, checks',
       '  regions[1]: an AWS region name, like eu-west-1',
     ]);
     expect(stderr).not.toMatch(/\n\s+at /);
