@@ -1086,6 +1086,33 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
+      'docs',
+      'Print the checks reference (Markdown, as docs/checks.md): the built-in checks and those of the packs the policy file or --plugin load',
+      (y) =>
+        policyOptions(commonOptions(y)).option('out-file', {
+          type: 'string',
+          describe: 'Write it to this file instead of printing it',
+        }),
+      async (args) => {
+        const { checkers } = await runConfig(
+          args,
+          await discoverCheckers(),
+          effects,
+          effects.logger(String(args['log-level'])),
+        );
+        const { checksMarkdown } = await import('./cli/docs.ts');
+        const markdown = checksMarkdown(checkers);
+        if (args['out-file']) {
+          const { writeFileAtomic } = await import('./pipeline/atomic.ts');
+          await writeFileAtomic(args['out-file'], markdown);
+          effects.print(`Wrote ${args['out-file']} (${checkers.length} checks)`);
+        } else {
+          effects.print(markdown);
+        }
+        exitCode.value = EXIT.ok;
+      },
+    )
+    .command(
       'iam-policy',
       'Print the least-privilege IAM policy for the selected checkers (all by default)',
       (y) => policyOptions(commonOptions(y)),

@@ -88,6 +88,9 @@ describe('a checker pack', () => {
       expect(listed.map((c) => c.id)).toContain(CHECK_ID);
       // The same packs, the same checkers in the same order.
       expect((await runner(['--list-checkers', '--json'])).stdout).toBe(list.stdout);
+      const docs = await runner(['docs']);
+      expect(docs.code, docs.stderr).toBe(0);
+      expect(docs.stdout).toContain(`## ${CHECK_ID}\n\n**EC2 instance without a cost-center tag**`);
       const policy = await runner(['iam-policy', '--checker', CHECK_ID]);
       expect(JSON.parse(policy.stdout).Statement[0].Action).toEqual(
         expect.arrayContaining(['ec2:DescribeInstances', 'ec2:DescribeTags']),
