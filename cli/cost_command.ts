@@ -122,18 +122,23 @@ export async function costImportCommand(args: CostImportArgs, effects: CostEffec
 /**
  * An export in S3, copied into `folder`: its manifests, then the data files they list (of a period without a
  * manifest, every file of its data folder). Files of earlier deliveries that a manifest no longer lists stay
- * where they are.
+ * where they are. A legacy CUR report (no data/ or metadata/) is copied as its year=/month= Parquet files.
  */
 export async function downloadExport(store: ObjectStore, folder: string): Promise<void> {
-  await downloadPrefix(store, 'metadata/', folder);
+  const manifests = await downloadPrefix(store, 'metadata/', folder);
   const listed = new Map<string, ReadonlySet<string>>();
   for (const [period, manifest] of await periodManifests(folder))
     listed.set(period, new Set(await manifestDataPaths(manifest).catch(rethrow)));
-  await downloadPrefix(store, 'data/', folder, (key) => {
+  const data = await downloadPrefix(store, 'data/', folder, (key) => {
     const files = listed.get(periodOfPath(key) ?? '');
     return files === undefined || files.has(key);
   });
+  // Not a Data Exports folder: a legacy CUR report's Parquet files, year=YYYY/month=M/ under its prefix.
+  if (manifests.length === 0 && data.length === 0)
+    await downloadPrefix(store, '', folder, (key) => LEGACY_DATA_FILE.test(key));
 }
+
+const LEGACY_DATA_FILE = /(?:^|\/)year=\d{4}\/month=\d{1,2}\/[^/]+\.parquet$/;
 
 /**
  * Each imported period to S3, replacing what was there: its old parts go first, then the new one, so that a

@@ -66,12 +66,43 @@ export async function findCostPeriods(source: string): Promise<CostPeriod[]> {
       .map((n) => join(source, 'data', name, n));
     if (files.length > 0) periods.set(period, { period, files });
   }
+  if (periods.size === 0)
+    for (const period of await legacyPeriods(source)) periods.set(period.period, period);
   if (periods.size === 0) {
     throw new CostImportError(
-      `no billing data under ${source}: expected an AWS Data Exports folder, with data/BILLING_PERIOD=YYYY-MM/*.parquet (and metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json)`,
+      `no billing data under ${source}: expected an AWS Data Exports folder, with data/BILLING_PERIOD=YYYY-MM/*.parquet (and metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json), or a legacy CUR report folder with year=YYYY/month=M/*.parquet`,
     );
   }
   return [...periods.values()].sort((a, b) => a.period.localeCompare(b.period));
+}
+
+/**
+ * The periods of a legacy CUR report in Parquet: `year=YYYY/month=M/*.parquet`, at the folder given or up to two
+ * levels below it (`<report>/<report>/year=…`, as the report writes under its prefix).
+ */
+async function legacyPeriods(folder: string, depth = 0): Promise<CostPeriod[]> {
+  const names = (await listDir(folder)).sort();
+  const years = names.filter((name) => /^year=\d{4}$/.test(name));
+  if (years.length === 0) {
+    if (depth >= 2) return [];
+    const below: CostPeriod[] = [];
+    for (const name of names.filter((n) => !n.startsWith('.')))
+      below.push(...(await legacyPeriods(join(folder, name), depth + 1)));
+    return below;
+  }
+  const periods: CostPeriod[] = [];
+  for (const year of years) {
+    for (const month of (await listDir(join(folder, year))).sort()) {
+      const m = /^month=(\d{1,2})$/.exec(month)?.[1];
+      if (!m || Number(m) < 1 || Number(m) > 12) continue;
+      const files = (await listDir(join(folder, year, month)))
+        .filter((n) => n.endsWith('.parquet') && !n.startsWith('.'))
+        .sort()
+        .map((n) => join(folder, year, month, n));
+      if (files.length > 0) periods.push({ period: `${year.slice(5)}-${m.padStart(2, '0')}`, files });
+    }
+  }
+  return periods;
 }
 
 /**

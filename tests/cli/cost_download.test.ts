@@ -1,5 +1,5 @@
 /** An export in S3 is copied before it is imported: its manifests, and only the data files they list. */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,5 +46,16 @@ describe('copying a Data Exports export from an object store', () => {
     expect((await readdir(join(copy, 'data', 'BILLING_PERIOD=2026-10'))).sort()).toEqual([
       'cur-00001.snappy.parquet',
     ]);
+  });
+
+  it('downloads a legacy CUR report as its year=/month= Parquet files, and nothing else', async () => {
+    const report = join(dir, 'legacy-bucket', 'report');
+    const month = join(report, 'report', 'year=2026', 'month=10');
+    await mkdir(month, { recursive: true });
+    await writeFile(join(month, 'report-00001.snappy.parquet'), 'parquet bytes');
+    await writeFile(join(report, 'report', 'notes.txt'), 'not billing data');
+    const store = new RecordingStore(report);
+    await downloadExport(store, join(dir, 'legacy-copy'));
+    expect(store.downloaded).toEqual(['report/year=2026/month=10/report-00001.snappy.parquet']);
   });
 });

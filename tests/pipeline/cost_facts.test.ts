@@ -4,7 +4,7 @@
  * without a resource id, split-cost rows, net cost after discounts, a restated month), legacy CUR, FOCUS, and
  * seeded random lines summed exactly beside an independent BigInt sum.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -408,6 +408,20 @@ describe('cost import of other exports', () => {
     expect(facts).toMatchObject([
       { resource_id: 'i-0l', region: 'us-east-1', unblended: '0.500000', source_format: 'cur_legacy' },
     ]);
+
+    // The report's own layout: <prefix>/<report>/<report>/year=2026/month=10/<report>-00001.snappy.parquet.
+    const report = join(dir, 'exports-legacy', 'cur-prefix', 'legacy-report');
+    const month = join(report, 'legacy-report', 'year=2026', 'month=10');
+    await mkdir(month, { recursive: true });
+    const [file] = await readdir(join(source, 'data', 'BILLING_PERIOD=2026-10'));
+    await copyFile(
+      join(source, 'data', 'BILLING_PERIOD=2026-10', file!),
+      join(month, 'legacy-report-00001.snappy.parquet'),
+    );
+    const fromReport = await costImport(join(dir, 'exports-legacy', 'cur-prefix'), 'legacy-layout');
+    expect(fromReport.code).toBe(0);
+    expect(fromReport.facts).toEqual(facts);
+    expect(fromReport.printed).toContain('2026-10 (cur_legacy, 1 file(s))');
   });
 
   it('reads FOCUS: usage with a resource, billed, effective and list cost, each currency its own', async () => {
