@@ -19,10 +19,38 @@ export interface PackMeta {
   readonly engine: string;
 }
 
+/**
+ * A pack's own list prices, for what the built-in table (checks/_lib/prices.aws.json) does not price: per
+ * region, named prices in `currency` (a month is 730 hours, as in the built-in table). Its `version` is recorded
+ * in each run's manifest beside the pack's, so a dollar figure can be traced to the table that produced it.
+ */
+export interface PackPrices {
+  readonly version: string;
+  readonly currency: 'USD';
+  /** Whose prices stand in for a region the table does not list. */
+  readonly fallback_region: string;
+  readonly regions: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
 export interface CheckerPack {
   readonly meta: PackMeta;
   readonly checkers: readonly CheckerDefinition[];
+  readonly prices?: PackPrices;
 }
 
 /** Declares a pack (the identity: it gives a pack its type). */
 export const definePack = (pack: CheckerPack): CheckerPack => pack;
+
+/**
+ * A region's prices from a pack's table: the region's own (`exact`), else the fallback region's. A price the
+ * table lacks is undefined: a check then reports no estimate rather than a wrong one.
+ */
+export function packPricesFor(
+  prices: PackPrices,
+  region: string,
+): { readonly region: string; readonly exact: boolean; price(name: string): number | undefined } {
+  const own = prices.regions[region];
+  const used = own ? region : prices.fallback_region;
+  const table = own ?? prices.regions[prices.fallback_region] ?? {};
+  return { region: used, exact: own !== undefined, price: (name) => table[name] };
+}

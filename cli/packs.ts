@@ -31,6 +31,8 @@ export interface LoadedPack {
   readonly name: string;
   readonly version: string | null;
   readonly checkers: readonly string[];
+  /** The version of the pack's own price table, when it has one. */
+  readonly prices_version?: string;
   readonly missing?: string;
 }
 
@@ -41,6 +43,18 @@ const packSchema = z.object({
     engine: z.string().refine((r) => semver.validRange(r) !== null, 'must be a semver range, e.g. ^0.1'),
   }),
   checkers: z.array(z.object({ meta: z.looseObject({}), create: z.function() })).min(1),
+  prices: z
+    .strictObject({
+      version: z.string().min(1),
+      currency: z.literal('USD'),
+      fallback_region: z.string().min(1),
+      regions: z.record(z.string(), z.record(z.string(), z.number().nonnegative())),
+    })
+    .refine((p) => p.regions[p.fallback_region] !== undefined, {
+      message: 'fallback_region must be one of its regions',
+      path: ['fallback_region'],
+    })
+    .optional(),
 });
 
 /**
@@ -161,5 +175,10 @@ export function registerPack(
     }
     ids.push(definition.meta.id);
   }
-  return { name: meta.name, version: meta.version, checkers: ids };
+  return {
+    name: meta.name,
+    version: meta.version,
+    checkers: ids,
+    ...(parsed.data.prices ? { prices_version: parsed.data.prices.version } : {}),
+  };
 }

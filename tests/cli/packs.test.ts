@@ -52,6 +52,12 @@ export default {
 `;
 
 const GOOD = { name: 'acme-pack', version: '1.0.0', engine: '^0.1' };
+const PRICES = {
+  version: '2026-12-01',
+  currency: 'USD',
+  fallback_region: 'us-east-1',
+  regions: { 'us-east-1': { workspace_month: 25 } },
+};
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -66,6 +72,14 @@ beforeAll(async () => {
     'twin.mjs': packModule({ ...GOOD, name: '@other/acme-pack', version: '2.0.0' }),
     'empty.mjs':
       'export default { meta: { name: "empty", version: "1.0.0", engine: "^0.1" }, checkers: [] };',
+    'priced.mjs': packModule({ ...GOOD, name: 'priced-pack' }, 'pricedpack.ec2.x').replace(
+      'export default {',
+      `export default {\n  prices: ${JSON.stringify(PRICES)},`,
+    ),
+    'badprices.mjs': packModule({ ...GOOD, name: 'badprices-pack' }, 'badpricespack.ec2.x').replace(
+      'export default {',
+      `export default {\n  prices: ${JSON.stringify({ ...PRICES, fallback_region: 'mars-east-1' })},`,
+    ),
   };
   for (const [name, text] of Object.entries(packs)) await writeFile(join(dir, 'packs', name), text);
 });
@@ -154,6 +168,11 @@ describe('a checker pack', () => {
         `checker id ${CHECK_ID} is registered twice: by pack:acme-pack@1.0.0 and by pack:@other/acme-pack@2.0.0`,
       ],
       [['--plugin', './packs/empty.mjs'], 1, 'plugin "./packs/empty.mjs" is not a checker pack'],
+      [
+        ['--plugin', './packs/badprices.mjs'],
+        1,
+        'prices.fallback_region: fallback_region must be one of its regions',
+      ],
     ];
     for (const [args, code, message] of cases) {
       const result = await runner([...args, '--list-checkers']);
@@ -166,7 +185,7 @@ describe('a checker pack', () => {
   it('is only a warning when listed as optional and not installed, and the configuration says so', async () => {
     await writeFile(
       join(dir, 'optional.yaml'),
-      'plugins:\n  - { name: "@acme/maybe", optional: true }\n  - ./packs/acme.mjs\n',
+      'plugins:\n  - { name: "@acme/maybe", optional: true }\n  - ./packs/acme.mjs\n  - ./packs/priced.mjs\n',
     );
     const printed = await runner(['config', 'print', '--config', 'optional.yaml']);
     expect(printed.code, printed.stderr).toBe(0);
@@ -174,6 +193,8 @@ describe('a checker pack', () => {
     expect(JSON.parse(printed.stdout).packs).toEqual([
       { name: '@acme/maybe', version: null, checkers: [], missing: 'not installed' },
       { name: 'acme-pack', version: '1.0.0', checkers: [CHECK_ID] },
+      // A pack's own price table: its version is recorded beside the pack's.
+      { name: 'priced-pack', version: '1.0.0', checkers: ['pricedpack.ec2.x'], prices_version: '2026-12-01' },
     ]);
   });
 });
