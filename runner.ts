@@ -768,6 +768,12 @@ function commonOptions(cli: Argv): Argv {
 }
 
 function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: number }): Argv {
+  // The checkers and configuration a command that does not scan (config, docs, iam-policy) shows: a run's.
+  const policyOf = async (args: Parameters<typeof runConfig>[0] & { readonly 'log-level'?: unknown }) => {
+    const registry = await discoverCheckers();
+    const logger = effects.logger(String(args['log-level'] ?? 'info'));
+    return { registry, ...(await runConfig(args, registry, effects, logger)) };
+  };
   const cli = yargs(argv)
     .scriptName('finops-findings')
     .usage(
@@ -992,7 +998,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           await loadAws();
           const { keepTenantState } = await import('./cli/maintain.ts');
           const home = defaultRegion();
-          const logger = effects.logger(String(args['log-level']));
+          const logger = effects.logger(String(args['log-level'] ?? 'info'));
           exitCode.value = await runsFinalize(store, args.tenant, args['run-id']!, {
             ...effects,
             keepState: () =>
@@ -1064,13 +1070,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           describe: 'validate: check the file; print: the effective configuration',
         }),
       async (args) => {
-        const registry = await discoverCheckers();
-        const { source, config, checkers, packs } = await runConfig(
-          args,
-          registry,
-          effects,
-          effects.logger(String(args['log-level'])),
-        );
+        const { source, config, checkers, packs, registry } = await policyOf(args);
         if (args.action === 'print') {
           effects.print(JSON.stringify(configRecord(source, config, packs), null, 2));
         } else if (source === null) {
@@ -1094,12 +1094,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           describe: 'Write it to this file instead of printing it',
         }),
       async (args) => {
-        const { checkers } = await runConfig(
-          args,
-          await discoverCheckers(),
-          effects,
-          effects.logger(String(args['log-level'])),
-        );
+        const { checkers } = await policyOf(args);
         const { checksMarkdown } = await import('./cli/docs.ts');
         const markdown = checksMarkdown(checkers);
         if (args['out-file']) {
@@ -1118,12 +1113,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       (y) => policyOptions(commonOptions(y)),
       async (args) => {
         // What a run with the same flags and policy file would use: its packs' checkers too.
-        const { checkers } = await runConfig(
-          args,
-          await discoverCheckers(),
-          effects,
-          effects.logger(String(args['log-level'])),
-        );
+        const { checkers } = await policyOf(args);
         effects.print(JSON.stringify(iamPolicy(checkers), null, 2));
         exitCode.value = EXIT.ok;
       },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoEstate, type DemoIds } from '../../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../../scripts/moto_server.ts';
-import { query } from '../helpers/duckdb.ts';
+import { findingRows } from '../helpers/duckdb.ts';
 import { runRunner } from '../helpers/runner_process.ts';
 
 let moto: MotoServer;
@@ -116,10 +116,9 @@ describe('a checker pack', () => {
         ...['--run-ts', estate.runTs.toISOString()],
       ]);
       expect(run.code, run.stderr).toBe(0);
-      const rows = await query(
-        `SELECT scope.resource_id AS resource, status, severity.level AS level, rulepack_version
-         FROM read_parquet($glob, hive_partitioning = true) ORDER BY resource`,
-        { glob: join(data, '**', '*.parquet') },
+      const rows = await findingRows(
+        data,
+        'scope.resource_id AS resource, status, severity.level AS level, rulepack_version',
       );
       expect(rows.map((r) => r.resource)).toEqual(Object.values(estate.instances).sort());
       for (const row of rows)

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoEstate, type DemoIds } from '../../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../../scripts/moto_server.ts';
-import { query } from '../helpers/duckdb.ts';
+import { findingRows } from '../helpers/duckdb.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -130,10 +130,9 @@ describe('the example checker pack', () => {
       '--run-ts',
       estate.runTs.toISOString(),
     ]);
-    const rows = await query(
-      `SELECT scope.resource_id AS resource, status, severity.level AS level, rulepack_version
-       FROM read_parquet($glob, hive_partitioning = true) ORDER BY resource`,
-      { glob: join(data, '**', '*.parquet') },
+    const rows = await findingRows(
+      data,
+      'scope.resource_id AS resource, status, severity.level AS level, rulepack_version',
     );
     // The demo's instances carry Name and team tags, no cost-center.
     expect(rows.map((r) => r.resource)).toEqual(Object.values(estate.instances).sort());

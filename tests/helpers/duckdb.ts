@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DuckDBInstance, listValue } from '@duckdb/node-api';
 
 /**
@@ -23,3 +24,9 @@ export async function query(
     instance.closeSync();
   }
 }
+
+/** Each finding of a dataset (every part under `root`) as the columns a test names, ordered by them. */
+export const findingRows = (root: string, columns: string): Promise<Record<string, unknown>[]> =>
+  query(`SELECT ${columns} FROM read_parquet($glob, hive_partitioning = true) ORDER BY ALL`, {
+    glob: join(root, '**', '*.parquet'),
+  });
