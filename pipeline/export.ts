@@ -98,7 +98,7 @@ const FINDING_ROW = `to_json({
   savings_source: dimensions['savings_source'], tags: tags, labels: labels, links: links,
   lifecycle_status: lifecycle_status, first_seen: ${isoTs('first_seen')}, last_seen: ${isoTs('last_seen')},
   times_seen: times_seen, days_open: days_open, resolved_ts: ${isoTs('resolved_ts')},
-  realised_monthly_savings: ${money('last_fail_savings')},
+  realised_monthly_savings: ${money("CASE WHEN lifecycle_status = 'resolved' THEN last_fail_savings END")},
   aws_monthly_savings: ${money('aws_monthly_savings')}, aws_action_type: aws_action_type,
   suppression_reason: suppression_reason, suppression_owner: suppression_owner,
   snooze_until: CAST(snooze_until AS VARCHAR),
@@ -180,7 +180,7 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
       await writeJsonRows(
         connection,
         out('top_savings.json'),
-        `${LISTED_ROWS} WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL
+        `${LISTED_ROWS} WHERE ${OPEN_FAILING} AND estimated.monthly_savings > 0
          ORDER BY f.rn LIMIT ${TOP_SAVINGS_LIMIT}`,
       ),
       await writeJsonRows(

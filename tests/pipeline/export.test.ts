@@ -83,6 +83,8 @@ async function buildDataset(): Promise<void> {
 const exportGlobex = () =>
   exportTenant({ dataRoot: join(root, 'data'), tenantId: 'globex', outDir: out, now: NOW });
 const readJson = async (name: string) => JSON.parse(await readFile(join(out, name), 'utf8'));
+const exportGlobexLike = (tenantId: string) =>
+  exportTenant({ dataRoot: join(root, 'data'), tenantId, outDir: out, now: NOW });
 
 describe('exportTenant', () => {
   it('matches the golden files (clock and ids pinned)', async () => {
@@ -98,6 +100,41 @@ describe('exportTenant', () => {
       'suppressed.json',
       'trends.json',
     ]);
+  });
+
+  it('carries a realised saving only on resolved findings, and lists only positive savings at the top', async () => {
+    await buildDataset();
+    // A third tenant: failing findings that save $5, nothing, and an unknown amount.
+    const writer = new DatasetWriter({
+      root: join(root, 'data'),
+      tenantId: 'initech',
+      runDate: '2026-11-22',
+    });
+    const run = { ...RUN, tenantId: 'initech', runTs: new Date('2026-11-22T10:00:00.000Z') };
+    for (const draft of [
+      volume('vol-5', 'fail', '5'),
+      volume('vol-0', 'fail', '0'),
+      volume('vol-x', 'fail', undefined),
+    ])
+      await writer.append(storageCast(validRecord(draft, run)));
+    await writer.close();
+
+    await exportGlobexLike('acme');
+    const realised = Object.fromEntries(
+      (
+        (await readJson('findings.json')) as {
+          resource_id: string;
+          realised_monthly_savings: string | null;
+        }[]
+      ).map((f) => [f.resource_id, f.realised_monthly_savings]),
+    );
+    // vol-a is open: it has saved nothing yet; vol-c and vol-b were fixed, with what they saved when last failing.
+    expect(realised).toEqual({ 'vol-a': null, 'vol-c': '3.333333', 'vol-d': null, 'vol-b': '25.500000' });
+
+    await exportGlobexLike('initech');
+    const top = (await readJson('top_savings.json')) as { resource_id: string }[];
+    expect(top.map((f) => f.resource_id)).toEqual(['vol-5']);
+    expect(((await readJson('findings.json')) as unknown[]).length).toBe(3);
   });
 
   it('keeps one row per fingerprint, its latest occurrence, with its lifecycle', async () => {
