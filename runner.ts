@@ -667,6 +667,21 @@ function stateOptions<T>(cli: Argv<T>) {
 
 /** What a run scans, and as which run: shared by a run and plan-shards (whose shards are runs). */
 /**
+ * A flag that takes a number, read from what the user typed: `--concurrency abc` is said as typed (yargs' own
+ * number parsing would say NaN). Whether it is whole and in range is each command's to check.
+ */
+function numberAsTyped(flag: string) {
+  return (value: unknown): number | undefined => {
+    if (value === undefined) return undefined;
+    const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
+    const number = Number(text);
+    if (text === '' || !Number.isFinite(number))
+      throw new CliError(`${flag} ${text}: a number was expected`, EXIT.usage);
+    return number;
+  };
+}
+
+/**
  * What the policy file also says (see cli/config.ts), for a run and for `config print`: which checkers, where,
  * how many at once, their thresholds, and the file itself. Flags win over the file.
  */
@@ -691,7 +706,8 @@ function policyOptions<T>(cli: Argv<T>) {
         "Regions to scan, comma-separated or repeated (default: the policy file's, else each account's enabled regions)",
     })
     .option('concurrency', {
-      type: 'number',
+      type: 'string',
+      coerce: numberAsTyped('--concurrency'),
       describe: `Checks running at once, across accounts and regions (default: the policy file's, else ${DEFAULT_CONCURRENCY})`,
     })
     .option('finding-id-mode', {
@@ -810,7 +826,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             describe: 'Billing (payer) account id recorded in every finding scope',
           })
           .option('page-size', {
-            type: 'number',
+            type: 'string',
+            coerce: numberAsTyped('--page-size'),
             describe: "Page size for AWS listings (default: each API's own)",
           })
           .option('list-checkers', {
@@ -1053,7 +1070,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         policyOptions(scanOptions(commonOptions(y)))
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant of the run' })
           .option('accounts-per-shard', {
-            type: 'number',
+            type: 'string',
+            coerce: numberAsTyped('--accounts-per-shard'),
             describe:
               'Accounts in each shard (default: as many as finish in 10 minutes, from the checkers, regions and --concurrency)',
           }),
@@ -1149,6 +1167,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .wrap(Math.min(110, process.stdout.columns ?? 110))
     .exitProcess(false)
     .fail((message, error) => {
+      // yargs reports a flag's coerce error (numberAsTyped) as its own error, with the message kept.
+      if (error?.name === 'YError') throw new CliError(error.message, EXIT.usage, { cause: error });
       if (error) throw error;
       throw new CliError(`${message} (see --help)`, EXIT.usage);
     });

@@ -3,6 +3,7 @@
  * (after a backfill), where they live: beside the dataset or where --state-data / --gold-data say, local or
  * s3://. From S3 the tenant is copied to a temporary folder, rebuilt there, and the state and gold go back.
  */
+import { parseDate } from '../contracts/time.ts';
 import { isDirectory } from '../pipeline/history.ts';
 import { goldTenantDir, rebuildKpis } from '../pipeline/kpi.ts';
 import { normaliseTenant, tenantDir } from '../pipeline/layout.ts';
@@ -32,6 +33,19 @@ export interface KpiEffects {
 
 export async function kpiRebuildCommand(args: KpiArgs, effects: KpiEffects): Promise<number> {
   const tenant = normaliseTenant(args.tenant);
+  // The range is checked before anything is read or copied.
+  for (const [flag, value] of [
+    ['--from', args.from],
+    ['--to', args.to],
+  ] as const) {
+    if (value !== undefined && parseDate(value) === undefined)
+      throw new CliError(`${flag} ${value} is not a date (YYYY-MM-DD)`, EXIT.usage);
+  }
+  if (args.from !== undefined && args.to !== undefined && args.from > args.to)
+    throw new CliError(
+      `--from ${args.from} is after --to ${args.to}: give the earlier day first`,
+      EXIT.usage,
+    );
   const home = defaultRegion();
   const copy = await tenantCopy({
     data: args.data,

@@ -15,10 +15,16 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** The parameters --set and the policy file accept, with their defaults: `min_age_days=90 (1–3650)`. */
+const paramsText = (params: RegisteredChecker['meta']['params']): string =>
+  Object.entries(params)
+    .map(([name, p]) => `${name}=${p.default} (${p.min}–${p.max})`)
+    .join(', ') || '-';
+
 export function checkerTable(checkers: readonly RegisteredChecker[]): string {
   return table(
-    ['id', 'service', 'severity', 'title'],
-    checkers.map(({ meta }) => [meta.id, meta.service, meta.severity, meta.title]),
+    ['id', 'service', 'severity', 'parameters (default, range)', 'title'],
+    checkers.map(({ meta }) => [meta.id, meta.service, meta.severity, paramsText(meta.params), meta.title]),
   );
 }
 

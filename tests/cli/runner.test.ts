@@ -343,7 +343,11 @@ describe('runner', () => {
     const listed = JSON.parse(printed[0]!) as { id: string; iam_actions: string[] }[];
     expect(listed.find((c) => c.id === S3_CHECK)?.iam_actions).toContain('s3:GetLifecycleConfiguration');
     expect(await main(['--list-checkers'], effects)).toBe(0);
-    expect(printed[1]).toMatch(/^id\s+service\s+severity\s+title/);
+    expect(printed[1]).toMatch(/^id\s+service\s+severity\s+parameters \(default, range\)\s+title/);
+    // What --set accepts, with its default and range.
+    expect(printed[1]).toMatch(
+      /aws\.ec2\.ebs\.old\.snapshot\s+AmazonEC2\s+low\s+min_age_days=90 \(1–3650\)\s+Old EBS/,
+    );
   });
 
   it('uses --run-ts for run_ts and the run_date partition', async () => {
@@ -463,6 +467,26 @@ describe('kpi rebuild command', () => {
     expect(
       await main(['kpi', 'rebuild', '--tenant', 'acme', '--data', out, '--from', 'yesterday'], effects),
     ).toBe(2);
+  });
+
+  it('refuses a reversed range, and says a bad number as it was typed (exit 2)', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const stderr = vi.mocked(process.stderr.write);
+    stderr.mockClear();
+    const out = join(dir, 'data', 'finops_findings');
+    expect(
+      await main(
+        ['kpi', 'rebuild', '--tenant', 'acme', '--data', out, '--from', '2026-11-10', '--to', '2026-11-01'],
+        effects,
+      ),
+    ).toBe(2);
+    for (const flag of ['--concurrency', '--page-size'])
+      expect(await main(['--tenant', 'acme', '--out', out, flag, 'lots'], effects)).toBe(2);
+    const said = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(said).toContain('--from 2026-11-10 is after --to 2026-11-01: give the earlier day first');
+    expect(said).toContain('--concurrency lots: a number was expected');
+    expect(said).toContain('--page-size lots: a number was expected');
+    expect(said).not.toContain('NaN');
   });
 });
 
