@@ -351,15 +351,20 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
   }
   const shard = args.shard === undefined ? undefined : shardOf(args);
   const runLog = log.child({ run_id: runId, ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}) });
-  const [{ resolveAccounts }, { openDestination }, { createProgress }, { runCheckers }, { Inventory }] =
-    await Promise.all([
-      import('./cli/accounts.ts'),
-      import('./cli/destination.ts'),
-      import('./cli/progress.ts'),
-      import('./cli/run.ts'),
-      import('./checks/_lib/inventory.ts'),
-      loadAws(),
-    ]);
+  const [
+    { resolveAccounts },
+    { openDestination },
+    { createProgress, progressMode },
+    { runCheckers },
+    { Inventory },
+  ] = await Promise.all([
+    import('./cli/accounts.ts'),
+    import('./cli/destination.ts'),
+    import('./cli/progress.ts'),
+    import('./cli/run.ts'),
+    import('./checks/_lib/inventory.ts'),
+    loadAws(),
+  ]);
   const root = effects.awsServices(homeRegion);
   const { scopes, errors: accountErrors } = await resolveAccounts({
     root,
@@ -447,7 +452,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     },
   );
   const progress = createProgress(
-    args.progress ?? Boolean(process.stderr.isTTY && args['log-level'] !== 'silent'),
+    progressMode(args.progress, Boolean(process.stderr.isTTY), args['log-level'] === 'silent'),
+    runLog,
   );
   let report;
   try {
@@ -819,7 +825,8 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           })
           .option('progress', {
             type: 'boolean',
-            describe: 'Show a progress line on stderr (default: when stderr is a terminal)',
+            describe:
+              'Show progress on stderr: a live line on a terminal, else a JSON log line every few seconds (default: on, unless --log-level silent); --no-progress to hide it',
           })
           .option('billing-account-id', {
             type: 'string',

@@ -78,6 +78,10 @@ export interface Progress {
   readonly accountId: string;
   readonly region: string;
   readonly checkerId: string;
+  /** Findings written so far (every checker). */
+  readonly findings: number;
+  /** Set when this unit was its checker's last: the checker is done. */
+  readonly checkerDone?: CheckerOutcome;
 }
 
 export interface RunInput {
@@ -224,6 +228,13 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   const limit = pLimit(Math.max(1, input.concurrency));
   let done = 0;
   let interrupted = false;
+  // Each checker is done when its last unit is: then it is logged, its time the wall time since its first unit.
+  const remaining = new Map<string, number>();
+  for (const unit of units)
+    remaining.set(unit.checker.meta.id, (remaining.get(unit.checker.meta.id) ?? 0) + 1);
+  const firstStarted = new Map<string, number>();
+  const findings = () =>
+    [...outcomes.values()].reduce((n, o) => n + Object.values(o.counts).reduce((a, b) => a + b, 0), 0);
   try {
     await Promise.all(
       units.map((unit) =>
@@ -232,19 +243,25 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
             interrupted = true;
             return;
           }
-          const outcome = outcomes.get(unit.checker.meta.id)!;
-          const unitStarted = input.now().getTime();
+          const id = unit.checker.meta.id;
+          const outcome = outcomes.get(id)!;
+          if (!firstStarted.has(id)) firstStarted.set(id, input.now().getTime());
           const result = await runUnit(unit, input, writer, outcome);
-          outcome.durationMs += input.now().getTime() - unitStarted;
+          outcome.durationMs = input.now().getTime() - firstStarted.get(id)!;
           interrupted ||= result.interrupted;
           record(outcome, unit, result, input.log);
           done += 1;
+          const left = remaining.get(id)! - 1;
+          remaining.set(id, left);
+          if (left === 0) logDone(outcome, input.log);
           input.onProgress?.({
             done,
             total: units.length,
             accountId: unit.target.accountId,
             region: unit.regions.length === 1 ? unit.regions[0]! : 'global',
-            checkerId: unit.checker.meta.id,
+            checkerId: id,
+            findings: findings(),
+            ...(left === 0 ? { checkerDone: outcome } : {}),
           });
         }),
       ),
@@ -271,12 +288,8 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   );
   if (replaced.length > 0)
     input.log.info({ replaced }, `replaced ${replaced.length} file(s) of an earlier attempt of this run`);
-  for (const outcome of outcomes.values()) {
-    input.log.info(
-      { checker: outcome.id, counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
-      `checker ${outcome.id} done${outcome.error ? ' with errors' : ''}`,
-    );
-  }
+  // A checker with no unit (its scope left it nothing to look at) is done too.
+  for (const outcome of outcomes.values()) if (!remaining.has(outcome.id)) logDone(outcome, input.log);
   return {
     manifest: `${store.location}/${key}`,
     runId: input.facts.runId,
@@ -290,6 +303,13 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
     rowsWritten: parts.reduce((n, p) => n + p.rows, 0),
     durationMs: input.now().getTime() - started,
   };
+}
+
+function logDone(outcome: CheckerOutcome, log: Logger): void {
+  log.info(
+    { checker: outcome.id, counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
+    `checker ${outcome.id} done${outcome.error ? ' with errors' : ''}`,
+  );
 }
 
 function emptyOutcome(id: string): CheckerOutcome {

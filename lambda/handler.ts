@@ -90,7 +90,7 @@ export function argvFor(input: ScheduledRun, runId: string): string[] {
     add('--gold-data', input.gold_data);
   };
   if (action === 'run') {
-    argv.push('--tenant', input.tenant, '--out', input.out, '--run-id', runId, '--no-progress');
+    argv.push('--tenant', input.tenant, '--out', input.out, '--run-id', runId);
     add('--workspace', input.workspace);
     scope();
     add('--shard', input.shard);

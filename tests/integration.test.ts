@@ -199,6 +199,31 @@ describe('a run against the AWS emulator', () => {
     expect(summary.cost_coverage.findings_with_actual_cost).toBeGreaterThanOrEqual(5);
   });
 
+  it('shows its progress without a terminal: JSON lines during the run, each checker when it is done', async () => {
+    const run = await runner(['--tenant', 'progress', '--out', 'progress-data', '--regions', 'us-east-1']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) =>
+          JSON.parse(line) as { msg: string; time: number; units_done?: number; units_total?: number },
+      );
+    const progress = lines.filter((l) => l.msg === 'progress');
+    const done = lines.filter((l) => /^checker \S+ done/.test(l.msg));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(done.length).toBeGreaterThan(10);
+    // The first line comes with the first unit done, long before the last one.
+    expect(progress[0]).toMatchObject({ units_done: 1, findings: expect.any(Number) });
+    expect(progress[0]!.units_done).toBeLessThan(progress[0]!.units_total!);
+    expect(progress.at(-1)!.units_done).toBe(progress.at(-1)!.units_total);
+    // Checkers are logged as they finish, between progress lines, not all at the end.
+    const firstDone = lines.indexOf(done[0]!);
+    const lastProgress = lines.indexOf(progress.at(-1)!);
+    expect(firstDone).toBeLessThan(lastProgress);
+    expect(new Set(done.map((l) => l.time)).size).toBeGreaterThan(1);
+  });
+
   it('a bad flag is a usage error with exit 2, not a stack trace', async () => {
     const run = await runner(['--tenant', 'acme', '--finding-id-mode', 'sometimes']);
     expect(run.code).toBe(2);
