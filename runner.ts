@@ -98,7 +98,7 @@ interface RunArgs {
   workspace: string;
   checker: string[];
   'exclude-checker': string[];
-  out: string;
+  data: string;
   'finding-id-mode'?: FindingIdMode | undefined;
   config?: string | undefined;
   plugin: string[];
@@ -106,7 +106,7 @@ interface RunArgs {
   'list-checkers': boolean;
   json: boolean;
   export: boolean;
-  'export-dir': string;
+  'out-dir': string;
   dashboard: boolean;
   'drop-invalid': boolean;
   'run-ts'?: string;
@@ -224,7 +224,7 @@ async function planShardsCommand(
     RunArgs,
     | 'checker'
     | 'exclude-checker'
-    | 'out'
+    | 'data'
     | 'accounts'
     | 'org'
     | 'concurrency'
@@ -293,7 +293,7 @@ async function planShardsCommand(
   const { planShards } = await import('./cli/plan_shards.ts');
   const plan = planShards({
     tenant,
-    out: args.out,
+    out: args.data,
     runId,
     runTs: runTs.toISOString(),
     accounts,
@@ -416,7 +416,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     rulepackVersion: rulepackVersion(packs),
     findingIdMode: config.finding_id_mode,
   };
-  const destination = await openDestination(args.out, root, homeRegion);
+  const destination = await openDestination(args.data, root, homeRegion);
   const { acquireRunLease, acquireRunLock, RunLockedError } = await import('./pipeline/run_lock.ts');
   // Shards of one run run at once: each holds its own lock.
   const lockId = shard ? `${runId}.shard-${shard.index}-of-${shard.count}` : runId;
@@ -424,9 +424,9 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     throw error instanceof RunLockedError ? new CliError(error.message, EXIT.failure) : error;
   };
   let lock: { release(): Promise<void>; check?(): void };
-  if (destination.staging === args.out) {
-    lock = await acquireRunLock(args.out, tenantId, lockId, effects.now()).catch(locked);
-    for (const file of await removeStaleTempParts(args.out, tenantId, effects.now()))
+  if (destination.staging === args.data) {
+    lock = await acquireRunLock(args.data, tenantId, lockId, effects.now()).catch(locked);
+    for (const file of await removeStaleTempParts(args.data, tenantId, effects.now()))
       runLog.info({ file }, 'removed a temporary part left by a run that was killed');
   } else if (destination.leases) {
     const leases = destination.leases;
@@ -485,13 +485,13 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     // The run is not one yet: `run finalize` makes its manifest once the shards are done, and keeps the state.
     effects.print(runSummary(report, tenantId));
     effects.print(
-      `\nShard ${shard.index}/${shard.count} of run ${runId} is written. Once every shard is done: finops-findings run finalize --tenant ${tenantId} --run-id ${runId} --data ${args.out}`,
+      `\nShard ${shard.index}/${shard.count} of run ${runId} is written. Once every shard is done: finops-findings run finalize --tenant ${tenantId} --run-id ${runId} --data ${args.data}`,
     );
   } else {
     // The tenant's state and the day's KPI gold follow every run, so exports and trends never read history.
     const { keepTenantState } = await import('./cli/maintain.ts');
     const kept = await keepTenantState({
-      data: args.out,
+      data: args.data,
       tenant: tenantId,
       stateData: args['state-data'],
       goldData: args['gold-data'],
@@ -527,8 +527,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     await exportCommand(
       {
         tenant: tenantId,
-        data: args.out,
-        'out-dir': args['export-dir'],
+        data: args.data,
+        'out-dir': args['out-dir'],
         suppressions: args.suppressions,
         dashboard: args.dashboard,
         'log-level': args['log-level'],
@@ -621,7 +621,7 @@ function recordedArguments(args: RunArgs): Record<string, unknown> {
     'workspace',
     'checker',
     'exclude-checker',
-    'out',
+    'data',
     'finding-id-mode',
     'regions',
     'run-ts',
@@ -743,10 +743,11 @@ function policyOptions<T>(cli: Argv<T>) {
 
 function scanOptions<T>(cli: Argv<T>) {
   return cli
-    .option('out', {
+    .option('data', {
+      alias: 'out',
       type: 'string',
       default: DEFAULT_OUT,
-      describe: 'Dataset root: a directory, or s3://bucket/prefix',
+      describe: 'Dataset root: a directory, or s3://bucket/prefix (--out is the same)',
     })
     .option('accounts', {
       type: 'string',
@@ -852,10 +853,12 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
             default: false,
             describe: 'Export the dashboard JSON after the run',
           })
-          .option('export-dir', {
+          .option('out-dir', {
+            alias: 'export-dir',
             type: 'string',
             default: DEFAULT_EXPORT_DIR,
-            describe: 'Where --export writes the JSON: a directory, or s3://bucket/prefix',
+            describe:
+              'Where --export writes the JSON: a directory, or s3://bucket/prefix (--export-dir is the same)',
           })
           .option('dashboard', {
             type: 'boolean',

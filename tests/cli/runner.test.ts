@@ -388,6 +388,17 @@ describe('runner', () => {
     const summary = JSON.parse(await readFile(join(dir, 'json', 'summary.json'), 'utf8'));
     expect(summary.by_status).toEqual({ fail: 1, pass: 1, unknown: 1 });
   });
+
+  it('names the dataset --data and the JSON folder --out-dir, as export does (--out and --export-dir too)', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const args = ['--tenant', 'acme', '--checker', S3_CHECK, '--export'];
+    expect(
+      await main([...args, '--data', join(dir, 'same'), '--out-dir', join(dir, 'same-json')], effects),
+    ).toBe(0);
+    expect(await readdir(join(dir, 'same'))).toContain('tenant_id=acme');
+    const summary = JSON.parse(await readFile(join(dir, 'same-json', 'summary.json'), 'utf8'));
+    expect(summary.by_status).toEqual({ fail: 1, pass: 1, unknown: 1 });
+  });
 });
 
 describe('runner bootstrap', () => {
