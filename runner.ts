@@ -451,10 +451,12 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       if (effects.signals === process) process.kill(process.pid, signal);
     },
   );
-  const progress = createProgress(
-    progressMode(args.progress, Boolean(process.stderr.isTTY), args['log-level'] === 'silent'),
-    runLog,
+  const shownProgress = progressMode(
+    args.progress,
+    Boolean(process.stderr.isTTY),
+    args['log-level'] === 'silent',
   );
+  const progress = createProgress(shownProgress, runLog);
   let report;
   try {
     report = await runCheckers({
@@ -471,6 +473,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       signal: stop.signal,
       ...(lock.check ? { lease: { check: () => lock.check?.() } } : {}),
       onProgress: progress.update,
+      quietCheckers: shownProgress === 'bar',
       args: recordedArguments(args),
       config: configRecord(source, config, packs),
       shard,

@@ -44,6 +44,16 @@ function shown(path: string): string {
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const places = (n: number) => `${n} place${n === 1 ? '' : 's'}`;
+const clip = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text);
+
+/** A checker's failures by message, in the order first seen: `ECONNREFUSED …` once, with its 24 places. */
+function failureGroups(outcome: RunReport['checkers'][number]): { message: string; where: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const { where, message } of outcome.failures)
+    groups.set(message, [...(groups.get(message) ?? []), where]);
+  return [...groups].map(([message, where]) => ({ message, where }));
+}
 
 export function runSummary(report: RunReport, tenant: string): string {
   const lines = [
@@ -56,7 +66,12 @@ export function runSummary(report: RunReport, tenant: string): string {
         ...STATUSES.map((s) => String(c.counts[s])),
         String(c.invalid),
         seconds(c.durationMs),
-        c.error ?? '',
+        clip(
+          failureGroups(c)
+            .map((g) => `${g.message} (${places(g.where.length)})`)
+            .join('; '),
+          60,
+        ),
       ]),
     ),
     '',
@@ -65,6 +80,17 @@ export function runSummary(report: RunReport, tenant: string): string {
   ];
   if (report.replaced.length > 0) {
     lines.push(`Replaced ${report.replaced.length} file(s) of an earlier attempt of this run id.`);
+  }
+  // A checker's errors in full, each message once with where it happened (not one cell per region).
+  for (const c of report.checkers) {
+    const groups = failureGroups(c);
+    if (groups.length === 0) continue;
+    lines.push('', `${c.id} failed in ${places(c.failures.length)}:`);
+    for (const g of groups) {
+      const shownPlaces = g.where.slice(0, 6).join(', ');
+      const more = g.where.length > 6 ? ` and ${g.where.length - 6} more` : '';
+      lines.push(`  ${g.message}`, `    in ${shownPlaces}${more}`);
+    }
   }
   for (const failure of report.accountErrors)
     lines.push('', `account ${failure.account_id}: ${failure.error}`);

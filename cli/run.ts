@@ -46,6 +46,8 @@ export interface CheckerOutcome {
   readonly invalidExamples: InvalidDraft[];
   /** Every failed unit, as "account/region: error"; undefined when none failed. */
   error?: string;
+  /** The same failures one by one: where (account, or account/region) and the error. */
+  readonly failures: { readonly where: string; readonly message: string }[];
   durationMs: number;
   readonly coverage: Coverage[];
 }
@@ -102,6 +104,11 @@ export interface RunInput {
   /** The run id's lease on an object store: checked before each part is published. */
   readonly lease?: { check(): void };
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * Log each checker's completion at debug rather than info: on a terminal the progress line and the summary
+   * table say it, and a multi-line log object per checker would only repeat them.
+   */
+  readonly quietCheckers?: boolean | undefined;
   /** The command-line arguments, recorded in the run manifest. */
   readonly args?: Readonly<Record<string, unknown>>;
   /** This run is one shard of a run (`run finalize` makes the run's manifest from its shards'). */
@@ -253,7 +260,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
           done += 1;
           const left = remaining.get(id)! - 1;
           remaining.set(id, left);
-          if (left === 0) logDone(outcome, input.log);
+          if (left === 0) logDone(outcome, input);
           input.onProgress?.({
             done,
             total: units.length,
@@ -289,7 +296,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   if (replaced.length > 0)
     input.log.info({ replaced }, `replaced ${replaced.length} file(s) of an earlier attempt of this run`);
   // A checker with no unit (its scope left it nothing to look at) is done too.
-  for (const outcome of outcomes.values()) if (!remaining.has(outcome.id)) logDone(outcome, input.log);
+  for (const outcome of outcomes.values()) if (!remaining.has(outcome.id)) logDone(outcome, input);
   return {
     manifest: `${store.location}/${key}`,
     runId: input.facts.runId,
@@ -305,8 +312,8 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   };
 }
 
-function logDone(outcome: CheckerOutcome, log: Logger): void {
-  log.info(
+function logDone(outcome: CheckerOutcome, input: RunInput): void {
+  input.log[input.quietCheckers ? 'debug' : 'info'](
     { checker: outcome.id, counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
     `checker ${outcome.id} done${outcome.error ? ' with errors' : ''}`,
   );
@@ -320,6 +327,7 @@ function emptyOutcome(id: string): CheckerOutcome {
     invalidExamples: [],
     durationMs: 0,
     coverage: [],
+    failures: [],
   };
 }
 
@@ -395,6 +403,7 @@ function record(outcome: CheckerOutcome, unit: Unit, result: UnitResult, log: Lo
   if (result.error) {
     const message = `${where}: ${result.error}`;
     outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
+    outcome.failures.push({ where, message: result.error });
     log.error(
       { checker: outcome.id, account: account_id, regions: unit.regions, err: result.error },
       `checker ${outcome.id} failed in ${where}`,

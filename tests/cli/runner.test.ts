@@ -290,6 +290,32 @@ describe('runner', () => {
     expect(printed.join('\n')).toContain('Error: boom');
   });
 
+  it("groups a checker's errors: one message with the places it failed in, never a cell per region", async () => {
+    const { effects, printed } = fakeEffects(BUCKETS);
+    const regions = ['eu-west-1', 'eu-west-3', 'us-east-1', 'us-west-2'];
+    const code = await main(
+      [
+        '--tenant',
+        'acme',
+        '--checker',
+        'test.throws.midway',
+        '--out',
+        join(dir, 'out'),
+        '--regions',
+        regions.join(','),
+      ],
+      effects,
+    );
+    expect(code).toBe(3);
+    const said = printed.join('\n');
+    const row = said.split('\n').find((line) => line.startsWith('test.throws.midway '))!;
+    expect(row).toMatch(/Error: boom \(4 places\)$/);
+    expect(row.length).toBeLessThan(160);
+    expect(said).toMatch(
+      /test\.throws\.midway failed in 4 places:\n {2}Error: boom\n {4}in (123456789012\/[a-z0-9-]+(, )?){4}\n/,
+    );
+  });
+
   it('never writes an invalid draft, and fails the run unless --drop-invalid', async () => {
     const { effects, printed } = fakeEffects([]);
     const out = join(dir, 'out');
