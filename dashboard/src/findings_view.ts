@@ -32,6 +32,10 @@ const SEARCH_DELAY_MS = 150;
 export function findingsView(root: HTMLElement, options: FindingsViewOptions): FindingsView {
   const { table, update } = options;
   const selects = new Map<FilterParam, HTMLSelectElement>();
+  // The values each filter can take in this export.
+  const known = new Map<FilterParam, ReadonlySet<string>>(
+    FILTERS.map((filter) => [filter.param, new Set(table.distinct(filter.column))]),
+  );
   for (const filter of FILTERS) {
     const select = h(
       'select',
@@ -98,6 +102,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       h('div', { class: 'actions' }, clear, download),
     ),
     h('p', { id: 'findings-count', 'aria-live': 'polite' }),
+    h('p', { id: 'filter-unknown', class: 'notice', hidden: true }),
     h(
       'div',
       { class: 'table-wrap' },
@@ -132,6 +137,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
         filtered.length === table.length
           ? `${table.length} findings`
           : `${filtered.length} of ${table.length} findings match`;
+      renderUnknownFilters(state);
       renderHead(state);
       replaceChildren(byId('findings-body'), ...visible.map((row) => renderRow(row)));
       if (visible.length === 0)
@@ -152,6 +158,31 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       return filtered;
     },
   };
+
+  /**
+   * A link's filter that no finding of this export has (a check id from another export, a typo) would silently
+   * show nothing: say so, and offer to drop it.
+   */
+  function renderUnknownFilters(state: ViewState): void {
+    const notice = byId('filter-unknown');
+    const unknown = FILTERS.filter(
+      (f) => state.filters[f.param] !== undefined && !known.get(f.param)!.has(state.filters[f.param]!),
+    );
+    notice.hidden = unknown.length === 0;
+    if (unknown.length === 0) return replaceChildren(notice);
+    const kept = Object.fromEntries(
+      Object.entries(state.filters).filter(([param]) => !unknown.some((f) => f.param === param)),
+    );
+    replaceChildren(
+      notice,
+      `This link’s filter ${unknown.map((f) => `${f.label.toLowerCase()} “${state.filters[f.param]}”`).join(' and ')} matches no finding in this export. `,
+      h(
+        'button',
+        { type: 'button', id: 'clear-unknown', onclick: () => update({ filters: kept, page: 1 }) },
+        unknown.length === 1 ? 'Remove that filter' : 'Remove those filters',
+      ),
+    );
+  }
 
   function renderHead(state: ViewState): void {
     replaceChildren(

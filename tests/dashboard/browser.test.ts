@@ -178,6 +178,26 @@ describe('the dashboard over the demo export', () => {
     await shared.close();
   });
 
+  it("says when a link's filter matches nothing in this export, and offers to remove it", async () => {
+    const page = await openPage('?check=aws.no.such.check&status=fail');
+    const failing = findings.filter((row) => row.status === 'fail');
+    expect(failing.length).toBeGreaterThan(0);
+    expect(await page.textContent('#findings-count')).toBe(`0 of ${findings.length} findings match`);
+    expect(await page.isVisible('#filter-unknown')).toBe(true);
+    expect(await page.textContent('#filter-unknown')).toContain(
+      'This link’s filter check “aws.no.such.check” matches no finding in this export.',
+    );
+    await page.click('#clear-unknown');
+    expect(await page.isVisible('#filter-unknown')).toBe(false);
+    // The other filter stays.
+    expect(page.url()).toContain('status=fail');
+    expect(page.url()).not.toContain('check=');
+    expect(await page.textContent('#findings-count')).toBe(
+      `${failing.length} of ${findings.length} findings match`,
+    );
+    await page.close();
+  });
+
   it('sorts by savings, largest first, with the keyboard', async () => {
     const page = await openPage('?size=250');
     await page.focus('button.sort[data-sort="savings"]');
