@@ -81,46 +81,54 @@ export function charts(data: DashboardData): HTMLElement {
 export function topSavings(rows: readonly FindingRow[], open: (fingerprint: string) => void): HTMLElement {
   if (rows.length === 0)
     return h('p', { class: 'muted' }, 'No open failing finding carries a savings estimate.');
+  // In a box of its own that scrolls sideways when a phone is narrower than the table, never the page.
   return h(
-    'table',
-    { class: 'grid', id: 'top-savings-table' },
+    'div',
+    { class: 'scroll-x' },
     h(
-      'thead',
-      {},
+      'table',
+      { class: 'grid', id: 'top-savings-table' },
       h(
-        'tr',
+        'thead',
         {},
-        ...['#', 'Resource', 'Check', 'Account', 'Region', 'Monthly savings'].map((label) =>
-          h('th', { scope: 'col' }, label),
-        ),
-      ),
-    ),
-    h(
-      'tbody',
-      {},
-      ...rows.map((row, index) =>
         h(
           'tr',
           {},
-          h('td', { class: 'num' }, index + 1),
-          h(
-            'td',
-            {},
-            h(
-              'button',
-              { type: 'button', class: 'link', onclick: () => open(row.fingerprint) },
-              row.resource_id || row.title || row.fingerprint.slice(0, 12),
-            ),
+          ...['#', 'Resource', 'Check', 'Account', 'Region', 'Monthly savings'].map((label) =>
+            h('th', { scope: 'col', class: WIDE_ONLY.has(label) ? 'wide-only' : undefined }, label),
           ),
-          h('td', {}, row.check_name ?? row.check_id),
-          h('td', {}, row.account_id),
-          h('td', {}, row.region ?? ''),
-          h('td', { class: 'num' }, formatMoneyText(row.est_monthly_savings)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...rows.map((row, index) =>
+          h(
+            'tr',
+            {},
+            h('td', { class: 'num' }, index + 1),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                { type: 'button', class: 'link', onclick: () => open(row.fingerprint) },
+                row.resource_id || row.title || row.fingerprint.slice(0, 12),
+              ),
+            ),
+            h('td', {}, row.check_name ?? row.check_id),
+            h('td', { class: 'wide-only' }, row.account_id),
+            h('td', { class: 'wide-only' }, row.region ?? ''),
+            h('td', { class: 'num' }, formatMoneyText(row.est_monthly_savings)),
+          ),
         ),
       ),
     ),
   );
 }
+
+/** Columns a phone does without (the finding's detail has them). */
+const WIDE_ONLY = new Set(['Account', 'Region']);
 
 export function runsSection(data: DashboardData): HTMLElement | null {
   if (!data.runs && !data.coverage) return null;
@@ -154,47 +162,51 @@ export function runsSection(data: DashboardData): HTMLElement | null {
       : null,
     data.runs
       ? h(
-          'table',
-          { class: 'grid', id: 'runs-table' },
+          'div',
+          { class: 'scroll-x' },
           h(
-            'thead',
-            {},
+            'table',
+            { class: 'grid', id: 'runs-table' },
             h(
-              'tr',
+              'thead',
               {},
-              ...[
-                'Run',
-                'Run time',
-                'Outcome',
-                'Accounts',
-                'Regions',
-                'Failing',
-                'Passing',
-                'Errors',
-                'Duration',
-              ].map((label) => h('th', { scope: 'col' }, label)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            ...data.runs.runs
-              .slice(0, 20)
-              .map((run) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', { class: 'mono' }, run.run_id),
-                  h('td', {}, formatTs(run.run_ts)),
-                  h('td', {}, h('span', { class: `badge outcome-${run.status}` }, run.status)),
-                  h('td', { class: 'num' }, run.accounts.length),
-                  h('td', { class: 'num' }, run.regions.length),
-                  h('td', { class: 'num' }, run.findings['fail'] ?? 0),
-                  h('td', { class: 'num' }, run.findings['pass'] ?? 0),
-                  h('td', { class: 'num' }, run.errors + run.invalid + (run.account_errors?.length ?? 0)),
-                  h('td', { class: 'num' }, `${(run.duration_ms / 1000).toFixed(1)} s`),
-                ),
+              h(
+                'tr',
+                {},
+                ...[
+                  'Run',
+                  'Run time',
+                  'Outcome',
+                  'Accounts',
+                  'Regions',
+                  'Failing',
+                  'Passing',
+                  'Errors',
+                  'Duration',
+                ].map((label) => h('th', { scope: 'col' }, label)),
               ),
+            ),
+            h(
+              'tbody',
+              {},
+              ...data.runs.runs
+                .slice(0, 20)
+                .map((run) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', { class: 'mono' }, run.run_id),
+                    h('td', {}, formatTs(run.run_ts)),
+                    h('td', {}, h('span', { class: `badge outcome-${run.status}` }, run.status)),
+                    h('td', { class: 'num' }, run.accounts.length),
+                    h('td', { class: 'num' }, run.regions.length),
+                    h('td', { class: 'num' }, run.findings['fail'] ?? 0),
+                    h('td', { class: 'num' }, run.findings['pass'] ?? 0),
+                    h('td', { class: 'num' }, run.errors + run.invalid + (run.account_errors?.length ?? 0)),
+                    h('td', { class: 'num' }, `${(run.duration_ms / 1000).toFixed(1)} s`),
+                  ),
+                ),
+            ),
           ),
         )
       : null,

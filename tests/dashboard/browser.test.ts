@@ -302,6 +302,42 @@ describe('the dashboard on a laptop screen and on paper', () => {
   });
 });
 
+describe('the dashboard on a phone', () => {
+  it('fits 400 pixels without sideways scrolling, the headline and the top savings first, a finding’s detail too', async () => {
+    const page = await browser.newPage({ viewport: { width: 400, height: 800 } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    const overflowing = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((element) => {
+          const box = element.getBoundingClientRect();
+          // What sits in a scrolling box (a wide table) may be wider than the page; the page itself may not.
+          return box.right > 401 && !element.closest('.table-wrap, .scroll-x');
+        })
+        .map((element) => `${element.tagName.toLowerCase()}#${element.id}.${element.className}`)
+        .slice(0, 10),
+    );
+    expect(overflowing).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    // What needs action first: the headline, then the top savings, then the charts and the table.
+    const tops = await page.evaluate(() =>
+      ['overview', 'top', 'charts', 'findings'].map(
+        (id) => document.getElementById(id)!.getBoundingClientRect().top,
+      ),
+    );
+    expect(tops).toEqual([...tops].sort((a, b) => a - b));
+    // A finding's detail opens from the top savings and fits too.
+    await page.click('#top-savings-table button.link');
+    await page.locator('dialog#detail[open]').waitFor();
+    const dialog = await page.evaluate(
+      () => document.querySelector('dialog#detail')!.getBoundingClientRect().right,
+    );
+    expect(dialog).toBeLessThanOrEqual(400);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
+    await page.close();
+  });
+});
+
 describe('the dashboard with a missing or broken export', () => {
   it('shows an export from before findings_index.json from findings.json alone', async () => {
     const older = await mkdtemp(join(tmpdir(), 'dashboard-older-'));
