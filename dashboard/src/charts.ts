@@ -14,7 +14,7 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js';
-import { h } from './dom.ts';
+import { h, shortLabel } from './dom.ts';
 import { formatMoney, moneyToNumber, parseMoney } from './money.ts';
 import type { Group, Summary, Trends } from './model.ts';
 
@@ -87,7 +87,8 @@ export function savingsChart(title: string, groups: readonly Group[]): HTMLEleme
   new Chart(canvas, {
     type: 'bar',
     data: {
-      labels: bars.map((bar) => bar.key),
+      // Long labels (check titles) are shortened on the axis; the tooltip and the text alternative have them whole.
+      labels: bars.map((bar) => shortLabel(bar.key)),
       datasets: [
         {
           label: 'Monthly savings',
@@ -100,10 +101,19 @@ export function savingsChart(title: string, groups: readonly Group[]): HTMLEleme
     options: {
       indexAxis: 'y',
       maintainAspectRatio: false,
-      plugins: exactTooltip((index) => {
-        const bar = bars[index];
-        return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
-      }),
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          callbacks: {
+            // The whole label above the exact figure.
+            title: (items: { dataIndex: number }[]) => bars[items[0]?.dataIndex ?? 0]?.key ?? '',
+            label: (item: { dataIndex: number }) => {
+              const bar = bars[item.dataIndex];
+              return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
+            },
+          },
+        },
+      },
       scales: { x: { ticks: DOLLAR_TICKS } },
     },
   });

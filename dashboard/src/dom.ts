@@ -41,3 +41,7 @@ export function formatTs(ts: string | null | undefined): string {
   if (!ts) return '—';
   return `${ts.slice(0, 10)} ${ts.slice(11, 16)} UTC`;
 }
+
+/** An axis label of at most `max` characters: the start of the text, then an ellipsis. */
+export const shortLabel = (text: string, max = 34): string =>
+  text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;

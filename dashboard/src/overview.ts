@@ -62,7 +62,8 @@ export function headline(data: DashboardData): HTMLElement {
 }
 
 const SAVINGS_BREAKDOWNS: readonly (readonly [string, DictionaryColumn])[] = [
-  ['Savings by check', 'check_id'],
+  // By the check's title, as the tables name it (the id is the filter's).
+  ['Savings by check', 'check_name'],
   ['Savings by service', 'service'],
   ['Savings by account', 'account_id'],
   ['Savings by region', 'region'],

@@ -23,6 +23,8 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
 
 interface Row {
   fingerprint: string;
+  check_id: string;
+  check_name: string;
   status: string;
   service: string;
   region: string | null;
@@ -195,6 +197,18 @@ describe('the dashboard over the demo export', () => {
     expect(await page.textContent('#findings-count')).toBe(
       `${failing.length} of ${findings.length} findings match`,
     );
+    await page.close();
+  });
+
+  it('names the checks in the savings chart by their titles, as the tables do', async () => {
+    const page = await openPage();
+    const described = await page.getAttribute(
+      'figure.chart:has(figcaption:text-is("Savings by check")) canvas',
+      'aria-label',
+    );
+    const top = findings.find((row) => row.status === 'fail' && Number(row.est_monthly_savings) > 0)!;
+    expect(described).toContain(top.check_name);
+    expect(described).not.toContain(top.check_id);
     await page.close();
   });
 

@@ -1,3 +1,4 @@
+import { shortLabel } from '../../dashboard/src/dom.ts';
 import { describe, expect, it } from 'vitest';
 import { toCsv } from '../../dashboard/src/csv.ts';
 import { IndexBuilder, isFindingIndex } from '../../dashboard/src/findings_index.ts';
@@ -299,5 +300,14 @@ describe('the CSV download', () => {
     expect(line).toBe(
       'f,fp,aws.ec2.ebs.unattached.volume,Unattached EBS volume,fail,open,medium,111111111111,us-east-1,AmazonEC2,ebs_volume,"\'=HYPERLINK(""x"")",,"Say ""hi"", then go",,1.500000,,,,,,1,a=1;b=2',
     );
+  });
+});
+
+describe('chart labels', () => {
+  it('keeps a short label whole and shortens a long one with an ellipsis', () => {
+    expect(shortLabel('Unattached EBS volume')).toBe('Unattached EBS volume');
+    const long = 'Application or network load balancer with no registered targets';
+    expect(shortLabel(long)).toBe('Application or network load balan…');
+    expect(shortLabel(long).length).toBe(34);
   });
 });
