@@ -1,5 +1,5 @@
 /** One finding's detail in a modal dialog: scope, tags, message, remediation, the estimate and links. */
-import { formatTs, h, replaceChildren } from './dom.ts';
+import { formatTs, h, replaceChildren, severityBadge } from './dom.ts';
 import { formatMoneyText } from './money.ts';
 import type { FindingRow } from './model.ts';
 
@@ -20,7 +20,7 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
     h(
       'p',
       {},
-      h('span', { class: `badge severity-${row.severity_level}` }, row.severity_level),
+      severityBadge(row.severity_level, row.status),
       ' ',
       h('span', { class: `badge status-${row.status}` }, row.status),
       ' ',

@@ -45,3 +45,20 @@ export function formatTs(ts: string | null | undefined): string {
 /** An axis label of at most `max` characters: the start of the text, then an ellipsis. */
 export const shortLabel = (text: string, max = 34): string =>
   text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
+
+/**
+ * A finding's severity badge: coloured for what is failing or unknown; for a passing finding a neutral one, its
+ * severity being what a failure of the check would be, not a problem of this resource.
+ */
+export function severityBadge(
+  level: string | null | undefined,
+  status: string | null | undefined,
+): HTMLElement {
+  if (status === 'pass')
+    return h(
+      'span',
+      { class: 'badge neutral', title: `passing (a failure of this check would be ${level ?? 'unrated'})` },
+      '—',
+    );
+  return h('span', { class: `badge severity-${level}` }, level ?? '');
+}

@@ -1,6 +1,6 @@
 /** All findings: the filter bar, the sortable paged table and the CSV download. */
 import { toCsv } from './csv.ts';
-import { byId, h, replaceChildren } from './dom.ts';
+import { byId, h, replaceChildren, severityBadge } from './dom.ts';
 import { formatMoneyText } from './money.ts';
 import type { FullRows } from './data.ts';
 import type { FindingTable, TableRow } from './table.ts';
@@ -218,8 +218,8 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
   function renderRow(row: TableRow): HTMLTableRowElement {
     return h(
       'tr',
-      { 'data-fingerprint': row.fingerprint },
-      h('td', {}, h('span', { class: `badge severity-${row.severity_level}` }, row.severity_level ?? '')),
+      { 'data-fingerprint': row.fingerprint, class: row.status === 'pass' ? 'passing' : undefined },
+      h('td', {}, severityBadge(row.severity_level, row.status)),
       h('td', {}, h('span', { class: `badge status-${row.status}` }, row.status ?? '')),
       h('td', {}, row.lifecycle_status ?? ''),
       h('td', { title: row.check_id ?? undefined }, row.check_name ?? row.check_id),

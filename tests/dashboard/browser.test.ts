@@ -200,6 +200,24 @@ describe('the dashboard over the demo export', () => {
     await page.close();
   });
 
+  it('shows a passing finding as no problem: a neutral badge instead of its check’s severity', async () => {
+    const page = await openPage('?status=pass&size=250');
+    const passing = findings.filter((row) => row.status === 'pass');
+    expect(passing.length).toBeGreaterThan(0);
+    const badges = await page.$$eval('#findings-body tr[data-fingerprint] td:first-child .badge', (spans) =>
+      spans.map((span) => [span.className, span.textContent]),
+    );
+    expect(badges).toEqual(passing.map(() => ['badge neutral', '—']));
+    const failing = await openPage('?status=fail');
+    const severity = await failing.$eval(
+      '#findings-body tr[data-fingerprint] td:first-child .badge',
+      (span) => span.className,
+    );
+    expect(severity).toMatch(/^badge severity-(critical|high|medium|low|info)$/);
+    await failing.close();
+    await page.close();
+  });
+
   it('names the checks in the savings chart by their titles, as the tables do', async () => {
     const page = await openPage();
     const described = await page.getAttribute(
