@@ -107,7 +107,7 @@ export function topSavings(rows: readonly FindingRow[], open: (fingerprint: stri
           h(
             'tr',
             {},
-            h('td', { class: 'num' }, index + 1),
+            h('td', { class: 'num wide-only' }, index + 1),
             h(
               'td',
               {},
@@ -129,7 +129,7 @@ export function topSavings(rows: readonly FindingRow[], open: (fingerprint: stri
 }
 
 /** Columns a phone does without (the finding's detail has them). */
-const WIDE_ONLY = new Set(['Account', 'Region']);
+const WIDE_ONLY = new Set(['#', 'Account', 'Region']);
 
 export function runsSection(data: DashboardData): HTMLElement | null {
   if (!data.runs && !data.coverage) return null;

@@ -323,6 +323,7 @@ describe('the dashboard on a laptop screen and on paper', () => {
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: join(ARTIFACTS, 'laptop.png') });
     expect(await page.isVisible('form.filters')).toBe(true);
     await page.emulateMedia({ media: 'print' });
     expect(await page.isVisible('form.filters')).toBe(false);
@@ -351,13 +352,14 @@ describe('the dashboard on a phone', () => {
     );
     expect(overflowing).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
-    // What needs action first: the headline, then the top savings, then the charts and the table.
+    // What needs action first: the headline, then the top savings, then the runs, the charts and the table.
     const tops = await page.evaluate(() =>
-      ['overview', 'top', 'charts', 'findings'].map(
+      ['overview', 'top', 'runs', 'charts', 'findings'].map(
         (id) => document.getElementById(id)!.getBoundingClientRect().top,
       ),
     );
     expect(tops).toEqual([...tops].sort((a, b) => a - b));
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-top.png') });
     // A finding's detail opens from the top savings and fits too.
     await page.click('#top-savings-table button.link');
     await page.locator('dialog#detail[open]').waitFor();
