@@ -548,7 +548,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
     );
     return EXIT.failure;
   }
-  const failed = report.checkers.filter((c) => c.error);
+  const failed = report.checkers.filter((c) => c.failures.length > 0);
   if (failed.length > 0) {
     effects.print(`\n${failed.length} checker(s) failed: ${failed.map((c) => c.id).join(', ')}`);
   }

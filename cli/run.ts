@@ -44,9 +44,7 @@ export interface CheckerOutcome {
   readonly counts: Record<Status, number>;
   invalid: number;
   readonly invalidExamples: InvalidDraft[];
-  /** Every failed unit, as "account/region: error"; undefined when none failed. */
-  error?: string;
-  /** The same failures one by one: where (account, or account/region) and the error. */
+  /** Every failed unit: where (account, or account/region) and the error. */
   readonly failures: { readonly where: string; readonly message: string }[];
   durationMs: number;
   readonly coverage: Coverage[];
@@ -82,8 +80,6 @@ export interface Progress {
   readonly checkerId: string;
   /** Findings written so far (every checker). */
   readonly findings: number;
-  /** Set when this unit was its checker's last: the checker is done. */
-  readonly checkerDone?: CheckerOutcome;
 }
 
 export interface RunInput {
@@ -179,7 +175,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
               check_id: o.id,
               counts: o.counts,
               invalid: o.invalid,
-              error: o.error ?? null,
+              error: failureText(o),
               duration_ms: o.durationMs,
               coverage: [...o.coverage].sort(
                 (a, b) => a.account_id.localeCompare(b.account_id) || a.region.localeCompare(b.region),
@@ -268,7 +264,6 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
             region: unit.regions.length === 1 ? unit.regions[0]! : 'global',
             checkerId: id,
             findings: findings(),
-            ...(left === 0 ? { checkerDone: outcome } : {}),
           });
         }),
       ),
@@ -280,7 +275,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
   }
   // On an interrupt too: what was validated is written, in complete parts.
   const parts = await writer.close();
-  const checkerErrors = [...outcomes.values()].some((o) => o.error);
+  const checkerErrors = [...outcomes.values()].some((o) => o.failures.length > 0);
   const status: RunStatus = interrupted
     ? 'interrupted'
     : checkerErrors || accountErrors.length > 0
@@ -315,7 +310,7 @@ export async function runCheckers(input: RunInput): Promise<RunReport> {
 function logDone(outcome: CheckerOutcome, input: RunInput): void {
   input.log[input.quietCheckers ? 'debug' : 'info'](
     { checker: outcome.id, counts: outcome.counts, invalid: outcome.invalid, ms: outcome.durationMs },
-    `checker ${outcome.id} done${outcome.error ? ' with errors' : ''}`,
+    `checker ${outcome.id} done${outcome.failures.length > 0 ? ' with errors' : ''}`,
   );
 }
 
@@ -396,13 +391,15 @@ function withinScope(draft: FindingDraft, scope: EffectiveCheck): FindingDraft {
   };
 }
 
+/** A checker's failures as the manifest says them: "account/region: error; …", or null when none. */
+export const failureText = (outcome: CheckerOutcome): string | null =>
+  outcome.failures.length === 0 ? null : outcome.failures.map((f) => `${f.where}: ${f.message}`).join('; ');
+
 /** Folds a unit into its checker's outcome: errors by account and region, and what it covered. */
 function record(outcome: CheckerOutcome, unit: Unit, result: UnitResult, log: Logger): void {
   const account_id = unit.target.accountId;
   const where = unit.checker.meta.regional ? `${account_id}/${unit.regions.join(',')}` : account_id;
   if (result.error) {
-    const message = `${where}: ${result.error}`;
-    outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
     outcome.failures.push({ where, message: result.error });
     log.error(
       { checker: outcome.id, account: account_id, regions: unit.regions, err: result.error },
