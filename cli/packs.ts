@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { z } from 'zod';
 import { defineChecker, RegistryError, type CheckerRegistry } from '../checks/_lib/registry.ts';
+import { isFile } from '../pipeline/history.ts';
 import { CliError, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -69,13 +70,19 @@ export const packNamespace = (name: string): string =>
 
 const isPath = (name: string) => name.startsWith('.') || isAbsolute(name);
 
-/** Where a pack's module is: a path from the working directory, or a package installed there. */
-function locate(spec: PackSpec, cwd: string): string | undefined {
-  if (isPath(spec.name)) return resolve(cwd, spec.name);
+/**
+ * Where a pack's module is: a path from the working directory, or a package installed there; when it is not
+ * there, what to say.
+ */
+async function locate(spec: PackSpec, cwd: string): Promise<{ file: string } | { missing: string }> {
+  if (isPath(spec.name)) {
+    const file = resolve(cwd, spec.name);
+    return (await isFile(file)) ? { file } : { missing: `no module at ${file}` };
+  }
   try {
-    return createRequire(join(cwd, 'package.json')).resolve(spec.name);
+    return { file: createRequire(join(cwd, 'package.json')).resolve(spec.name) };
   } catch {
-    return undefined;
+    return { missing: `npm install ${spec.name}` };
   }
 }
 
@@ -91,9 +98,9 @@ export async function loadPacks(
 ): Promise<LoadedPack[]> {
   const loaded: LoadedPack[] = [];
   for (const spec of specs) {
-    const file = locate(spec, options.cwd);
-    if (file === undefined) {
-      const message = `plugin "${spec.name}" is not installed: npm install ${spec.name}`;
+    const found = await locate(spec, options.cwd);
+    if ('missing' in found) {
+      const message = `plugin "${spec.name}" is not installed: ${found.missing}`;
       if (!spec.optional) throw new CliError(message, EXIT.usage);
       options.log?.warn({ plugin: spec.name }, `${message} (optional: the run goes on without it)`);
       loaded.push({ name: spec.name, version: null, checkers: [], missing: 'not installed' });
@@ -101,33 +108,17 @@ export async function loadPacks(
     }
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      module = (await import(pathToFileURL(found.file).href)) as { default?: unknown };
     } catch (error) {
-      if (
-        (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
-        isPath(spec.name) &&
-        !(await exists(file))
-      )
-        throw new CliError(`plugin "${spec.name}" is not installed: no module at ${file}`, EXIT.usage);
       throw new CliError(
         `plugin "${spec.name}" failed to load: ${(error as Error).message.split('\n')[0]}`,
         EXIT.failure,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
     loaded.push(registerPack(spec.name, module.default, registry, options.engineVersion));
   }
   return loaded;
-}
-
-async function exists(file: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Validates a pack's default export and registers its checkers (module `pack:<name>@<version>`). */

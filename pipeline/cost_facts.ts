@@ -10,9 +10,10 @@
  * read as a decimal of 10 places, summed exactly, and rounded once to 6.
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { isFile } from './history.ts';
 import { replaceDirectory } from './atomic.ts';
 import { normaliseTenant } from './layout.ts';
 
@@ -40,11 +41,6 @@ export const periodOfPath = (relative: string): string | undefined =>
   PERIOD.exec(relative.split('/')[1] ?? '')?.[1];
 
 const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
-const isFile = (path: string) =>
-  stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  );
 
 /**
  * The billing periods of an export folder (`<export>/data/BILLING_PERIOD=YYYY-MM/…` and

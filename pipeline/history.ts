@@ -7,6 +7,12 @@ export const isDirectory = (path: string): Promise<boolean> =>
     () => false,
   );
 
+export const isFile = (path: string): Promise<boolean> =>
+  stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+
 /** Tenants that have a partition directory under the dataset root. */
 export async function listTenants(dataRoot: string): Promise<string[]> {
   const entries = await readdir(dataRoot, { withFileTypes: true }).catch(() => []);
