@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { CheckerParams } from '../checks/_lib/context.ts';
+import { defaultParams } from '../checks/_lib/drafts.ts';
 import type { CheckerRegistry, RegisteredChecker } from '../checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from '../contracts/identity.ts';
 import { REGION_NAME, SEVERITIES, type Severity } from '../contracts/vocabulary.ts';
@@ -44,7 +45,6 @@ const configSchema = z.strictObject({
   checks: z.record(z.string(), checkSchema).optional(),
 });
 
-export type CheckPolicy = z.infer<typeof checkSchema>;
 export type Policy = z.infer<typeof configSchema>;
 
 /** The keys each level of the file knows, named when a key is not one of them. */
@@ -268,9 +268,8 @@ export function effectiveConfig(
   const checks: Record<string, EffectiveCheck> = {};
   for (const { meta } of checkers) {
     const file = files[meta.id] ?? {};
-    const defaults = Object.fromEntries(Object.entries(meta.params).map(([name, p]) => [name, p.default]));
     checks[meta.id] = {
-      params: { ...defaults, ...file.params, ...flags.params?.[meta.id] },
+      params: { ...defaultParams(meta), ...file.params, ...flags.params?.[meta.id] },
       ...(file.severity ? { severity: file.severity } : {}),
       ...(file.accounts ? { accounts: [...file.accounts] } : {}),
       ...(file.regions ? { regions: [...file.regions] } : {}),

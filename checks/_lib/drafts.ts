@@ -41,10 +41,13 @@ export function ageDays(since: Date | string | number | undefined, now: Date): n
   return Number.isNaN(ms) ? undefined : Math.floor((now.getTime() - ms) / DAY_MS);
 }
 
+/** A checker's parameters as its metadata declares them: each at its default. */
+export const defaultParams = (meta: CheckerMeta): Record<string, number> =>
+  Object.fromEntries(Object.entries(meta.params).map(([name, p]) => [name, p.default]));
+
 /** The checker's parameters for this run: defaults from its metadata, overridden with --set. */
 export function paramsOf(ctx: RunContext, meta: CheckerMeta): Record<string, number> {
-  const defaults = Object.fromEntries(Object.entries(meta.params).map(([name, p]) => [name, p.default]));
-  return { ...defaults, ...ctx.params[meta.id] };
+  return { ...defaultParams(meta), ...ctx.params[meta.id] };
 }
 
 /** An `unknown` finding for a region (or API) the scanning identity may not read. */
