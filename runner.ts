@@ -604,9 +604,8 @@ const rulepackVersion = (packs: readonly LoadedPack[]): string =>
 
 /** A policy file's text: a local file, or an s3:// object. */
 async function readConfigText(file: string, effects: RunnerEffects): Promise<string> {
-  if (!isS3(file)) return readFile(file, 'utf8');
   const location = parseLocation(file);
-  if (location.kind !== 's3') throw new Error('unreachable');
+  if (location.kind === 'local') return readFile(file, 'utf8');
   const slash = location.prefix.lastIndexOf('/');
   const store = await datasetStore(
     `s3://${location.bucket}/${location.prefix.slice(0, Math.max(0, slash))}`,
@@ -674,7 +673,6 @@ function stateOptions<T>(cli: Argv<T>) {
     });
 }
 
-/** What a run scans, and as which run: shared by a run and plan-shards (whose shards are runs). */
 /**
  * A flag that takes a number, read from what the user typed: `--concurrency abc` is said as typed (yargs' own
  * number parsing would say NaN). Whether it is whole and in range is each command's to check.
@@ -744,6 +742,7 @@ function policyOptions<T>(cli: Argv<T>) {
     });
 }
 
+/** What a run scans, and as which run: shared by a run and plan-shards (whose shards are runs). */
 function scanOptions<T>(cli: Argv<T>) {
   return cli
     .option('data', {
@@ -1028,7 +1027,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           await loadAws();
           const { keepTenantState } = await import('./cli/maintain.ts');
           const home = defaultRegion();
-          const logger = effects.logger(String(args['log-level'] ?? 'info'));
+          const logger = effects.logger(String(args['log-level']));
           exitCode.value = await runsFinalize(store, args.tenant, args['run-id']!, {
             ...effects,
             keepState: () =>
