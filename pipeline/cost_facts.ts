@@ -41,6 +41,12 @@ export const periodOfPath = (relative: string): string | undefined =>
   PERIOD.exec(relative.split('/')[1] ?? '')?.[1];
 
 const listDir = (dir: string) => readdir(dir).catch(() => [] as string[]);
+/** The Parquet files of a folder (hidden ones left out), sorted, as paths. */
+const parquetFiles = async (dir: string) =>
+  (await listDir(dir))
+    .filter((n) => n.endsWith('.parquet') && !n.startsWith('.'))
+    .sort()
+    .map((n) => join(dir, n));
 
 /**
  * The billing periods of an export folder (`<export>/data/BILLING_PERIOD=YYYY-MM/…` and
@@ -56,10 +62,7 @@ export async function findCostPeriods(source: string): Promise<CostPeriod[]> {
   for (const name of (await listDir(join(source, 'data'))).sort()) {
     const period = PERIOD.exec(name)?.[1];
     if (!period || periods.has(period)) continue;
-    const files = (await listDir(join(source, 'data', name)))
-      .filter((n) => n.endsWith('.parquet') && !n.startsWith('.'))
-      .sort()
-      .map((n) => join(source, 'data', name, n));
+    const files = await parquetFiles(join(source, 'data', name));
     if (files.length > 0) periods.set(period, { period, files });
   }
   if (periods.size === 0)
@@ -91,10 +94,7 @@ async function legacyPeriods(folder: string, depth = 0): Promise<CostPeriod[]> {
     for (const month of (await listDir(join(folder, year))).sort()) {
       const m = /^month=(\d{1,2})$/.exec(month)?.[1];
       if (!m || Number(m) < 1 || Number(m) > 12) continue;
-      const files = (await listDir(join(folder, year, month)))
-        .filter((n) => n.endsWith('.parquet') && !n.startsWith('.'))
-        .sort()
-        .map((n) => join(folder, year, month, n));
+      const files = await parquetFiles(join(folder, year, month));
       if (files.length > 0) periods.push({ period: `${year.slice(5)}-${m.padStart(2, '0')}`, files });
     }
   }
