@@ -45,10 +45,18 @@ const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 /** Axis ticks in whole dollars (the exact figures are in the tooltips). */
 const DOLLAR_TICKS = { callback: (value: string | number) => `$${Number(value).toLocaleString('en-US')}` };
 
-/** No legend (one series), and a tooltip with the exact figure of the point under the pointer. */
-const exactTooltip = (label: (index: number) => string) => ({
+/**
+ * No legend (one series), and a tooltip with the exact figure of the point under the pointer; with `title`, the
+ * point's whole name above it (when the axis shows it shortened).
+ */
+const exactTooltip = (label: (index: number) => string, title?: (index: number) => string) => ({
   legend: { display: false },
-  tooltip: { callbacks: { label: (item: { dataIndex: number }) => label(item.dataIndex) } },
+  tooltip: {
+    callbacks: {
+      label: (item: { dataIndex: number }) => label(item.dataIndex),
+      ...(title ? { title: (items: { dataIndex: number }[]) => title(items[0]?.dataIndex ?? 0) } : {}),
+    },
+  },
 });
 
 /** A card holding a canvas, with a text alternative listing the same figures for screen readers and print. */
@@ -101,19 +109,13 @@ export function savingsChart(title: string, groups: readonly Group[]): HTMLEleme
     options: {
       indexAxis: 'y',
       maintainAspectRatio: false,
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          callbacks: {
-            // The whole label above the exact figure.
-            title: (items: { dataIndex: number }[]) => bars[items[0]?.dataIndex ?? 0]?.key ?? '',
-            label: (item: { dataIndex: number }) => {
-              const bar = bars[item.dataIndex];
-              return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
-            },
-          },
+      plugins: exactTooltip(
+        (index) => {
+          const bar = bars[index];
+          return bar ? `${formatMoney(bar.savings)} a month, ${bar.findings} findings` : '';
         },
-      },
+        (index) => bars[index]?.key ?? '',
+      ),
       scales: { x: { ticks: DOLLAR_TICKS } },
     },
   });

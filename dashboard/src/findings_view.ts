@@ -32,9 +32,10 @@ const SEARCH_DELAY_MS = 150;
 export function findingsView(root: HTMLElement, options: FindingsViewOptions): FindingsView {
   const { table, update } = options;
   const selects = new Map<FilterParam, HTMLSelectElement>();
-  // The values each filter can take in this export.
+  // The values each filter can take in this export: its options, and what a link's filter is checked against.
+  const values = new Map(FILTERS.map((filter) => [filter.param, table.distinct(filter.column)]));
   const known = new Map<FilterParam, ReadonlySet<string>>(
-    FILTERS.map((filter) => [filter.param, new Set(table.distinct(filter.column))]),
+    [...values].map(([param, list]) => [param, new Set(list)]),
   );
   for (const filter of FILTERS) {
     const select = h(
@@ -45,7 +46,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
         onchange: () => update({ filters: currentFilters(), page: 1 }),
       },
       h('option', { value: '' }, 'All'),
-      ...table.distinct(filter.column).map((value) => h('option', { value }, value)),
+      ...values.get(filter.param)!.map((value) => h('option', { value }, value)),
     );
     selects.set(filter.param, select);
   }
