@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { DateDay, Decimal, Field, Int32, Schema, Utf8 } from 'apache-arrow';
 import { MONEY_PRECISION, MONEY_SCALE, parseDecimal } from '../contracts/decimal.ts';
+import { AWS_RECOMMENDATION_SOURCE } from '../contracts/vocabulary.ts';
 import { parseDate } from '../contracts/time.ts';
 import { BatchBuilder } from './arrow_batch.ts';
 import { replaceDirectory } from './atomic.ts';
@@ -45,12 +46,22 @@ export async function stateKpis(connection: DuckDBConnection): Promise<void> {
     `CREATE OR REPLACE TEMP TABLE days AS
      SELECT CAST(max(covered_ts) AT TIME ZONE 'UTC' AS DATE) AS period FROM state HAVING max(covered_ts) IS NOT NULL`,
   );
-  // Each fingerprint as its latest covering run saw it; one that run did not report is no longer there.
-  await connection.run(`
-    CREATE OR REPLACE TEMP TABLE day_state AS
-    SELECT d.period, s.status, s.severity.level AS severity, s.category, s.check_id, s.scope.service AS service,
-           s.scope.account_id AS account_id, s.scope.region AS region, s.estimated.monthly_savings AS savings
-    FROM days d CROSS JOIN state s WHERE s.covered_status IS NOT NULL`);
+  // Each fingerprint as its latest covering run saw it; one that run did not report is no longer there. AWS's
+  // recommendation for a resource a native check reports failing is left out, as the export shows it beside that
+  // finding and counts its saving once: a day's figures are the headline's.
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE day_state AS
+     WITH current AS (FROM state WHERE covered_status IS NOT NULL),
+     beside AS (
+       SELECT a.fingerprint FROM current a JOIN current n
+         ON n.scope.account_id = a.scope.account_id AND n.scope.resource_id = a.scope.resource_id
+       WHERE a.status = 'fail' AND a.dimensions['savings_source'] = $source AND coalesce(a.scope.resource_id, '') <> ''
+         AND n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source)
+     SELECT d.period, s.status, s.severity.level AS severity, s.category, s.check_id, s.scope.service AS service,
+            s.scope.account_id AS account_id, s.scope.region AS region, s.estimated.monthly_savings AS savings
+     FROM days d CROSS JOIN current s WHERE s.fingerprint NOT IN (SELECT fingerprint FROM beside)`,
+    { source: AWS_RECOMMENDATION_SOURCE },
+  );
   await kpiFromDayState(connection);
 }
 

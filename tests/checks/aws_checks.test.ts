@@ -213,6 +213,13 @@ describe('checkers against the emulator, run dated 100 days after the estate was
     const open = exported.filter((f) => f.status === 'fail' && f.lifecycle_status === 'open');
     const cents = open.reduce((sum, f) => sum + Math.round(Number(f.est_monthly_savings ?? 0) * 1e6), 0);
     expect(summary.totals.est_monthly_savings).toBe((cents / 1e6).toFixed(6));
+    // The trend's latest day (the KPI gold tables the run wrote) says the same: AWS's row is not counted there either.
+    const trends = JSON.parse(await readFile(join(out, 'trends.json'), 'utf8'));
+    expect(trends.source).toBe('kpi_gold');
+    expect(trends.days.at(-1)).toMatchObject({
+      open_monthly_savings: summary.totals.est_monthly_savings,
+      open_findings: summary.totals.open_failing_findings,
+    });
   });
 
   it('reports the expected status and saving for each case', () => {
