@@ -17,7 +17,7 @@ import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
 import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
-import { createLogger, LOG_LEVELS, type Logger } from './cli/log.ts';
+import { createLogger, LOG_LEVELS, logStep, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import {
   CONFIG_FILES,
@@ -395,7 +395,8 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       params,
     }) satisfies RunContext,
   }));
-  runLog.info(
+  logStep(
+    runLog,
     {
       accounts: targets.map((t) => t.accountId),
       failed_accounts: accountErrors.length,
@@ -510,7 +511,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
         { err: kept.saveError },
         'the tenant state and KPI gold tables were not updated; the next export rebuilds them',
       );
-    } else runLog.info({ state: kept.mode }, 'tenant state and KPI gold tables updated');
+    } else logStep(runLog, { state: kept.mode }, 'tenant state and KPI gold tables updated');
     effects.print(runSummary(report, tenantId));
   }
   if (report.status === 'interrupted') {

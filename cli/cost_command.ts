@@ -24,7 +24,7 @@ import { interruptible } from '../pipeline/interruptible.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
 import type { AwsAccess } from './aws.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
-import type { Logger } from './log.ts';
+import { logStep, type Logger } from './log.ts';
 import { besideDataset, downloadPrefix, locate } from './remote_state.ts';
 import type { ObjectStore } from '../pipeline/store.ts';
 import { S3Store } from './s3_store.ts';
@@ -82,7 +82,8 @@ export async function costImportCommand(args: CostImportArgs, effects: CostEffec
     if (source.kind === 's3') await downloadExport(storeFor(source), folder);
     const root = facts.kind === 'local' ? facts.path : join(work, 'facts');
     const periods = await findCostPeriods(folder).catch(rethrow);
-    effects.logger.info(
+    logStep(
+      effects.logger,
       { tenant, source: args.source, periods: periods.map((p) => p.period) },
       'importing costs',
     );

@@ -14,7 +14,7 @@ import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
 import type { AwsAccess } from './aws.ts';
 import { defaultRegion, EXIT } from './errors.ts';
-import { foldProgress, type Logger } from './log.ts';
+import { foldProgress, logStep, type Logger } from './log.ts';
 import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { stoppable } from './stop.ts';
@@ -99,7 +99,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       costModel: args['cost-model'],
       costRoot: copy.costRoot,
       attributionRoot: copy.attributionRoot,
-      onStage: (stage, detail) => log?.info(detail, stage),
+      onStage: (stage, detail) => (log ? logStep(log, detail, stage) : undefined),
       ...(log ? { onProgress: foldProgress(log) } : {}),
     });
     // The state and gold days it advanced go back where they live (S3), for the next run and export.

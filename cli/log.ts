@@ -26,17 +26,42 @@ export const REDACT = {
   censor: '[redacted]',
 };
 
+/** Loggers writing for a person at a terminal (their children inherit from them: pino's child is Object.create). */
+const terminalLoggers = new WeakSet<object>();
+
 export function createLogger(level: string, stream: NodeJS.WriteStream = process.stderr): Logger {
   if (stream.isTTY) {
-    return pino(
+    const logger = pino(
       { level, base: null, redact: REDACT },
-      pretty({ destination: stream, sync: true, ignore: 'pid,hostname,run_id', translateTime: 'HH:MM:ss' }),
+      pretty({
+        destination: stream,
+        sync: true,
+        ignore: 'pid,hostname,run_id',
+        translateTime: 'HH:MM:ss',
+        singleLine: true,
+      }),
     );
+    terminalLoggers.add(logger);
+    return logger;
   }
   return pino(
     { level, base: null, redact: REDACT, timestamp: pino.stdTimeFunctions.isoTime },
     pino.destination({ dest: 2, sync: true }),
   );
+}
+
+/**
+ * A step the command's printed summary reports too (run started, files written): an info line for a log pipeline,
+ * which has no summary, and a debug line on a terminal, where it would only repeat what the summary says.
+ */
+export function logStep(logger: Logger, detail: object, message: string): void {
+  logger[onTerminal(logger) ? 'debug' : 'info'](detail, message);
+}
+
+function onTerminal(logger: object): boolean {
+  for (let at: object | null = logger; at; at = Object.getPrototypeOf(at) as object | null)
+    if (terminalLoggers.has(at)) return true;
+  return false;
 }
 
 /**
