@@ -109,6 +109,8 @@ export interface EstateOptions {
   readonly buckets?: readonly DemoBucket[];
   /** The loopback Cost Optimization Hub to give recommendations to (default: its endpoint variable). */
   readonly hubEndpoint?: string;
+  /** Days of metrics before the run timestamp (default 14): more for a history of runs before it. */
+  readonly metricDays?: number;
 }
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -120,6 +122,7 @@ export async function seedDemoEstate(options: EstateOptions | MotoServer): Promi
     runTs = new Date(),
     buckets = DEMO_BUCKETS,
     hubEndpoint,
+    metricDays = 14,
   }: EstateOptions = 'hub' in options
     ? { endpoint: options.endpoint, hubEndpoint: options.hub.endpoint }
     : options;
@@ -127,7 +130,11 @@ export async function seedDemoEstate(options: EstateOptions | MotoServer): Promi
   const builtAt = new Date(Date.now() - DEMO_AGE_DAYS * DAY_MS);
   await setMotoClock(endpoint, builtAt.getTime() - Date.now());
   try {
-    return { builtAt, runTs, ...(await seedResources(endpoint, config, buckets, hubEndpoint, runTs)) };
+    return {
+      builtAt,
+      runTs,
+      ...(await seedResources(endpoint, config, buckets, hubEndpoint, runTs, metricDays)),
+    };
   } finally {
     await setMotoClock(endpoint, 0);
   }
@@ -139,6 +146,7 @@ async function seedResources(
   buckets: readonly DemoBucket[],
   hubEndpoint: string | undefined,
   runTs: Date,
+  metricDays: number,
 ): Promise<Omit<DemoIds, 'builtAt' | 'runTs'>> {
   await seedBuckets(endpoint, buckets);
   const ec2 = new EC2Client(config);
@@ -155,7 +163,9 @@ async function seedResources(
   await seedRepositories(new ECRClient(config));
   await seedTables(new DynamoDBClient(config));
   await seedRecommendations(hubEndpoint ?? process.env[HUB_ENDPOINT_VARIABLE], ids.instances.idle);
-  await seedMetrics(new CloudWatchClient(config), runTs, ids.instances, db, vpcEndpoints);
+  // The SDK gzips a PutMetricData body over 10 KB, which moto's server does not read back: sent as is.
+  const cloudwatch = new CloudWatchClient({ ...config, disableRequestCompression: true });
+  await seedMetrics(cloudwatch, runTs, metricDays, ids.instances, db, vpcEndpoints);
   return { ...ids, natGateway, loadBalancers, logGroups, db, vpcEndpoints: vpcEndpoints.ids };
 }
 
@@ -370,15 +380,16 @@ async function seedRds(rds: RDSClient) {
   return { idle: 'reporting-old', busy: 'orders', snapshot: 'orders-before-migration' };
 }
 
-/** Daily datapoints for the 14 days before the run: a busy and an idle instance, an idle and a used database. */
+/** Daily datapoints for the days before the run: a busy and an idle instance, an idle and a used database. */
 async function seedMetrics(
   cloudwatch: CloudWatchClient,
   runTs: Date,
+  metricDays: number,
   instances: { web: string; idle: string; api: string },
   db: { idle: string; busy: string },
   endpoints: { busy: { id: string; dimensions: { Name: string; Value: string }[] } },
 ): Promise<void> {
-  const days = Array.from({ length: 14 }, (_, i) => new Date(runTs.getTime() - (i + 0.5) * DAY_MS));
+  const days = Array.from({ length: metricDays }, (_, i) => new Date(runTs.getTime() - (i + 0.5) * DAY_MS));
   const put = (
     Namespace: string,
     MetricName: string,
