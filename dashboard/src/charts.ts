@@ -16,7 +16,7 @@ import {
 } from 'chart.js';
 import { h, shortLabel } from './dom.ts';
 import { formatMoney, moneyToNumber, parseMoney } from './money.ts';
-import type { Group, Summary, Trends } from './model.ts';
+import type { Group, Trends } from './model.ts';
 
 Chart.register(
   BarController,
@@ -34,11 +34,13 @@ Chart.defaults.animation = false;
 
 const BAR_LIMIT = 10;
 const BLUE = '#2563eb';
-const STATUS_COLOURS: Readonly<Record<string, string>> = {
-  fail: '#dc2626',
-  pass: '#16a34a',
-  unknown: '#9ca3af',
-  info: '#0ea5e9',
+/** As the severity badges (style.css), strong enough for a bar. */
+const SEVERITY_COLOURS: Readonly<Record<string, string>> = {
+  critical: '#7f1d1d',
+  high: '#dc2626',
+  medium: '#ea580c',
+  low: '#ca8a04',
+  info: '#9ca3af',
 };
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 
@@ -122,31 +124,48 @@ export function savingsChart(title: string, groups: readonly Group[]): HTMLEleme
   return card;
 }
 
-/** Findings by severity, stacked by status, from the summary's matrix. */
-export function severityStatusChart(summary: Summary): HTMLElement {
-  const statuses = Object.keys(summary.by_status).sort();
-  const severities = SEVERITIES.filter((level) => summary.by_severity[level]);
-  const description = statuses
-    .map(
-      (status) =>
-        `${status}: ${severities.map((level) => `${level} ${summary.matrix[status]?.[level] ?? 0}`).join(', ')}`,
-    )
-    .join('; ');
-  const { card, canvas } = chartCard('Findings by severity and status', description);
+/**
+ * The findings that need action (failing, open) by severity, the colours of the severity badges. Passing and
+ * resolved findings are counted beside the chart, not drawn: on a real estate they outnumber the failing ones a
+ * hundred to one and would flatten every failing bar.
+ */
+export function needsActionChart(groups: readonly Group[], total: number, passing: number): HTMLElement {
+  const counts = new Map(groups.map((group) => [group.key, group.findings]));
+  const severities = SEVERITIES.filter((level) => counts.has(level));
+  const needing = groups.reduce((sum, group) => sum + group.findings, 0);
+  const others = total - needing - passing;
+  const notDrawn = [
+    passing ? `${passing} passing` : '',
+    others > 0 ? `${others} resolved, suppressed or unknown` : '',
+  ].filter(Boolean);
+  const description = severities.map((level) => `${level} ${counts.get(level)}`).join(', ') || 'none';
+  const { card, canvas } = chartCard('Findings that need action, by severity', description);
+  if (notDrawn.length)
+    card.append(h('p', { class: 'muted chart-note' }, `Not drawn: ${notDrawn.join(', ')}.`));
+  if (severities.length === 0) {
+    card.append(h('p', { class: 'muted' }, 'No finding is failing and open.'));
+    return card;
+  }
   new Chart(canvas, {
     type: 'bar',
     data: {
       labels: severities,
-      datasets: statuses.map((status) => ({
-        label: status,
-        data: severities.map((level) => summary.matrix[status]?.[level] ?? 0),
-        backgroundColor: STATUS_COLOURS[status] ?? '#6b7280',
-        maxBarThickness: 48,
-      })),
+      datasets: [
+        {
+          label: 'Failing, open',
+          data: severities.map((level) => counts.get(level) ?? 0),
+          backgroundColor: severities.map((level) => SEVERITY_COLOURS[level] ?? '#6b7280'),
+          maxBarThickness: 48,
+        },
+      ],
     },
     options: {
       maintainAspectRatio: false,
-      scales: { x: { stacked: true }, y: { stacked: true, ticks: { precision: 0 } } },
+      plugins: exactTooltip((index) => {
+        const level = severities[index] ?? '';
+        return `${counts.get(level) ?? 0} failing, open`;
+      }),
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
     },
   });
   return card;

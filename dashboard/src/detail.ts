@@ -44,8 +44,8 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
     ...billed(row, field, list),
     h('h3', {}, 'Remediation'),
     h('p', { id: 'detail-remediation' }, row.recommendation || row.remediation || '—'),
-    row.recommendation && row.remediation && row.recommendation !== row.remediation
-      ? h('p', {}, row.remediation)
+    row.recommendation && row.remediation && !sameAdvice(row.recommendation, row.remediation)
+      ? h('p', { id: 'detail-remediation-general' }, row.remediation)
       : null,
     h('h3', {}, 'Scope'),
     list(
@@ -150,4 +150,35 @@ function billed(
       ),
     ),
   ];
+}
+
+/** Words that carry no advice of their own. */
+const FILLER = new Set(
+  'the and then its it if for with that this may can are was has have been not any one from into onto when what which who will would should could'.split(
+    ' ',
+  ),
+);
+
+/** The content words of a text, lower-case, a plural's trailing s dropped. */
+function adviceWords(text: string): Set<string> {
+  const words = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return new Set(
+    words
+      .filter((word) => word.length > 2 && !FILLER.has(word))
+      .map((word) => (word.length > 4 && word.endsWith('s') ? word.slice(0, -1) : word)),
+  );
+}
+
+/**
+ * Whether a check's general remediation says what the finding's own recommendation already says (a check
+ * often words both alike: "Snapshot it…, then delete the volume" and "Snapshot the volume…, then delete it"):
+ * most of the recommendation's words are in it, and it adds at most three of its own.
+ */
+export function sameAdvice(recommendation: string, remediation: string): boolean {
+  const specific = adviceWords(recommendation);
+  const general = adviceWords(remediation);
+  if (specific.size === 0 || general.size === 0) return recommendation.trim() === remediation.trim();
+  const shared = [...specific].filter((word) => general.has(word)).length;
+  const added = general.size - shared;
+  return shared / specific.size >= 0.6 && added <= 3;
 }

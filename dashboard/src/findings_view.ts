@@ -5,12 +5,16 @@ import { formatMoneyText } from './money.ts';
 import type { FullRows } from './data.ts';
 import type { FindingTable, TableRow } from './table.ts';
 import {
+  appliedFilters,
   COLUMNS,
+  EMPTY_STATE,
   FILTERS,
   PAGE_SIZES,
+  VIEW_PARAMS,
   visibleRows,
   type FilterParam,
   type SortKey,
+  type TableView,
   type ViewState,
 } from './view_state.ts';
 
@@ -87,9 +91,32 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
     ...PAGE_SIZES.map((size) => h('option', { value: size }, `${size} per page`)),
   );
 
+  // Two views: what needs action (the default), and every finding, where status and lifecycle can be chosen.
+  const needingAction = visibleRows(table, { ...EMPTY_STATE, view: 'action' }).length;
+  const viewButton = (view: TableView, label: string) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        id: `view-${view}`,
+        onclick: () => update({ view, filters: currentFilters(), page: 1 }),
+      },
+      label,
+    );
+  const views = {
+    action: viewButton('action', `Needs action (${needingAction})`),
+    all: viewButton('all', `All findings (${table.length})`),
+  };
+
   replaceChildren(
     root,
-    h('h2', { id: 'findings-title' }, 'All findings'),
+    h('h2', { id: 'findings-title' }, 'Findings'),
+    h(
+      'div',
+      { class: 'views no-print', role: 'group', 'aria-label': 'Which findings' },
+      views.action,
+      views.all,
+    ),
     h(
       'form',
       {
@@ -98,7 +125,9 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
         'aria-label': 'Filter findings',
         onsubmit: (event: Event) => event.preventDefault(),
       },
-      ...FILTERS.map((filter) => h('label', {}, filter.label, selects.get(filter.param))),
+      ...FILTERS.map((filter) =>
+        h('label', { id: `label-${filter.param}` }, filter.label, selects.get(filter.param)),
+      ),
       h('label', { class: 'search' }, 'Search', search),
       h('div', { class: 'actions' }, clear, download),
     ),
@@ -126,7 +155,13 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
 
   return {
     render(state) {
-      for (const [param, select] of selects) select.value = state.filters[param] ?? '';
+      for (const [param, select] of selects) {
+        const decidedByView = state.view === 'action' && VIEW_PARAMS.includes(param);
+        select.value = decidedByView ? '' : (state.filters[param] ?? '');
+        byId(`label-${param}`).hidden = decidedByView;
+      }
+      for (const [view, button] of Object.entries(views))
+        button.setAttribute('aria-pressed', String(view === state.view));
       if (document.activeElement !== search) search.value = state.q;
       pageSize.value = String(state.size);
       filtered = visibleRows(table, state);
@@ -134,21 +169,11 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       const page = Math.min(state.page, pages);
       const start = (page - 1) * state.size;
       const visible = Array.from(filtered.subarray(start, start + state.size), (i) => table.row(i));
-      byId('findings-count').textContent =
-        filtered.length === table.length
-          ? `${table.length} findings`
-          : `${filtered.length} of ${table.length} findings match`;
+      byId('findings-count').textContent = countText(state, filtered.length);
       renderUnknownFilters(state);
       renderHead(state);
       replaceChildren(byId('findings-body'), ...visible.map((row) => renderRow(row)));
-      if (visible.length === 0)
-        byId('findings-body').append(
-          h(
-            'tr',
-            {},
-            h('td', { colspan: COLUMNS.length, class: 'muted' }, 'No finding matches these filters.'),
-          ),
-        );
+      if (visible.length === 0) byId('findings-body').append(emptyRow(state));
       byId('page-info').textContent = `Page ${page} of ${pages}`;
       const prev = byId<HTMLButtonElement>('page-prev');
       const next = byId<HTMLButtonElement>('page-next');
@@ -160,23 +185,56 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
     },
   };
 
+  function countText(state: ViewState, shown: number): string {
+    const narrowed = state.q !== '' || Object.keys(appliedFilters(state)).length > 0;
+    if (state.view === 'action')
+      return narrowed
+        ? `${shown} of ${needingAction} findings needing action match`
+        : `${shown} of ${table.length} findings need action (failing, open)`;
+    return shown === table.length ? `${table.length} findings` : `${shown} of ${table.length} findings match`;
+  }
+
+  /** The table's one row when it shows nothing: why, and the way to the rest when nothing needs action. */
+  function emptyRow(state: ViewState): HTMLTableRowElement {
+    const nothingToDo = state.view === 'action' && needingAction === 0 && table.length > 0;
+    return h(
+      'tr',
+      {},
+      h(
+        'td',
+        { colspan: COLUMNS.length, class: 'muted' },
+        nothingToDo
+          ? 'Nothing needs action: no finding is failing and open. '
+          : 'No finding matches these filters.',
+        nothingToDo
+          ? h(
+              'button',
+              { type: 'button', class: 'link', onclick: () => update({ view: 'all', page: 1 }) },
+              `Show all ${table.length} findings`,
+            )
+          : null,
+      ),
+    );
+  }
+
   /**
    * A link's filter that no finding of this export has (a check id from another export, a typo) would silently
    * show nothing: say so, and offer to drop it.
    */
   function renderUnknownFilters(state: ViewState): void {
     const notice = byId('filter-unknown');
+    const chosen = appliedFilters(state);
     const unknown = FILTERS.filter(
-      (f) => state.filters[f.param] !== undefined && !known.get(f.param)!.has(state.filters[f.param]!),
+      (f) => chosen[f.param] !== undefined && !known.get(f.param)!.has(chosen[f.param]!),
     );
     notice.hidden = unknown.length === 0;
     if (unknown.length === 0) return replaceChildren(notice);
     const kept = Object.fromEntries(
-      Object.entries(state.filters).filter(([param]) => !unknown.some((f) => f.param === param)),
+      Object.entries(chosen).filter(([param]) => !unknown.some((f) => f.param === param)),
     );
     replaceChildren(
       notice,
-      `This link’s filter ${unknown.map((f) => `${f.label.toLowerCase()} “${state.filters[f.param]}”`).join(' and ')} matches no finding in this export. `,
+      `This link’s filter ${unknown.map((f) => `${f.label.toLowerCase()} “${chosen[f.param]}”`).join(' and ')} matches no finding in this export. `,
       h(
         'button',
         { type: 'button', id: 'clear-unknown', onclick: () => update({ filters: kept, page: 1 }) },

@@ -1,5 +1,5 @@
 /** The top of the page: the headline figures, the charts, the top savings, and the runs. */
-import { savingsChart, severityStatusChart, trendChart } from './charts.ts';
+import { needsActionChart, savingsChart, trendChart } from './charts.ts';
 import type { DashboardData } from './data.ts';
 import { formatTs, h } from './dom.ts';
 import { formatMoneyText } from './money.ts';
@@ -74,7 +74,11 @@ export function charts(data: DashboardData): HTMLElement {
     'div',
     { class: 'charts' },
     ...SAVINGS_BREAKDOWNS.map(([title, column]) => savingsChart(title, data.table.savingsBy(column))),
-    severityStatusChart(data.summary),
+    needsActionChart(
+      data.table.savingsBy('severity_level'),
+      data.table.length,
+      data.summary.by_status['pass'] ?? 0,
+    ),
     data.trends && data.trends.days.length > 0 ? trendChart(data.trends) : null,
   );
 }

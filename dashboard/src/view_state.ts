@@ -18,6 +18,19 @@ export const FILTERS = [
 
 export type FilterParam = (typeof FILTERS)[number]['param'];
 
+/**
+ * What the table starts with: `action`, the findings that need action (failing and open, as the headline counts
+ * them), or `all`, passing and resolved ones too, where the status and lifecycle filters apply.
+ */
+export type TableView = 'action' | 'all';
+/** The filters the `action` view stands for (and replaces: a link's status or lifecycle means the `all` view). */
+export const ACTION_FILTERS = [
+  { column: 'status', value: 'fail' },
+  { column: 'lifecycle_status', value: 'open' },
+] as const satisfies readonly { column: DictionaryColumn; value: string }[];
+/** The filters the `action` view decides. */
+export const VIEW_PARAMS: readonly FilterParam[] = ['status', 'lifecycle'];
+
 export const COLUMNS = [
   { key: 'severity', label: 'Severity' },
   { key: 'status', label: 'Status' },
@@ -37,6 +50,8 @@ export const PAGE_SIZES = [25, 50, 100, 250] as const;
 const DEFAULT_PAGE_SIZE = 50;
 
 export interface ViewState {
+  readonly view: TableView;
+  /** Chosen in the filter bar (in the `action` view, status and lifecycle do not apply: the view decides them). */
   readonly filters: Readonly<Partial<Record<FilterParam, string>>>;
   readonly q: string;
   /** Empty: the export's own order (open failing findings by savings first). */
@@ -49,6 +64,7 @@ export interface ViewState {
 }
 
 export const EMPTY_STATE: ViewState = {
+  view: 'action',
   filters: {},
   q: '',
   sort: '',
@@ -65,10 +81,14 @@ export function stateFromQuery(search: string): ViewState {
     const value = params.get(param);
     if (value) filters[param] = value;
   }
+  // A link that filters on status or lifecycle (passing findings, resolved ones) is about every finding.
+  const view: TableView =
+    params.get('view') === 'all' || VIEW_PARAMS.some((param) => filters[param]) ? 'all' : 'action';
   const sort = params.get('sort') ?? '';
   const size = Number(params.get('size'));
   const page = Number(params.get('page'));
   return {
+    view,
     filters,
     q: params.get('q') ?? '',
     sort: COLUMNS.some((column) => column.key === sort) ? (sort as SortKey) : '',
@@ -82,8 +102,10 @@ export function stateFromQuery(search: string): ViewState {
 /** The query string for a state; defaults are left out so links stay short. */
 export function stateToQuery(state: ViewState): string {
   const params = new URLSearchParams();
+  if (state.view === 'all') params.set('view', 'all');
+  const chosen = appliedFilters(state);
   for (const { param } of FILTERS) {
-    const value = state.filters[param];
+    const value = chosen[param];
     if (value) params.set(param, value);
   }
   if (state.q) params.set('q', state.q);
@@ -99,17 +121,30 @@ export function stateToQuery(state: ViewState): string {
 }
 
 /**
- * Positions of the findings matching every filter and every word of the search (in resource id, title or
+ * Positions of the findings of the state's view matching every filter and every word of the search (in resource id, title or
  * tags; a pasted ARN searches for its resource id), ordered by the state's sort column (ties, and no sort,
  * keep the export's order).
  */
 export function visibleRows(table: FindingTable, state: ViewState): Int32Array {
-  const equals = FILTERS.flatMap(({ param, column }) => {
-    const value = state.filters[param];
-    return value ? [{ column, value }] : [];
-  });
+  const chosen = appliedFilters(state);
+  const equals = [
+    ...(state.view === 'action' ? ACTION_FILTERS : []),
+    ...FILTERS.flatMap(({ param, column }) => {
+      const value = chosen[param];
+      return value ? [{ column, value }] : [];
+    }),
+  ];
   const words = state.q.toLowerCase().split(/\s+/).filter(Boolean).map(arnResource);
   return table.sort(table.filter(equals, words), state.sort, state.dir);
+}
+
+/** The filters the user chose that apply in the state's view (in the `action` view, not status or lifecycle). */
+export function appliedFilters(state: ViewState): Partial<Record<FilterParam, string>> {
+  return Object.fromEntries(
+    Object.entries(state.filters).filter(
+      ([param, value]) => value && !(state.view === 'action' && VIEW_PARAMS.includes(param as FilterParam)),
+    ),
+  );
 }
 
 /** "arn:aws:ec2:us-east-1:123456789012:volume/vol-1" → "vol-1": the index keeps resource ids, not ARNs. */

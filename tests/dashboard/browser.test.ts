@@ -26,6 +26,7 @@ interface Row {
   check_id: string;
   check_name: string;
   status: string;
+  severity_level: string;
   service: string;
   region: string | null;
   resource_id: string | null;
@@ -134,13 +135,53 @@ describe('the dashboard over the demo export', () => {
     expect(await page.textContent('#headline-resources')).toBe(String(summary.resources_examined));
     expect(await page.textContent('#headline-latest-run')).toContain(summary.latest_run_ts.slice(0, 10));
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(5);
-    expect(await page.textContent('#findings-count')).toBe(`${findings.length} findings`);
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
     await page.close();
   });
 
-  it('filters to exactly the matching rows, downloads them as CSV, and restores the view from its URL', async () => {
+  it('starts with what needs action (failing, open), every finding one click away', async () => {
     const page = await openPage('?size=250');
+    const needing = findings.filter((row) => row.status === 'fail' && row.lifecycle_status === 'open');
+    const passing = findings.filter((row) => row.status === 'pass');
+    expect(needing.length).toBe(summary.totals.open_failing_findings);
+    expect(passing.length).toBeGreaterThan(0);
+    expect(needing.length).toBeLessThan(findings.length);
+    expect(await shownRows(page)).toEqual(needing.map((row) => row.fingerprint));
+    expect(await page.textContent('#findings-count')).toBe(
+      `${needing.length} of ${findings.length} findings need action (failing, open)`,
+    );
+    expect(await page.getAttribute('#view-action', 'aria-pressed')).toBe('true');
+    // The view decides status and lifecycle: their filters are not offered in it.
+    expect(await page.isVisible('#filter-status')).toBe(false);
+    expect(await page.isVisible('#filter-lifecycle')).toBe(false);
+    // The severity chart draws what needs action, and counts the passing findings beside it.
+    const chart = page.locator(
+      'figure.chart:has(figcaption:text-is("Findings that need action, by severity"))',
+    );
+    expect(await chart.locator('.chart-note').textContent()).toContain(`${passing.length} passing`);
+    const severities = new Map<string, number>();
+    for (const row of needing)
+      severities.set(row.severity_level, (severities.get(row.severity_level) ?? 0) + 1);
+    expect(await chart.locator('canvas').getAttribute('aria-label')).toBe(
+      `Findings that need action, by severity: ${['critical', 'high', 'medium', 'low', 'info']
+        .filter((level) => severities.has(level))
+        .map((level) => `${level} ${severities.get(level)}`)
+        .join(', ')}`,
+    );
+
+    await page.click('#view-all');
+    expect(await shownRows(page)).toEqual(findings.map((row) => row.fingerprint));
+    expect(await page.textContent('#findings-count')).toBe(`${findings.length} findings`);
+    expect(page.url()).toContain('view=all');
+    expect(await page.isVisible('#filter-status')).toBe(true);
+    await page.click('#view-action');
+    expect(page.url()).not.toContain('view=');
+    expect(await shownRows(page)).toEqual(needing.map((row) => row.fingerprint));
+    await page.close();
+  });
+
+  it('filters to exactly the matching rows, downloads them as CSV, and restores the view from its URL', async () => {
+    const page = await openPage('?view=all&size=250');
     await page.selectOption('#filter-service', 'AmazonEC2');
     await page.selectOption('#filter-status', 'fail');
     const expected = findings.filter((row) => row.service === 'AmazonEC2' && row.status === 'fail');
@@ -247,7 +288,7 @@ describe('the dashboard over the demo export', () => {
   it('searches resource ids, titles and tags', async () => {
     const tagged = findings.find((row) => Object.keys(row.tags ?? {}).length > 0)!;
     const [key, value] = Object.entries(tagged.tags!)[0]!;
-    const page = await openPage('?size=250');
+    const page = await openPage('?view=all&size=250');
     await page.fill('#filter-q', `${key}=${value}`);
     const needle = `${key}=${value}`.toLowerCase();
     const expected = findings.filter(
@@ -270,7 +311,7 @@ describe('the dashboard over the demo export', () => {
     expect(await page.textContent('#headline-billed')).toBe(usd(summary.totals.actual_cost_30d));
     await page.close();
     // The table's billed column, sorted by it: the most billed finding first, with its 30 days.
-    const sorted = await openPage('?sort=billed&dir=desc');
+    const sorted = await openPage('?view=all&sort=billed&dir=desc');
     const most = [...findings].sort(
       (a, b) => Number(b.actual_cost_30d ?? -1) - Number(a.actual_cost_30d ?? -1),
     )[0]!;
@@ -314,6 +355,19 @@ describe('the dashboard over the demo export', () => {
     const again = await openPage(`?finding=${top.fingerprint}`);
     await again.locator('dialog#detail[open]').waitFor();
     await again.close();
+
+    // A check's remediation worded like the finding's recommendation is not printed a second time.
+    const all = JSON.parse(await readFile(join(exportDir, 'findings.json'), 'utf8')) as Record<
+      string,
+      string
+    >[];
+    const volume = all.find((f) => f.check_id === 'aws.ec2.ebs.unattached.volume' && f.status === 'fail')!;
+    expect(volume.remediation).not.toBe(volume.recommendation);
+    const detail = await openPage(`?finding=${volume.fingerprint}`);
+    const remediation = await detail.locator('dialog#detail[open]').textContent();
+    expect(remediation).toContain(volume.recommendation);
+    expect(remediation).not.toContain(volume.remediation);
+    await detail.close();
   });
 });
 
@@ -382,7 +436,7 @@ describe('the dashboard with a missing or broken export', () => {
     try {
       const last = findings[findings.length - 1]!;
       const page = await browser.newPage();
-      await page.goto(`${bare.url}?finding=${last.fingerprint}`);
+      await page.goto(`${bare.url}?view=all&finding=${last.fingerprint}`);
       await page.waitForSelector('body[data-ready="true"]');
       expect(await page.textContent('#findings-count')).toBe(`${findings.length} findings`);
       await page.locator('dialog#detail[open]').waitFor();

@@ -90,7 +90,8 @@ const TABLE = FindingTable.fromRows([
     severity_level: 'high',
   }),
 ]);
-const state = (patch: Partial<ViewState>): ViewState => ({ ...EMPTY_STATE, ...patch });
+/** A state of the view of every finding (the filters' own tests), or of the view given. */
+const state = (patch: Partial<ViewState>): ViewState => ({ ...EMPTY_STATE, view: 'all', ...patch });
 const shown = (table: FindingTable, patch: Partial<ViewState>) =>
   Array.from(visibleRows(table, state(patch)), (i) => table.row(i).fingerprint);
 
@@ -107,10 +108,35 @@ describe('the findings table state', () => {
     });
     const query = stateToQuery(view);
     expect(query).toBe(
-      '?status=fail&region=eu-west-1&q=team%3Dpay&sort=savings&dir=asc&page=3&size=100&finding=abc',
+      '?view=all&status=fail&region=eu-west-1&q=team%3Dpay&sort=savings&dir=asc&page=3&size=100&finding=abc',
     );
     expect(stateFromQuery(query)).toEqual(view);
     expect(stateToQuery(EMPTY_STATE)).toBe('');
+  });
+
+  it('starts with the findings that need action: failing and open, as the headline counts them', () => {
+    expect(EMPTY_STATE.view).toBe('action');
+    expect(shown(TABLE, { view: 'action' })).toEqual(['a', 'b', 'e']);
+    expect(shown(TABLE, { view: 'action', filters: { region: 'eu-west-1' } })).toEqual(['b', 'e']);
+    // Status and lifecycle are the view's: a filter on them left from the other view does not apply.
+    expect(shown(TABLE, { view: 'action', filters: { status: 'pass', lifecycle: 'ignored' } })).toEqual([
+      'a',
+      'b',
+      'e',
+    ]);
+    expect(stateToQuery(state({ view: 'action', filters: { status: 'pass', region: 'eu-west-1' } }))).toBe(
+      '?region=eu-west-1',
+    );
+    expect(shown(TABLE, { view: 'all' })).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it("reads a link's status or lifecycle filter as the view of every finding", () => {
+    expect(stateFromQuery('?status=pass')).toEqual(state({ view: 'all', filters: { status: 'pass' } }));
+    expect(stateFromQuery('?lifecycle=resolved&view=action')).toMatchObject({ view: 'all' });
+    expect(stateFromQuery('?view=all')).toEqual(state({ view: 'all' }));
+    expect(stateFromQuery('?region=eu-west-1')).toEqual(
+      state({ view: 'action', filters: { region: 'eu-west-1' } }),
+    );
   });
 
   it('ignores unknown or malformed parameters', () => {
