@@ -49,7 +49,13 @@ export const checker = defineChecker({
           dimensions: { public_ip: address.PublicIp ?? '' },
         };
         if (address.AssociationId || natAllocations.has(address.AllocationId)) {
-          const owner = address.InstanceId ?? address.NetworkInterfaceId ?? 'a NAT gateway';
+          // The API may return an empty string rather than leave a field out; a NAT gateway's address is on its
+          // network interface, which says less than naming the gateway.
+          const owner =
+            address.InstanceId ||
+            (natAllocations.has(address.AllocationId) ? 'a NAT gateway' : '') ||
+            address.NetworkInterfaceId ||
+            `association ${address.AssociationId}`;
           yield {
             ...base,
             status: 'pass',

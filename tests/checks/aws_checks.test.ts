@@ -75,12 +75,13 @@ interface Row {
   savings: string | null;
   cost: string | null;
   source: string | null;
+  message: string | null;
 }
 
 const findings = async (out: string): Promise<Row[]> =>
   (await query(
     `SELECT check_id, scope.resource_id AS resource_id, status, estimated.monthly_savings::VARCHAR AS savings,
-            estimated.monthly_cost::VARCHAR AS cost, dimensions['savings_source'] AS source
+            estimated.monthly_cost::VARCHAR AS cost, dimensions['savings_source'] AS source, message
      FROM read_parquet($glob) ORDER BY ALL`,
     { glob: join(out, '**', '*.parquet') },
   )) as unknown as Row[];
@@ -220,6 +221,13 @@ describe('checkers against the emulator, run dated 100 days after the estate was
       open_monthly_savings: summary.totals.est_monthly_savings,
       open_findings: summary.totals.open_failing_findings,
     });
+  });
+
+  it('says what a passing Elastic IP is associated with (the API gives empty strings for the rest)', () => {
+    const passing = rows.filter((r) => r.check_id === 'aws.ec2.eip.unassociated' && r.status === 'pass');
+    expect(passing.map((r) => r.message).sort()).toEqual(
+      [`Associated with ${estate.instances.web}.`, 'Associated with a NAT gateway.'].sort(),
+    );
   });
 
   it('reports the expected status and saving for each case', () => {
