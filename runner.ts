@@ -16,7 +16,7 @@ import type { CheckerRegistry } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
 import { discoverCheckers } from './cli/discover.ts';
-import { CliError, defaultRegion, EXIT, ioErrorMessage } from './cli/errors.ts';
+import { CliError, defaultRegion, engineErrorMessage, EXIT, ioErrorMessage } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, logStep, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
 import {
@@ -504,7 +504,7 @@ async function runCommand(args: RunArgs, effects: RunnerEffects, log: Logger): P
       logger: runLog,
     }).catch((error: Error) => ({
       mode: 'failed',
-      saveError: ioErrorMessage(error) ?? error.message,
+      saveError: ioErrorMessage(error) ?? engineErrorMessage(error) ?? error.message,
     }));
     if (kept.saveError !== undefined) {
       runLog.warn(
@@ -1042,7 +1042,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
                 logger,
               }).catch((error: Error) => ({
                 mode: 'failed',
-                saveError: ioErrorMessage(error) ?? error.message,
+                saveError: ioErrorMessage(error) ?? engineErrorMessage(error) ?? error.message,
               })),
           });
         }
@@ -1195,7 +1195,7 @@ export async function main(argv: string[], effects: RunnerEffects = defaultEffec
     await buildCli(argv, effects, exitCode).parseAsync();
     return exitCode.value;
   } catch (error) {
-    const io = ioErrorMessage(error);
+    const io = ioErrorMessage(error) ?? engineErrorMessage(error);
     if (io !== undefined) {
       process.stderr.write(`error: ${io}\n`);
       if (argv.includes('--debug')) process.stderr.write(`${(error as Error).stack ?? ''}\n`);

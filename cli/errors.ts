@@ -60,6 +60,40 @@ export function ioErrorMessage(error: unknown): string | undefined {
   return `cannot ${verb} ${path ?? 'a file'}: ${IO_REASONS[code]}`;
 }
 
+/**
+ * DuckDB's messages start with their kind ("IO Error: …") and, for a query, go on with the SQL and a caret under
+ * the place ("LINE 1: SELECT …"). The kinds that say something about the data, and what the user can do.
+ */
+const ENGINE_DATA_KINDS: Readonly<Record<string, string>> = {
+  IO: 'a file of the dataset could not be read',
+  'Invalid Input': 'a file of the dataset is not what it should be',
+  Conversion: 'a value in the dataset could not be converted',
+  'Out of Range': 'a value in the dataset is out of range',
+  HTTP: 'a remote file could not be fetched',
+};
+const ENGINE_ERROR = /^([A-Z][A-Za-z ]*?) Error: ?([\s\S]*)$/;
+
+/**
+ * A plain sentence for an error of the query engine (DuckDB), without its SQL; undefined for any other error.
+ * Memory and data problems say what to do; anything else is the engine's fault or ours, and says to report it.
+ */
+export function engineErrorMessage(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const match = ENGINE_ERROR.exec(error.message);
+  if (!match) return undefined;
+  const [, kind, rest] = match as unknown as [string, string, string];
+  // The first line is the engine's own sentence; what follows is candidates, the SQL and a caret.
+  const detail = rest.split('\n')[0]!.trim();
+  if (kind === 'Out of Memory')
+    return 'the query engine ran out of memory; run it with more memory (a larger machine, or a Lambda with more memory)';
+  if (kind === 'INTERRUPT') return 'stopped';
+  const data = ENGINE_DATA_KINDS[kind];
+  if (data) return `${data}: ${detail}`;
+  if (['Binder', 'Parser', 'Catalog', 'Internal', 'Not implemented', 'Fatal', 'Serialization'].includes(kind))
+    return `the query engine failed (${kind.toLowerCase()} error): this is a bug of finops-findings; run again with --debug and report what it prints`;
+  return undefined;
+}
+
 /** The region AWS calls go to when none is given: the SDK's own variables, else us-east-1. */
 export const defaultRegion = (): string =>
   process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';

@@ -464,6 +464,28 @@ describe('suppression file errors', () => {
   });
 });
 
+describe('query engine errors', () => {
+  it('say what is wrong in plain words, without the SQL', async () => {
+    const { effects } = fakeEffects(BUCKETS);
+    const out = join(dir, 'data', 'finops_findings');
+    expect(await main(['--tenant', 'acme', '--checker', S3_CHECK, '--out', out], effects)).toBe(0);
+    // A gold day damaged by hand: the export's trends read it.
+    const day = join(dir, 'data', 'finops_kpi_gold', 'tenant_id=acme', 'period=2026-11-22');
+    const [part] = await readdir(day);
+    await writeFile(join(day, part!), 'not parquet at all');
+    const stderr = vi.mocked(process.stderr.write);
+    stderr.mockClear();
+    const code = await main(
+      ['export', '--tenant', 'acme', '--data', out, '--out-dir', join(dir, 'json')],
+      effects,
+    );
+    const said = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(code).toBe(1);
+    expect(said).toMatch(/^error: a file of the dataset is not what it should be: .*period=2026-11-22/);
+    expect(said).not.toMatch(/LINE \d|SELECT|read_parquet|Invalid Input Error/);
+  });
+});
+
 describe('kpi rebuild command', () => {
   it('writes the gold partitions beside the findings dataset, and says what it did', async () => {
     const { effects, printed } = fakeEffects(BUCKETS);
