@@ -675,16 +675,19 @@ function stateOptions<T>(cli: Argv<T>) {
 }
 
 /**
- * A flag that takes a number, read from what the user typed: `--concurrency abc` is said as typed (yargs' own
- * number parsing would say NaN). Whether it is whole and in range is each command's to check.
+ * A flag that takes a whole number from `min` (to `max`), read from what the user typed: `--concurrency abc` and
+ * `--page-size 1e9` are said as typed (yargs' own number parsing would say NaN, and 1000000000).
  */
-function numberAsTyped(flag: string) {
+function numberAsTyped(flag: string, min: number, max?: number) {
+  const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
   return (value: unknown): number | undefined => {
     if (value === undefined) return undefined;
     const text = String(Array.isArray(value) ? value.at(-1) : value).trim();
     const number = Number(text);
     if (text === '' || !Number.isFinite(number))
       throw new CliError(`${flag} ${text}: a number was expected`, EXIT.usage);
+    if (!Number.isInteger(number) || number < min || (max !== undefined && number > max))
+      throw new CliError(`${flag} ${text}: a whole number ${range}`, EXIT.usage);
     return number;
   };
 }
@@ -715,7 +718,7 @@ function policyOptions<T>(cli: Argv<T>) {
     })
     .option('concurrency', {
       type: 'string',
-      coerce: numberAsTyped('--concurrency'),
+      coerce: numberAsTyped('--concurrency', 1),
       describe: `Checks running at once, across accounts and regions (default: the policy file's, else ${DEFAULT_CONCURRENCY})`,
     })
     .option('finding-id-mode', {
@@ -838,7 +841,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           })
           .option('page-size', {
             type: 'string',
-            coerce: numberAsTyped('--page-size'),
+            coerce: numberAsTyped('--page-size', 1, 1000),
             describe: "Page size for AWS listings (default: each API's own)",
           })
           .option('list-checkers', {
@@ -1084,7 +1087,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
           .option('tenant', { type: 'string', demandOption: true, describe: 'Tenant of the run' })
           .option('accounts-per-shard', {
             type: 'string',
-            coerce: numberAsTyped('--accounts-per-shard'),
+            coerce: numberAsTyped('--accounts-per-shard', 1),
             describe:
               'Accounts in each shard (default: as many as finish in 10 minutes, from the checkers, regions and --concurrency)',
           }),

@@ -126,6 +126,9 @@ describe('runner', () => {
     [['--regions', 'us-east-1,mars-1'], '"mars-1" is not an AWS region name'],
     [['--page-size', '0'], '--page-size 0: a whole number from 1 to 1000'],
     [['--page-size', '2.5'], '--page-size 2.5: a whole number from 1 to 1000'],
+    // As typed, not as parsed (1000000000, 2.5).
+    [['--page-size', '1e9'], '--page-size 1e9: a whole number from 1 to 1000'],
+    [['--concurrency', '2.50'], '--concurrency 2.50: a whole number of at least 1'],
     [['--tenant', 'a'.repeat(300)], 'use at most 128 letters'],
   ])('refuses %j with a clear message (exit 2), writing nothing', async (args, message) => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
