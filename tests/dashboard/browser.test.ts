@@ -372,7 +372,17 @@ describe('the dashboard over the demo export', () => {
 });
 
 describe('the dashboard on a laptop screen and on paper', () => {
-  it('fits a 1280-pixel screen without sideways scrolling, and prints without its controls', async () => {
+  it('fits 1280- and 1400-pixel screens without sideways scrolling, and prints without its controls', async () => {
+    for (const width of [1400, 1280]) {
+      const wide = await browser.newPage({ viewport: { width, height: 800 } });
+      await wide.goto(`${server.url}?view=all`);
+      await wide.waitForSelector('body[data-ready="true"]');
+      expect(
+        await wide.evaluate(() => document.documentElement.scrollWidth),
+        `${width} px`,
+      ).toBeLessThanOrEqual(width);
+      await wide.close();
+    }
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]');
