@@ -117,38 +117,67 @@ const OPEN_FAILING = "status = 'fail' AND lifecycle_status = 'open'";
 const LISTED_ROWS =
   'SELECT f.row FROM latest JOIN (SELECT rn, row, fingerprint FROM finding_rows) f USING (fingerprint)';
 
-export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
+/** What `prepareLatest` reads: the dataset, its state and gold roots, the suppressions. */
+export type LatestOptions = Pick<
+  ExportOptions,
+  | 'dataRoot'
+  | 'tenantId'
+  | 'suppressions'
+  | 'stateRoot'
+  | 'goldRoot'
+  | 'saveState'
+  | 'remoteParts'
+  | 'remoteManifests'
+  | 'onStage'
+  | 'onProgress'
+>;
+
+/**
+ * The tenant's state brought up to date (saved unless `saveState` is false), its suppression rules, and the temp
+ * table `latest_rows`: one row per fingerprint with its lifecycle, what every export list and a remediation plan
+ * read. Returns the refreshed state and the row count.
+ */
+export async function prepareLatest(
+  connection: DuckDBConnection,
+  options: LatestOptions,
+  now: Date,
+): Promise<{ state: Awaited<ReturnType<typeof refreshStateAndGold>>; findings: number }> {
   const tenant = normaliseTenant(options.tenantId);
   await assertTenantExists(options.dataRoot, tenant);
-  const now = (options.now ?? (() => new Date()))();
   const rules = await loadSuppressions(options.dataRoot, tenant, options.suppressions);
+  options.onStage?.('reading history', { tenant, data: options.dataRoot });
+  const state = await refreshStateAndGold(connection, {
+    dataRoot: options.dataRoot,
+    tenant,
+    stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
+    goldRoot: options.goldRoot ?? goldRoot(options.dataRoot),
+    save: options.saveState !== false,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
+    ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
+  });
+  options.onStage?.('history read', {
+    state: state.mode,
+    runs: state.manifests.length,
+    skipped: state.skipped.length,
+  });
+  // Kept for the next export; a dataset this process cannot write beside is exported all the same.
+  if (state.saveError) options.onStage?.('state not saved', { reason: state.saveError });
+  await loadRules(connection, rules);
+  return { state, findings: await buildLatest(connection, now) };
+}
+
+export async function exportTenant(options: ExportOptions): Promise<ExportResult> {
+  const tenant = normaliseTenant(options.tenantId);
+  const now = (options.now ?? (() => new Date()))();
   const instance = await DuckDBInstance.create(':memory:');
   const { connection, dispose } = interruptible(await instance.connect(), options.signal);
   let staging: string | undefined;
   try {
     await connection.run("SET TimeZone = 'UTC'");
-    options.onStage?.('reading history', { tenant, data: options.dataRoot });
     const golds = options.goldRoot ?? goldRoot(options.dataRoot);
-    const state = await refreshStateAndGold(connection, {
-      dataRoot: options.dataRoot,
-      tenant,
-      stateRoot: options.stateRoot ?? stateRoot(options.dataRoot),
-      goldRoot: golds,
-      save: options.saveState !== false,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.remoteParts ? { remoteParts: options.remoteParts } : {}),
-      ...(options.remoteManifests ? { remoteManifests: options.remoteManifests } : {}),
-    });
+    const { state, findings } = await prepareLatest(connection, options, now);
     const { skipped, manifests } = state;
-    options.onStage?.('history read', {
-      state: state.mode,
-      runs: manifests.length,
-      skipped: skipped.length,
-    });
-    // Kept for the next export; a dataset this process cannot write beside is exported all the same.
-    if (state.saveError) options.onStage?.('state not saved', { reason: state.saveError });
-    await loadRules(connection, rules);
-    const findings = await buildLatest(connection, now);
     // Billed cost from the tenant's cost facts, when it has some: beside each finding, and kept for DuckDB users.
     const costs = await attributeCosts(connection, {
       costRoot: options.costRoot ?? join(dirname(options.dataRoot), COST_FACTS_DIR),
