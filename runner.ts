@@ -1080,6 +1080,113 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       },
     )
     .command(
+      'remediate <action>',
+      'The execute step: `remediate plan` writes a reviewable plan of fixes for the open, unsuppressed failing findings of the checks that have one; `remediate apply --plan FILE` acts on it (a dry run unless --execute), each attempt recorded in finops_actions beside the dataset',
+      (y) =>
+        commonOptions(y)
+          .positional('action', { choices: ['plan', 'apply'] as const, describe: 'What to do' })
+          .option('tenant', { type: 'string', describe: 'plan: the tenant whose findings to fix' })
+          .option('data', {
+            type: 'string',
+            describe: `The findings dataset (plan: default ${DEFAULT_OUT}; apply: the plan's); the audit goes beside it, in finops_actions`,
+          })
+          .option('checker', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'plan: only this check (repeatable)',
+          })
+          .option('finding', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'plan: only this finding id or fingerprint (repeatable)',
+          })
+          .option('account', {
+            type: 'string',
+            array: true,
+            default: [],
+            describe: 'plan: only this account (repeatable)',
+          })
+          .option('out', {
+            type: 'string',
+            default: 'remediation-plan.json',
+            describe: 'plan: the plan file to write',
+          })
+          .option('retention-days', {
+            type: 'string',
+            default: '30',
+            coerce: numberAsTyped('--retention-days', 1, 3653),
+            describe: 'plan: the retention a log group without one is given',
+          })
+          .option('suppressions', {
+            type: 'string',
+            describe: 'plan: a suppression file, as export takes it',
+          })
+          .option('state-data', {
+            type: 'string',
+            describe: 'plan: where the tenant state is kept (as export)',
+          })
+          .option('gold-data', {
+            type: 'string',
+            describe: 'plan: where the KPI gold tables are kept (as export)',
+          })
+          .option('plan', { type: 'string', describe: 'apply: the plan file remediate plan wrote' })
+          .option('execute', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'apply: really do it (without it: a dry run, calling AWS with DryRun where the API has it)',
+          })
+          .option('allow-destructive', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'apply: with --execute, also the destructive actions (terminating an instance after its backup)',
+          })
+          .option('max-actions', {
+            type: 'string',
+            default: '50',
+            coerce: numberAsTyped('--max-actions', 1),
+            describe: 'apply: refuse a plan with more actions than this',
+          })
+          .option('max-age', {
+            type: 'string',
+            default: '24h',
+            describe: 'apply: refuse a plan older than this (90m, 24h, 2d)',
+          })
+          .option('role-name', {
+            type: 'string',
+            describe: "apply: role to assume in each account of the plan that is not the caller's",
+          })
+          .option('external-id', { type: 'string', describe: 'apply: external id for --role-name' }),
+      async (args) => {
+        const { remediatePlanCommand, remediateApplyCommand } = await import('./cli/remediate_command.ts');
+        const remediateEffects = { ...effects, logger: effects.logger(String(args['log-level'])) };
+        if (args.action === 'plan') {
+          if (!args.tenant) throw new CliError('remediate plan needs --tenant', EXIT.usage);
+          exitCode.value = await remediatePlanCommand(
+            {
+              ...args,
+              tenant: args.tenant,
+              data: args.data ?? DEFAULT_OUT,
+              'retention-days': args['retention-days']!,
+              engineVersion: ENGINE_VERSION,
+            },
+            remediateEffects,
+          );
+          return;
+        }
+        if (!args.plan)
+          throw new CliError('remediate apply needs --plan FILE (see remediate plan)', EXIT.usage);
+        await loadAws();
+        exitCode.value = await remediateApplyCommand(
+          { ...args, plan: args.plan, 'max-actions': args['max-actions']! },
+          remediateEffects,
+        );
+      },
+    )
+    .command(
       'plan-shards',
       "Split one run over many workers: print the shards (run id, run time, each shard's accounts) as JSON, the input of a Step Functions Distributed Map; each item runs with --shard, then `run finalize`",
       (y) =>
@@ -1172,6 +1279,14 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .example('$0 kpi rebuild --tenant acme --from 2026-01-01', 'recompute the daily KPI gold tables')
     .example('$0 runs delete --tenant acme --run-id run-20261128T060000Z-1a2b3c4d', 'undo one run')
     .example('$0 dataset check --tenant acme --quarantine', 'move unreadable files of a tenant aside')
+    .example(
+      '$0 remediate plan --tenant acme --out plan.json',
+      'a reviewable plan of fixes for the open findings',
+    )
+    .example(
+      '$0 remediate apply --plan plan.json --execute',
+      'do what the plan says (without --execute: a dry run)',
+    )
     .epilogue(
       'Exit codes: 0 success; 1 failure (no account scanned, interrupted, invalid drafts); 2 bad usage;\n' +
         '3 finished with checker or account errors (what is valid is written; the run manifest says what failed).\n' +

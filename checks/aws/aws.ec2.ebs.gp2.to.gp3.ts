@@ -16,16 +16,23 @@ export function gp2Performance(sizeGiB: number): { iops: number; throughputMiBps
   return { iops: Math.min(16_000, Math.max(100, 3 * sizeGiB)), throughputMiBps: sizeGiB > 170 ? 250 : 128 };
 }
 
+/** The IOPS and throughput a gp3 volume needs to match a gp2 volume's baseline (what the fix provisions). */
+export function gp3Target(sizeGiB: number): { iops: number; throughputMiBps: number } {
+  const perf = gp2Performance(sizeGiB);
+  return {
+    iops: Math.max(GP3_INCLUDED_IOPS, perf.iops),
+    // Small gp2 volumes top out at 128 MiB/s, which gp3's included 125 MiB/s matches in practice (AWS's own
+    // migration guidance); only the 250 MiB/s of larger volumes is provisioned on top.
+    throughputMiBps: perf.throughputMiBps > 128 ? perf.throughputMiBps : GP3_INCLUDED_THROUGHPUT,
+  };
+}
+
 /** The gp3 volume that matches a gp2 volume's baseline performance, and what each costs a month. */
 export function gp3Equivalent(
   sizeGiB: number,
   prices: ReturnType<typeof pricesFor>['prices'],
 ): { gp2: Big; gp3: Big; iops: number; throughputMiBps: number } {
-  const perf = gp2Performance(sizeGiB);
-  const iops = Math.max(GP3_INCLUDED_IOPS, perf.iops);
-  // Small gp2 volumes top out at 128 MiB/s, which gp3's included 125 MiB/s matches in practice (AWS's own
-  // migration guidance); only the 250 MiB/s of larger volumes is provisioned on top.
-  const throughputMiBps = perf.throughputMiBps > 128 ? perf.throughputMiBps : GP3_INCLUDED_THROUGHPUT;
+  const { iops, throughputMiBps } = gp3Target(sizeGiB);
   return {
     gp2: volumeMonthly({ type: 'gp2', sizeGiB }, prices)!,
     gp3: volumeMonthly({ type: 'gp3', sizeGiB, iops, throughputMiBps }, prices)!,

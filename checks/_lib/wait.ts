@@ -1,0 +1,15 @@
+/** Waiting for AWS to finish something (a snapshot, an image): polled, bounded, stoppable. */
+import type { FixContext } from './fixes.ts';
+
+const POLL_MS = 10_000;
+const LIMIT_MS = 60 * 60_000;
+
+/** Polls `done` until it says true; throws after an hour, or when the context's signal stops the apply. */
+export async function waitFor(ctx: FixContext, what: string, done: () => Promise<boolean>): Promise<void> {
+  for (let waited = 0; ; waited += POLL_MS) {
+    ctx.signal?.throwIfAborted();
+    if (await done()) return;
+    if (waited >= LIMIT_MS) throw new Error(`${what} was not ready after ${LIMIT_MS / 60_000} minutes`);
+    await ctx.sleep(POLL_MS);
+  }
+}

@@ -1,0 +1,103 @@
+import { ec2 } from '../_lib/sdk.ts';
+import { tagMap } from '../_lib/drafts.ts';
+import {
+  defineFix,
+  ec2DryRun,
+  isNotFound,
+  registerFix,
+  tagsDrifted,
+  type FixContext,
+} from '../_lib/fixes.ts';
+import { waitFor } from '../_lib/wait.ts';
+
+/** Tags AWS reserves (aws:…) cannot be set by a caller: they are not copied to the snapshot. */
+const copyable = (tags: Record<string, string>) =>
+  Object.entries(tags)
+    .filter(([key]) => !key.startsWith('aws:'))
+    .map(([Key, Value]) => ({ Key, Value }));
+
+export const fix = defineFix({
+  meta: {
+    check_id: 'aws.ec2.ebs.unattached.volume',
+    action: 'snapshot_and_delete_volume',
+    summary: 'Snapshot the volume (its tags copied), wait for the snapshot, then delete the volume',
+    iam_actions: [
+      'ec2:DescribeVolumes',
+      'ec2:CreateSnapshot',
+      'ec2:DescribeSnapshots',
+      'ec2:CreateTags',
+      'ec2:DeleteVolume',
+    ],
+  },
+  parameters: () => ({ snapshot: 'yes' }),
+  async apply(ctx: FixContext, entry) {
+    const { DescribeVolumesCommand, CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteVolumeCommand } =
+      await ec2();
+    const client = ctx.services.ec2(entry.region);
+    const found = await client
+      .send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] }))
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+    const volume = found?.Volumes?.[0];
+    if (!volume) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
+    const tags = tagMap(volume.Tags);
+    const before = { state: volume.State, size_gib: volume.Size, volume_type: volume.VolumeType, tags };
+    if (volume.State !== 'available' || (volume.Attachments ?? []).length > 0)
+      return { status: 'skipped_drift', before, note: `the volume is ${volume.State} (attached again)` };
+    const drift = tagsDrifted(entry.tags, tags);
+    if (drift) return { status: 'skipped_drift', before, note: drift };
+    if (ctx.dryRun) {
+      const snapshot = await ec2DryRun(() =>
+        client.send(new CreateSnapshotCommand({ VolumeId: entry.resource_id, DryRun: true })),
+      );
+      const deletion = await ec2DryRun(() =>
+        client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id, DryRun: true })),
+      );
+      return snapshot === 'dry_run_ok' && deletion === 'dry_run_ok'
+        ? { status: 'dry_run_ok', before }
+        : {
+            status: 'dry_run_denied',
+            before,
+            note: `CreateSnapshot: ${snapshot}, DeleteVolume: ${deletion}`,
+          };
+    }
+    const snapshot = await client.send(
+      new CreateSnapshotCommand({
+        VolumeId: entry.resource_id,
+        Description: `Backup of ${entry.resource_id} before its deletion (finding ${entry.finding_id})`,
+        TagSpecifications: [
+          {
+            ResourceType: 'snapshot',
+            Tags: [
+              ...copyable(tags),
+              { Key: 'finops:finding_id', Value: entry.finding_id },
+              { Key: 'finops:source_volume', Value: entry.resource_id },
+            ],
+          },
+        ],
+      }),
+    );
+    const snapshotId = snapshot.SnapshotId!;
+    await waitFor(ctx, `snapshot ${snapshotId}`, async () => {
+      const { Snapshots } = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+      const state = Snapshots?.[0]?.State;
+      if (state === 'error') throw new Error(`snapshot ${snapshotId} failed; the volume was kept`);
+      return state === 'completed';
+    });
+    try {
+      await client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id }));
+    } catch (error) {
+      throw new Error(
+        `snapshot ${snapshotId} was made, but deleting the volume failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return { status: 'succeeded', before, after: { snapshot_id: snapshotId, volume_deleted: true } };
+  },
+});
+
+registerFix(fix, import.meta.url);
