@@ -77,6 +77,8 @@ export interface RunnerEffects {
   readonly awsServices: (region: string) => AwsAccess;
   /** Stop signals: the run stops cleanly when they fire (tests pass their own emitter). */
   readonly signals?: NodeJS.EventEmitter;
+  /** Waits between polls of a snapshot or an image a remediation made (default: real time; tests: none). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export const defaultEffects: RunnerEffects = {
