@@ -15,7 +15,7 @@ import type { RunContext } from './checks/_lib/context.ts';
 import type { CheckerRegistry } from './checks/_lib/registry.ts';
 import { FINDING_ID_MODES, type FindingIdMode } from './contracts/identity.ts';
 import { parseTimestamp } from './contracts/time.ts';
-import { discoverCheckers } from './cli/discover.ts';
+import { discoverCheckers, discoverFixes } from './cli/discover.ts';
 import { CliError, defaultRegion, engineErrorMessage, EXIT, ioErrorMessage } from './cli/errors.ts';
 import { createLogger, LOG_LEVELS, logStep, type Logger } from './cli/log.ts';
 import { parseCheckerParams } from './cli/params.ts';
@@ -1253,11 +1253,17 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
     .command(
       'iam-policy',
       'Print the least-privilege IAM policy for the selected checkers (all by default)',
-      (y) => policyOptions(commonOptions(y)),
+      (y) =>
+        policyOptions(commonOptions(y)).option('remediation', {
+          type: 'boolean',
+          default: false,
+          describe: 'Add a statement with what `remediate apply` calls to fix the findings of those checkers',
+        }),
       async (args) => {
         // What a run with the same flags and policy file would use: its packs' checkers too.
         const { checkers } = await policyOf(args);
-        effects.print(JSON.stringify(iamPolicy(checkers), null, 2));
+        const fixes = args.remediation ? (await discoverFixes()).list() : undefined;
+        effects.print(JSON.stringify(iamPolicy(checkers, fixes), null, 2));
         exitCode.value = EXIT.ok;
       },
     )

@@ -50,10 +50,13 @@ type Middleware = (
   context: { commandName: string },
 ) => (args: unknown) => Promise<unknown>;
 
-/** Real SDK clients for the emulator; a command named in `faults` fails for its resource. */
+/** Every command the fixes sent, by service (`ec2`, `logs`, `s3`), as `ec2:DescribeVolumes`. */
+const sent = new Set<string>();
+
+/** Real SDK clients for the emulator; a command named in `faults` fails for its resource; commands are recorded. */
 function effects(now: () => Date = () => new Date()): RunnerEffects & { printed: string[] } {
   const printed: string[] = [];
-  const faulty = new WeakSet<object>();
+  const instrumented = new WeakSet<object>();
   return {
     printed,
     now,
@@ -63,26 +66,31 @@ function effects(now: () => Date = () => new Date()): RunnerEffects & { printed:
     sleep: async () => undefined,
     awsServices: (home) => {
       const real = createAwsServices(home);
-      const services = {
-        ...real.services,
-        ec2: (at: string) => {
-          const client = real.services.ec2(at);
-          if (!faulty.has(client)) {
-            faulty.add(client);
-            (client.middlewareStack as unknown as { add(m: Middleware, o: object): void }).add(
-              (next, context) => async (args) => {
-                const fault = faults.get(context.commandName);
-                const input = (args as { input: Record<string, unknown> }).input;
-                if (fault && Object.values(input).flat().includes(fault.resource))
-                  throw Object.assign(new Error(fault.message), { name: 'RequestLimitExceeded' });
-                return next(args);
-              },
-              { step: 'initialize' },
-            );
-          }
-          return client;
-        },
-      } as AwsServices;
+      const services = Object.fromEntries(
+        Object.entries(real.services).map(([service, get]) => [
+          service,
+          (at: string) => {
+            const client = (get as (r: string) => object)(at) as {
+              middlewareStack: { add(m: Middleware, o: object): void };
+            };
+            if (!instrumented.has(client)) {
+              instrumented.add(client);
+              client.middlewareStack.add(
+                (next, context) => async (args) => {
+                  sent.add(`${service}:${context.commandName.replace(/Command$/, '')}`);
+                  const fault = faults.get(context.commandName);
+                  const input = (args as { input: Record<string, unknown> }).input;
+                  if (fault && Object.values(input).flat().includes(fault.resource))
+                    throw Object.assign(new Error(fault.message), { name: 'RequestLimitExceeded' });
+                  return next(args);
+                },
+                { step: 'initialize' },
+              );
+            }
+            return client;
+          },
+        ]),
+      ) as unknown as AwsServices;
       return { ...real, services };
     },
   };
@@ -217,6 +225,8 @@ describe('remediate plan', () => {
 
 describe('remediate apply', () => {
   it('changes nothing in a dry run, and records every action as it would go', async () => {
+    // From here on, what the fixes call (the scan's calls are the checkers').
+    sent.clear();
     const before = await audit();
     expect(await main(['remediate', 'apply', '--plan', planFile], effects())).toBe(0);
     const volume = await ec2().send(new DescribeVolumesCommand({ VolumeIds: [estate.volumes.unattached] }));
@@ -393,6 +403,23 @@ describe('remediate apply', () => {
       'expire-tmp',
       'finops-abort-incomplete-multipart-uploads',
     ]);
+  });
+
+  it('needs only what iam-policy --remediation grants', async () => {
+    const printed: string[] = [];
+    expect(
+      await main(['iam-policy', '--remediation'], { ...effects(), print: (t) => void printed.push(t) }),
+    ).toBe(0);
+    const policy = JSON.parse(printed.join('')) as { Statement: { Sid: string; Action: string[] }[] };
+    const granted = new Set(policy.Statement.find((s) => s.Sid === 'FinOpsFindingsRemediation')!.Action);
+    // S3's IAM actions are not named as its API calls.
+    const iamName: Record<string, string> = {
+      's3:GetBucketLifecycleConfiguration': 's3:GetLifecycleConfiguration',
+      's3:PutBucketLifecycleConfiguration': 's3:PutLifecycleConfiguration',
+    };
+    const needed = [...sent].filter((call) => !call.startsWith('sts:')).map((call) => iamName[call] ?? call);
+    expect(needed.length).toBeGreaterThan(5);
+    expect(needed.filter((action) => !granted.has(action))).toEqual([]);
   });
 
   it('skips what was already done when the same plan is applied again', async () => {

@@ -9,7 +9,8 @@ import {
   RegistryError,
   type CheckerDefinition,
 } from '../../checks/_lib/registry.ts';
-import { checkerModules, discoverCheckers } from '../../cli/discover.ts';
+import { checkerModules, discoverCheckers, discoverFixes, fixModules } from '../../cli/discover.ts';
+import { defineFix, FixRegistry } from '../../checks/_lib/fixes.ts';
 import { META } from '../helpers/records.ts';
 
 const definition = (id = META.id): CheckerDefinition =>
@@ -43,6 +44,36 @@ describe('checker registry', () => {
       expect((error as Error).message).toMatch(/^id: must be dotted lower-case words/m);
       expect((error as Error).message).toMatch(/^iam_actions: /m);
     }
+  });
+});
+
+describe('fix discovery', () => {
+  it('registers each fix module beside its check, named <check-id>.fix.ts, for a check that exists', async () => {
+    const checkers = await discoverCheckers();
+    const fixes = await discoverFixes();
+    const modules = await fixModules();
+    expect(modules.length).toBeGreaterThanOrEqual(8);
+    const fileIds = modules.map((m) => basename(m).replace(/\.fix\.[jt]s$/, ''));
+    expect(fixes.list().map((fix) => fix.meta.check_id)).toEqual([...fileIds].sort());
+    for (const id of fileIds) {
+      expect(checkers.has(id), id).toBe(true);
+      expect(fixes.forCheck(id)!.meta.iam_actions.length, id).toBeGreaterThan(0);
+    }
+    // A fix module is not taken for a checker.
+    expect((await checkerModules()).some((m) => m.includes('.fix.'))).toBe(false);
+  });
+
+  it('refuses a second fix for the same check, naming both modules', () => {
+    const registry = new FixRegistry();
+    const fix = defineFix({
+      meta: { check_id: 'aws.x', action: 'x', summary: 'x', iam_actions: ['ec2:X'] },
+      parameters: () => ({}),
+      apply: async () => ({ status: 'succeeded', before: {} }),
+    });
+    registry.register(fix, 'file:///a.fix.ts');
+    expect(() => registry.register(fix, 'file:///b.fix.ts')).toThrow(
+      'a fix for aws.x is registered twice: by file:///a.fix.ts and by file:///b.fix.ts',
+    );
   });
 });
 
