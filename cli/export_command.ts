@@ -79,6 +79,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     goldData: args['gold-data'],
     costs: true,
     costData: args['cost-data'],
+    actions: true,
     storeFor: (location) => s3(location.bucket, location.prefix),
     extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
   });
@@ -98,6 +99,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
       ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
       costModel: args['cost-model'],
       costRoot: copy.costRoot,
+      actionsRoot: copy.actionsRoot,
       attributionRoot: copy.attributionRoot,
       onStage: (stage, detail) => (log ? logStep(log, detail, stage) : undefined),
       ...(log ? { onProgress: foldProgress(log) } : {}),

@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import pLimit from 'p-limit';
+import { ACTIONS_DIR } from '../pipeline/actions.ts';
 import { makeDirectory } from '../pipeline/dirs.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
 import { knownManifest, readStateMeta, type RefreshOptions } from '../pipeline/state.ts';
@@ -133,6 +134,8 @@ export interface TenantCopy {
   /** The cost facts (read only) and where the cost attribution is kept. */
   readonly costRoot: string;
   readonly attributionRoot: string;
+  /** The remediation audit (read only). */
+  readonly actionsRoot: string;
   /** Present when the dataset is remote: its parts, fetched on demand. */
   readonly remoteParts?: RefreshOptions['remoteParts'];
   /** Present when the dataset is remote: its manifests, those the state knows unchanged left where they are. */
@@ -156,6 +159,8 @@ export async function tenantCopy(options: {
   /** Also the cost facts (from --cost-data, default finops_cost_facts beside the dataset) and the attribution. */
   readonly costs?: boolean;
   readonly costData?: string | undefined;
+  /** Also the remediation audit (finops_actions beside the dataset), for actions.json. */
+  readonly actions?: boolean;
   readonly storeFor: (location: Extract<Location, { kind: 's3' }>) => ObjectStore;
   /** Also fetch these keys (relative to the dataset root) of a remote dataset, if present (suppression files). */
   readonly extraKeys?: readonly string[];
@@ -201,12 +206,27 @@ export async function tenantCopy(options: {
       '--data',
       'attribution',
     );
+    const actionsRoot = await folder(
+      options.actions ? besideDataset(options.data, ACTIONS_DIR) : undefined,
+      '--data',
+      'actions',
+      false,
+    );
     const save = stateValue !== undefined && goldValue !== undefined;
     const publish = async () => {
       for (const send of publishers) await send();
     };
 
-    const roots = { stateRoot, goldRoot, costRoot, attributionRoot, save, publish, close: cleanup };
+    const roots = {
+      stateRoot,
+      goldRoot,
+      costRoot,
+      attributionRoot,
+      actionsRoot,
+      save,
+      publish,
+      close: cleanup,
+    };
     if (data.kind === 'local') return { dataRoot: data.path, ...roots };
     const store = options.storeFor(data);
     const dataRoot = join(temp, 'data');

@@ -12,6 +12,7 @@ import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-a
 import { globToRegex, parseSuppressions, type SuppressionRule } from '../contracts/suppressions.ts';
 import { utcDate } from '../contracts/time.ts';
 import { AWS_RECOMMENDATION_SOURCE, type CostModel } from '../contracts/vocabulary.ts';
+import { actionsRoot, recentActions } from './actions.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { ATTRIBUTION_DIR, attributeCosts, unmatchedCost, writeAttribution } from './attribution.ts';
 import { COST_FACTS_DIR } from './cost_facts.ts';
@@ -64,6 +65,8 @@ export interface ExportOptions {
   readonly attributionRoot?: string | undefined;
   /** Which cost the facts give each finding (default amortized). */
   readonly costModel?: CostModel | undefined;
+  /** Where the remediation audit is (default: finops_actions beside the dataset): its recent actions, actions.json. */
+  readonly actionsRoot?: string | undefined;
 }
 
 export interface ExportResult {
@@ -227,6 +230,12 @@ export async function exportTenant(options: ExportOptions): Promise<ExportResult
         skipped_files: skipped,
       }),
     ];
+    const actions = await recentActions(
+      connection,
+      options.actionsRoot ?? actionsRoot(options.dataRoot),
+      tenant,
+    );
+    if (actions) files.push(await writeJson(out('actions.json'), actions));
     const runs = runsExportFrom(tenant, state.summaries, manifests);
     if (runs) {
       files.push(await writeJson(out('runs.json'), runs.runs));
@@ -261,6 +270,7 @@ export const EXPORT_FILES = [
   'summary.json',
   'runs.json',
   'coverage.json',
+  'actions.json',
 ] as const;
 
 /**

@@ -29,6 +29,8 @@ import { planDigest, type Plan } from '../contracts/remediation_plan.ts';
 import { main, type RunnerEffects } from '../runner.ts';
 import { seedDemoEstate, type DemoIds } from '../scripts/demo_estate.ts';
 import { startMoto, type MotoServer } from '../scripts/moto_server.ts';
+import { serveDashboard } from '../dashboard/serve.ts';
+import { launchChromium } from './helpers/browser.ts';
 import { query } from './helpers/duckdb.ts';
 
 let moto: MotoServer;
@@ -433,6 +435,71 @@ describe('remediate apply', () => {
     expect(status.get(estate.volumes.unattached)).toBe('skipped_drift');
     // The one that failed goes through now.
     expect(status.get(estate.snapshots.old)).toBe('succeeded');
+  });
+});
+
+describe('the export and the dashboard after remediation', () => {
+  it('lists the recent actions in actions.json, and the page marks each finding with its latest fix', async () => {
+    const site = join(dir, 'site');
+    // Before the next scan the fixed findings are still open: the page says a fix was applied.
+    expect(await main(['export', '--tenant', 'acme', '--data', data, '--out-dir', site], effects())).toBe(0);
+    const actions = JSON.parse(await readFile(join(site, 'actions.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const attempts = await audit();
+    expect(actions).toHaveLength(attempts.length);
+    const times = actions.map((a) => String(a['started_ts']));
+    expect(times).toEqual([...times].sort().reverse());
+    expect(actions[0]).toMatchObject({ mode: 'execute', plan_digest: plan.digest });
+    expect(typeof actions[0]!['parameters']).toBe('object');
+
+    const server = await serveDashboard({ dir: site });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await page.goto(`${server.url}?view=all&size=250`);
+      await page.waitForSelector('body[data-ready="true"]');
+      expect(await page.locator('#actions-table tbody tr').count()).toBe(Math.min(20, actions.length));
+      const badge = (resource: string) =>
+        page
+          .locator(
+            `#findings-body tr[data-fingerprint="${plan.entries.find((e) => e.resource_id === resource)!.fingerprint}"] .badge[class*="fix-"]`,
+          )
+          .textContent();
+      expect(await badge(estate.addresses.unassociated)).toBe('fix skipped'); // the second apply found it released
+      expect(await badge(estate.snapshots.old)).toBe('fix applied');
+      const volume = plan.entries.find((e) => e.resource_id === estate.volumes.io1Unattached)!;
+      await page.goto(`${server.url}?finding=${volume.fingerprint}`);
+      await page.locator('dialog#detail[open]').waitFor();
+      expect(await page.textContent('#detail-fix')).toContain('its tags changed since the finding (keep)');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+
+    // The next scan resolves what was fixed.
+    const scan = [
+      '--tenant',
+      'acme',
+      '--data',
+      data,
+      '--regions',
+      'us-east-1,eu-west-1',
+      '--export',
+      '--out-dir',
+      site,
+    ];
+    expect(await main(scan, effects())).toBe(0);
+    const findings = JSON.parse(await readFile(join(site, 'findings.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const lifecycle = (resource: string, check: string) =>
+      findings.find((f) => f['resource_id'] === resource && f['check_id'] === check)?.['lifecycle_status'];
+    expect(lifecycle(estate.addresses.unassociated, 'aws.ec2.eip.unassociated')).toBe('resolved');
+    expect(lifecycle(estate.volumes.unattached, 'aws.ec2.ebs.unattached.volume')).toBe('resolved');
+    expect(lifecycle(estate.volumes.io1Unattached, 'aws.ec2.ebs.unattached.volume')).toBe('open');
   });
 });
 

@@ -1,6 +1,6 @@
 /** Loads the exported JSON files from the folder the page is served from. */
 import { isFindingIndex, pageName, type FindingIndexFile } from './findings_index.ts';
-import type { CoverageFile, FindingRow, RunsFile, Summary, Trends } from './model.ts';
+import type { ActionRow, CoverageFile, FindingRow, RunsFile, Summary, Trends } from './model.ts';
 import { FindingTable } from './table.ts';
 
 export class DataError extends Error {
@@ -17,6 +17,8 @@ export interface DashboardData {
   readonly trends: Trends | undefined;
   readonly runs: RunsFile | undefined;
   readonly coverage: CoverageFile | undefined;
+  /** Recent remediation actions, newest first (absent: the tenant has none). */
+  readonly actions: readonly ActionRow[] | undefined;
 }
 
 const EXPORT_HINT =
@@ -30,13 +32,14 @@ export async function loadData(base: URL): Promise<DashboardData> {
     optional<Trends>(base, 'trends.json', (value) => isObject(value) && Array.isArray(value['days'])),
     optional<RunsFile>(base, 'runs.json', (value) => isObject(value) && Array.isArray(value['runs'])),
     optional<CoverageFile>(base, 'coverage.json', (value) => isObject(value) && 'run_id' in value),
+    optional<ActionRow[]>(base, 'actions.json', Array.isArray),
   ] as const;
   // All at once, but the error shown is the first file's in this order, whichever failed first.
   const settled = await Promise.allSettled(loads);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  const [findings, summary, topSavings, trends, runs, coverage] = await Promise.all(loads);
-  return { ...findings, summary, topSavings, trends, runs, coverage };
+  const [findings, summary, topSavings, trends, runs, coverage, actions] = await Promise.all(loads);
+  return { ...findings, summary, topSavings, trends, runs, coverage, actions };
 }
 
 /** Full rows by position: fetched a page at a time from the export, or held in memory. */

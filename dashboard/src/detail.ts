@@ -1,9 +1,15 @@
 /** One finding's detail in a modal dialog: scope, tags, message, remediation, the estimate and links. */
+import { fixBadge, type FixMark } from './actions.ts';
 import { formatTs, h, replaceChildren, severityBadge } from './dom.ts';
 import { formatMoneyText } from './money.ts';
 import type { FindingRow } from './model.ts';
 
-export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: () => void): void {
+export function showDetail(
+  dialog: HTMLDialogElement,
+  row: FindingRow,
+  close: () => void,
+  fix?: FixMark,
+): void {
   const field = (label: string, value: Node | string | number | null | undefined) =>
     value === null || value === undefined || value === '' ? null : [h('dt', {}, label), h('dd', {}, value)];
   const list = (...fields: ReturnType<typeof field>[]) => h('dl', { class: 'fields' }, ...fields.flat());
@@ -47,6 +53,7 @@ export function showDetail(dialog: HTMLDialogElement, row: FindingRow, close: ()
     row.recommendation && row.remediation && !sameAdvice(row.recommendation, row.remediation)
       ? h('p', { id: 'detail-remediation-general' }, row.remediation)
       : null,
+    fix ? h('p', { id: 'detail-fix' }, fixBadge(fix), ' ', fix.text) : null,
     h('h3', {}, 'Scope'),
     list(
       field('Check', `${row.check_name ?? ''} (${row.check_id})`),

@@ -1,4 +1,5 @@
 /** All findings: the filter bar, the sortable paged table and the CSV download. */
+import { fixBadge, type FixMark } from './actions.ts';
 import { toCsv } from './csv.ts';
 import { byId, h, replaceChildren, severityBadge } from './dom.ts';
 import { formatMoneyText } from './money.ts';
@@ -29,6 +30,8 @@ export interface FindingsViewOptions {
   readonly tenant: string;
   readonly update: (patch: Partial<ViewState>) => void;
   readonly open: (fingerprint: string) => void;
+  /** Each finding's latest remediation action, by fingerprint. */
+  readonly marks: ReadonlyMap<string, FixMark>;
 }
 
 const SEARCH_DELAY_MS = 150;
@@ -280,7 +283,7 @@ export function findingsView(root: HTMLElement, options: FindingsViewOptions): F
       { 'data-fingerprint': row.fingerprint, class: row.status === 'pass' ? 'passing' : undefined },
       h('td', {}, severityBadge(row.severity_level, row.status)),
       h('td', {}, h('span', { class: `badge status-${row.status}` }, row.status ?? '')),
-      h('td', {}, row.lifecycle_status ?? ''),
+      h('td', {}, row.lifecycle_status ?? '', ' ', fixBadge(options.marks.get(row.fingerprint))),
       h('td', { title: row.check_id ?? undefined }, row.check_name ?? row.check_id),
       h(
         'td',

@@ -1,4 +1,5 @@
 /** The dashboard's entry point: load the export, draw the overview, then keep the table in step with the URL. */
+import { actionsSection, fixMarks } from './actions.ts';
 import { loadData, type DashboardData } from './data.ts';
 import { showDetail } from './detail.ts';
 import { byId, h, replaceChildren } from './dom.ts';
@@ -28,6 +29,9 @@ async function start(): Promise<void> {
   );
   const runs = runsSection(data);
   if (runs) byId('top').after(runs);
+  const actions = actionsSection(data.actions);
+  if (actions) (runs ?? byId('top')).after(actions);
+  const marks = fixMarks(data.actions);
   if (table.length === 0)
     byId('overview').append(
       h('p', { class: 'notice' }, 'This export has no findings yet: run the checkers, then export again.'),
@@ -44,6 +48,7 @@ async function start(): Promise<void> {
     tenant: data.summary.tenant_id,
     update,
     open: (fingerprint) => update({ finding: fingerprint }),
+    marks,
   });
 
   function update(patch: Partial<ViewState>): void {
@@ -72,7 +77,7 @@ async function start(): Promise<void> {
             });
     }
     if (state.finding !== fingerprint) return; // another finding was opened meanwhile
-    if (row) showDetail(dialog, row, () => dialog.close());
+    if (row) showDetail(dialog, row, () => dialog.close(), marks.get(row.fingerprint));
     else if (dialog.open) dialog.close();
   }
 

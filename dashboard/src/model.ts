@@ -132,3 +132,23 @@ export interface Group {
   readonly savings: bigint;
   readonly findings: number;
 }
+
+/** One attempted remediation action (actions.json, newest first): what `remediate apply` recorded. */
+export interface ActionRow {
+  readonly action_id: string;
+  readonly finding_id: string;
+  readonly fingerprint: string;
+  readonly check_id: string;
+  readonly account_id: string;
+  readonly region: string;
+  readonly resource_id: string;
+  readonly action: string;
+  readonly mode: 'dry_run' | 'execute';
+  readonly status: 'succeeded' | 'failed' | 'skipped_drift' | 'dry_run_ok' | 'dry_run_denied';
+  readonly error: string | null;
+  readonly note: string | null;
+  readonly monthly_savings: string | null;
+  readonly caller_arn: string;
+  readonly started_ts: string;
+  readonly finished_ts: string;
+}
