@@ -1167,6 +1167,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
         const remediateEffects = { ...effects, logger: effects.logger(String(args['log-level'])) };
         if (args.action === 'plan') {
           if (!args.tenant) throw new CliError('remediate plan needs --tenant', EXIT.usage);
+          if (isS3(args.data ?? DEFAULT_OUT)) await loadAws();
           exitCode.value = await remediatePlanCommand(
             {
               ...args,

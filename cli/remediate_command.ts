@@ -3,7 +3,9 @@
  * unsuppressed failing finding whose check has a fix; apply acts on a plan that is neither edited (its digest)
  * nor stale, a dry run unless --execute, and appends every attempt to the finops_actions audit dataset.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { fixRegistry, PlanOptionError, type FixDefinition, type FixEntry } from '../checks/_lib/fixes.ts';
 import { formatDecimal, parseDecimal } from '../contracts/decimal.ts';
@@ -15,9 +17,9 @@ import {
   type Plan,
   type PlanEntry,
 } from '../contracts/remediation_plan.ts';
-import { actionsRoot, writeActions, type ActionRecord } from '../pipeline/actions.ts';
+import { ACTIONS_DIR, actionsRoot, writeActions, type ActionRecord } from '../pipeline/actions.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
-import { prepareLatest } from '../pipeline/export.ts';
+import { prepareLatest, SUPPRESSION_FILES } from '../pipeline/export.ts';
 import { interruptible } from '../pipeline/interruptible.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
 import type { AwsAccess } from './aws.ts';
@@ -25,6 +27,8 @@ import { discoverFixes } from './discover.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
 import { table as formatTable } from './report.ts';
+import { besideDataset, locate, tenantCopy } from './remote_state.ts';
+import { S3Store } from './s3_store.ts';
 import { listenForStop } from './stop.ts';
 
 export interface RemediateEffects {
@@ -64,7 +68,9 @@ export async function remediatePlanCommand(args: PlanArgs, effects: RemediateEff
     );
   const now = effects.now();
   const options = { retentionDays: args['retention-days'] };
-  const rows = await openFindings(args, tenant, args.checker.length ? args.checker : fixable, now);
+  const rows = await openFindings(args, tenant, args.checker.length ? args.checker : fixable, now, () =>
+    effects.awsServices(defaultRegion()),
+  );
   const entries: PlanEntry[] = [];
   const unplanned: string[] = [];
   // Two checks may call for the same action on one resource (a bucket with no lifecycle at all fails both S3
@@ -140,7 +146,18 @@ async function openFindings(
   tenant: string,
   checks: readonly string[],
   now: Date,
+  aws: () => AwsAccess,
 ): Promise<OpenFinding[]> {
+  // An S3 dataset is read through a local working copy, as export reads it.
+  const home = defaultRegion();
+  const copy = await tenantCopy({
+    data: args.data,
+    tenant,
+    stateData: args['state-data'],
+    goldData: args['gold-data'],
+    storeFor: (location) => S3Store.at(aws(), home, location),
+    extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
+  });
   const instance = await DuckDBInstance.create(':memory:');
   const { connection, dispose } = interruptible(await instance.connect(), undefined);
   try {
@@ -148,13 +165,15 @@ async function openFindings(
     await prepareLatest(
       connection,
       {
-        dataRoot: args.data,
+        dataRoot: copy.dataRoot,
         tenantId: tenant,
         suppressions: args.suppressions,
-        stateRoot: args['state-data'],
-        goldRoot: args['gold-data'],
+        stateRoot: copy.stateRoot,
+        goldRoot: copy.goldRoot,
         // A plan reads: the state is brought up to date in memory, not stored.
         saveState: false,
+        ...(copy.remoteParts ? { remoteParts: copy.remoteParts } : {}),
+        ...(copy.remoteManifests ? { remoteManifests: copy.remoteManifests } : {}),
       },
       now,
     );
@@ -199,6 +218,7 @@ async function openFindings(
     dispose();
     connection.closeSync();
     instance.closeSync();
+    await copy.close();
   }
 }
 
@@ -321,7 +341,7 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
   } finally {
     stop.off();
     // Every attempt is recorded, also when one failed or the apply was stopped.
-    auditFile = await writeActions(actionsRoot(data), plan.tenant, records);
+    auditFile = await recordActions(data, plan.tenant, records, root, home);
   }
   effects.print(applyTable(records, args.execute));
   if (auditFile) effects.print(`Recorded ${records.length} action(s) in ${auditFile}`);
@@ -337,6 +357,41 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
   if (stop.signal.aborted) return EXIT.failure;
   if (failed === 0) return EXIT.ok;
   return failed === records.length ? EXIT.failure : EXIT.partial;
+}
+
+/**
+ * Appends the records to the audit beside the dataset: a part written in place beside a local dataset, or
+ * written in a temporary folder and uploaded beside an S3 one. Returns where it went.
+ */
+async function recordActions(
+  data: string,
+  tenant: string,
+  records: readonly ActionRecord[],
+  access: AwsAccess,
+  home: string,
+): Promise<string | undefined> {
+  const location = locate(data, '--data');
+  if (location.kind === 'local') return writeActions(actionsRoot(location.path), tenant, records);
+  const beside = besideDataset(data, ACTIONS_DIR);
+  if (!beside)
+    throw new CliError(
+      `${data} is a bucket root: there is no place beside it for finops_actions`,
+      EXIT.usage,
+    );
+  const target = locate(beside, '--data');
+  if (target.kind !== 's3') throw new Error(`${beside} is not in S3`);
+  const temp = await mkdtemp(join(tmpdir(), 'finops-actions-'));
+  try {
+    const file = await writeActions(temp, tenant, records);
+    if (!file) return undefined;
+    const key = relative(temp, file).split(sep).join('/');
+    await S3Store.at(access, home, target).putFile(key, file, {
+      contentType: 'application/vnd.apache.parquet',
+    });
+    return `${beside}/${key}`;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }
 
 async function readPlan(file: string): Promise<Plan> {

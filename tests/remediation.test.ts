@@ -15,9 +15,15 @@ import {
   DescribeVolumesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateBucketCommand,
   GetBucketLifecycleConfigurationCommand,
+  ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -435,6 +441,55 @@ describe('remediate apply', () => {
     expect(status.get(estate.volumes.unattached)).toBe('skipped_drift');
     // The one that failed goes through now.
     expect(status.get(estate.snapshots.old)).toBe('succeeded');
+  });
+});
+
+describe('remediation of a dataset in S3', () => {
+  it('plans from the S3 dataset and records the apply beside it, where the export finds it', async () => {
+    const s3 = new S3Client({ region, endpoint: moto.endpoint, credentials, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'finops-lake' }));
+    const lake = 's3://finops-lake/prod/finops_findings';
+    const scan = [
+      '--tenant',
+      'acme',
+      '--data',
+      lake,
+      '--regions',
+      'us-east-1',
+      '--checker',
+      'aws.logs.log.groups.retention.missing',
+    ];
+    // The log group fixed above keeps 30 days now; one without a retention is made for this test.
+    const logs = new CloudWatchLogsClient({ region, endpoint: moto.endpoint, credentials });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/s3-test/kept-forever' }));
+    expect(await main(scan, effects())).toBe(0);
+    const s3Plan = join(dir, 's3-plan.json');
+    expect(
+      await main(['remediate', 'plan', '--tenant', 'acme', '--data', lake, '--out', s3Plan], effects()),
+    ).toBe(0);
+    const planned = JSON.parse(await readFile(s3Plan, 'utf8')) as Plan;
+    expect(planned.data).toBe(lake);
+    expect(planned.entries.map((e) => [e.resource_id, e.action])).toEqual([
+      ['/s3-test/kept-forever', 'set_log_retention'],
+    ]);
+    expect(await main(['remediate', 'apply', '--plan', s3Plan], effects())).toBe(0);
+    const { Contents } = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'finops-lake', Prefix: 'prod/finops_actions/' }),
+    );
+    expect((Contents ?? []).map((o) => o.Key)).toEqual([
+      expect.stringMatching(
+        /^prod\/finops_actions\/tenant_id=acme\/run_date=\d{4}-\d{2}-\d{2}\/part-[0-9a-f-]{36}\.parquet$/,
+      ),
+    ]);
+    const site = join(dir, 's3-site');
+    expect(await main(['export', '--tenant', 'acme', '--data', lake, '--out-dir', site], effects())).toBe(0);
+    const actions = JSON.parse(await readFile(join(site, 'actions.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    expect(actions.map((a) => [a['resource_id'], a['mode'], a['status']])).toEqual([
+      ['/s3-test/kept-forever', 'dry_run', 'dry_run_ok'],
+    ]);
   });
 });
 
