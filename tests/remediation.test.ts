@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
@@ -51,7 +52,7 @@ const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const ec2 = () => new EC2Client({ region, endpoint: moto.endpoint, credentials });
 
 /** A command the emulator is made to refuse, as AWS would (a permission taken away, a throttled API). */
-const faults = new Map<string, { resource: string; message: string }>();
+const faults = new Map<string, { resource: string; message: string; name?: string }>();
 
 type Middleware = (
   next: (args: unknown) => Promise<unknown>,
@@ -89,7 +90,9 @@ function effects(now: () => Date = () => new Date()): RunnerEffects & { printed:
                   const fault = faults.get(context.commandName);
                   const input = (args as { input: Record<string, unknown> }).input;
                   if (fault && Object.values(input).flat().includes(fault.resource))
-                    throw Object.assign(new Error(fault.message), { name: 'RequestLimitExceeded' });
+                    throw Object.assign(new Error(fault.message), {
+                      name: fault.name ?? 'RequestLimitExceeded',
+                    });
                   return next(args);
                 },
                 { step: 'initialize' },
@@ -555,6 +558,59 @@ describe('the export and the dashboard after remediation', () => {
     expect(lifecycle(estate.addresses.unassociated, 'aws.ec2.eip.unassociated')).toBe('resolved');
     expect(lifecycle(estate.volumes.unattached, 'aws.ec2.ebs.unattached.volume')).toBe('resolved');
     expect(lifecycle(estate.volumes.io1Unattached, 'aws.ec2.ebs.unattached.volume')).toBe('open');
+  });
+});
+
+describe('remediate apply across accounts and permissions', () => {
+  it('acts in another account through --role-name, and says a denied dry run is denied', async () => {
+    // A plan made elsewhere for another account of the organisation (a valid digest: nobody edited it).
+    const entry = {
+      ...plan.entries.find((e) => e.action === 'release_address')!,
+      action_id: crypto.randomUUID(),
+      account_id: '222222222222',
+      resource_id: 'eipalloc-0123456789abcdef0',
+    };
+    const content = { ...plan, created_at: new Date().toISOString(), entries: [entry] };
+    const other = join(dir, 'other-account.json');
+    await writeFile(other, JSON.stringify({ ...content, digest: planDigest(content) }));
+    const before = (await audit()).length;
+    expect(await main(['remediate', 'apply', '--plan', other], effects())).toBe(1);
+    expect(
+      await main(['remediate', 'apply', '--plan', other, '--role-name', 'FinOpsRemediation'], effects()),
+    ).toBe(0);
+    const [without, through] = (await audit()).slice(before);
+    expect(without).toMatchObject({
+      status: 'failed',
+      error:
+        "account 222222222222 is not the caller's (123456789012): pass --role-name to act there through a role",
+    });
+    // In that account (moto's own, reached with the assumed role's credentials) there is no such address.
+    expect(through).toMatchObject({ status: 'skipped_drift', note: 'the address was released already' });
+
+    // A caller not allowed to release: EC2 answers the DryRun call with UnauthorizedOperation.
+    const volume = plan.entries.find((e) => e.resource_id === estate.volumes.io1Unattached)!;
+    const content2 = { ...plan, created_at: new Date().toISOString(), entries: [volume] };
+    await ec2().send(new DeleteTagsCommand({ Resources: [volume.resource_id], Tags: [{ Key: 'keep' }] }));
+    const denied = join(dir, 'denied.json');
+    await writeFile(denied, JSON.stringify({ ...content2, digest: planDigest(content2) }));
+    faults.set('DeleteVolumeCommand', {
+      resource: volume.resource_id,
+      message: 'You are not authorized to perform this operation.',
+      name: 'UnauthorizedOperation',
+    });
+    try {
+      expect(await main(['remediate', 'apply', '--plan', denied], effects())).toBe(1);
+    } finally {
+      faults.clear();
+    }
+    expect((await audit()).at(-1)).toMatchObject({
+      resource_id: volume.resource_id,
+      status: 'dry_run_denied',
+      note: 'CreateSnapshot: dry_run_ok, DeleteVolume: dry_run_denied',
+    });
+    await ec2().send(
+      new CreateTagsCommand({ Resources: [volume.resource_id], Tags: [{ Key: 'keep', Value: 'yes' }] }),
+    );
   });
 });
 
