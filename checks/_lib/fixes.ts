@@ -142,3 +142,38 @@ export function isNotFound(error: unknown): boolean {
   const name = (error as { name?: string }).name ?? '';
   return /NotFound|NoSuch/.test(name);
 }
+
+/** The answer of a describe call, or undefined when its resource is not there (any more). */
+export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Every named call made with DryRun: ok when each would go through, denied (saying which) otherwise. */
+export async function dryRunAll(
+  before: FixOutcome['before'],
+  calls: Readonly<Record<string, () => Promise<unknown>>>,
+): Promise<FixOutcome> {
+  const answers: [string, string][] = [];
+  for (const [name, call] of Object.entries(calls)) answers.push([name, await ec2DryRun(call)]);
+  return answers.every(([, answer]) => answer === 'dry_run_ok')
+    ? { status: 'dry_run_ok', before }
+    : {
+        status: 'dry_run_denied',
+        before,
+        note: answers.map(([name, answer]) => `${name}: ${answer}`).join(', '),
+      };
+}
+
+/** The step after a backup: when it fails, the error says the backup exists (it is not undone). */
+export async function afterBackup(backup: string, step: string, call: () => Promise<unknown>): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    throw new Error(`${backup} was made, but ${step} failed: ${(error as Error).message}`, { cause: error });
+  }
+}

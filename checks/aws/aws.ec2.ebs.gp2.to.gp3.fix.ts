@@ -1,5 +1,5 @@
 import { tagMap } from '../_lib/drafts.ts';
-import { defineFix, ec2DryRun, isNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
+import { defineFix, ec2DryRun, unlessNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
 import { ec2 } from '../_lib/sdk.ts';
 import { gp3Target } from './aws.ec2.ebs.gp2.to.gp3.ts';
 
@@ -20,12 +20,9 @@ export const fix = defineFix({
   async apply(ctx, entry) {
     const { DescribeVolumesCommand, ModifyVolumeCommand } = await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await client
-      .send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] }))
-      .catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
+    const found = await unlessNotFound(
+      client.send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] })),
+    );
     const volume = found?.Volumes?.[0];
     if (!volume) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
     const tags = tagMap(volume.Tags);

@@ -1,5 +1,5 @@
 import { tagMap } from '../_lib/drafts.ts';
-import { defineFix, ec2DryRun, isNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
+import { defineFix, ec2DryRun, unlessNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
 import { ec2 } from '../_lib/sdk.ts';
 
 export const fix = defineFix({
@@ -13,12 +13,9 @@ export const fix = defineFix({
   async apply(ctx, entry) {
     const { DescribeSnapshotsCommand, paginateDescribeImages, DeleteSnapshotCommand } = await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await client
-      .send(new DescribeSnapshotsCommand({ SnapshotIds: [entry.resource_id] }))
-      .catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
+    const found = await unlessNotFound(
+      client.send(new DescribeSnapshotsCommand({ SnapshotIds: [entry.resource_id] })),
+    );
     const snapshot = found?.Snapshots?.[0];
     if (!snapshot) return { status: 'skipped_drift', before: {}, note: 'the snapshot no longer exists' };
     const tags = tagMap(snapshot.Tags);

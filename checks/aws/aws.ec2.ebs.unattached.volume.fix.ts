@@ -1,11 +1,12 @@
 import { ec2 } from '../_lib/sdk.ts';
 import { tagMap } from '../_lib/drafts.ts';
 import {
+  afterBackup,
   defineFix,
-  ec2DryRun,
-  isNotFound,
+  dryRunAll,
   registerFix,
   tagsDrifted,
+  unlessNotFound,
   type FixContext,
 } from '../_lib/fixes.ts';
 import { waitFor } from '../_lib/wait.ts';
@@ -34,12 +35,9 @@ export const fix = defineFix({
     const { DescribeVolumesCommand, CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteVolumeCommand } =
       await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await client
-      .send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] }))
-      .catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
+    const found = await unlessNotFound(
+      client.send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] })),
+    );
     const volume = found?.Volumes?.[0];
     if (!volume) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
     const tags = tagMap(volume.Tags);
@@ -48,21 +46,13 @@ export const fix = defineFix({
       return { status: 'skipped_drift', before, note: `the volume is ${volume.State} (attached again)` };
     const drift = tagsDrifted(entry.tags, tags);
     if (drift) return { status: 'skipped_drift', before, note: drift };
-    if (ctx.dryRun) {
-      const snapshot = await ec2DryRun(() =>
-        client.send(new CreateSnapshotCommand({ VolumeId: entry.resource_id, DryRun: true })),
-      );
-      const deletion = await ec2DryRun(() =>
-        client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id, DryRun: true })),
-      );
-      return snapshot === 'dry_run_ok' && deletion === 'dry_run_ok'
-        ? { status: 'dry_run_ok', before }
-        : {
-            status: 'dry_run_denied',
-            before,
-            note: `CreateSnapshot: ${snapshot}, DeleteVolume: ${deletion}`,
-          };
-    }
+    if (ctx.dryRun)
+      return dryRunAll(before, {
+        CreateSnapshot: () =>
+          client.send(new CreateSnapshotCommand({ VolumeId: entry.resource_id, DryRun: true })),
+        DeleteVolume: () =>
+          client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id, DryRun: true })),
+      });
     const snapshot = await client.send(
       new CreateSnapshotCommand({
         VolumeId: entry.resource_id,
@@ -86,16 +76,9 @@ export const fix = defineFix({
       if (state === 'error') throw new Error(`snapshot ${snapshotId} failed; the volume was kept`);
       return state === 'completed';
     });
-    try {
-      await client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id }));
-    } catch (error) {
-      throw new Error(
-        `snapshot ${snapshotId} was made, but deleting the volume failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    await afterBackup(`snapshot ${snapshotId}`, 'deleting the volume', () =>
+      client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id })),
+    );
     return { status: 'succeeded', before, after: { snapshot_id: snapshotId, volume_deleted: true } };
   },
 });

@@ -1,5 +1,12 @@
 import { tagMap } from '../_lib/drafts.ts';
-import { defineFix, ec2DryRun, isNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
+import {
+  afterBackup,
+  defineFix,
+  dryRunAll,
+  registerFix,
+  tagsDrifted,
+  unlessNotFound,
+} from '../_lib/fixes.ts';
 import { ec2 } from '../_lib/sdk.ts';
 import { waitFor } from '../_lib/wait.ts';
 
@@ -23,12 +30,9 @@ export const fix = defineFix({
     const { DescribeInstancesCommand, CreateImageCommand, DescribeImagesCommand, TerminateInstancesCommand } =
       await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await client
-      .send(new DescribeInstancesCommand({ InstanceIds: [entry.resource_id] }))
-      .catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
+    const found = await unlessNotFound(
+      client.send(new DescribeInstancesCommand({ InstanceIds: [entry.resource_id] })),
+    );
     const instance = found?.Reservations?.[0]?.Instances?.[0];
     const state = instance?.State?.Name;
     if (!instance || state === 'terminated' || state === 'shutting-down')
@@ -39,21 +43,13 @@ export const fix = defineFix({
     const drift = tagsDrifted(entry.tags, tags);
     if (drift) return { status: 'skipped_drift', before, note: drift };
     const name = `finops-backup-${entry.resource_id}-${entry.finding_id.slice(0, 12)}`;
-    if (ctx.dryRun) {
-      const image = await ec2DryRun(() =>
-        client.send(new CreateImageCommand({ InstanceId: entry.resource_id, Name: name, DryRun: true })),
-      );
-      const termination = await ec2DryRun(() =>
-        client.send(new TerminateInstancesCommand({ InstanceIds: [entry.resource_id], DryRun: true })),
-      );
-      return image === 'dry_run_ok' && termination === 'dry_run_ok'
-        ? { status: 'dry_run_ok', before }
-        : {
-            status: 'dry_run_denied',
-            before,
-            note: `CreateImage: ${image}, TerminateInstances: ${termination}`,
-          };
-    }
+    if (ctx.dryRun)
+      return dryRunAll(before, {
+        CreateImage: () =>
+          client.send(new CreateImageCommand({ InstanceId: entry.resource_id, Name: name, DryRun: true })),
+        TerminateInstances: () =>
+          client.send(new TerminateInstancesCommand({ InstanceIds: [entry.resource_id], DryRun: true })),
+      });
     const { ImageId } = await client.send(
       new CreateImageCommand({
         InstanceId: entry.resource_id,
@@ -78,16 +74,9 @@ export const fix = defineFix({
       if (imageState === 'failed') throw new Error(`image ${imageId} failed; the instance was kept`);
       return imageState === 'available';
     });
-    try {
-      await client.send(new TerminateInstancesCommand({ InstanceIds: [entry.resource_id] }));
-    } catch (error) {
-      throw new Error(
-        `image ${imageId} was made, but terminating the instance failed: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
+    await afterBackup(`image ${imageId}`, 'terminating the instance', () =>
+      client.send(new TerminateInstancesCommand({ InstanceIds: [entry.resource_id] })),
+    );
     return { status: 'succeeded', before, after: { image_id: imageId, terminated: true } };
   },
 });
