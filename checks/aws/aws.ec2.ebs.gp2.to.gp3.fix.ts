@@ -1,7 +1,7 @@
-import { tagMap } from '../_lib/drafts.ts';
-import { defineFix, ec2DryRun, unlessNotFound, registerFix, tagsDrifted } from '../_lib/fixes.ts';
+import { defineFix, ec2DryRun, registerFix, tagsDrifted } from '../_lib/fixes.ts';
 import { ec2 } from '../_lib/sdk.ts';
 import { gp3Target } from './aws.ec2.ebs.gp2.to.gp3.ts';
+import { volumeNow } from '../_lib/ec2_fixes.ts';
 
 export const fix = defineFix({
   meta: {
@@ -18,14 +18,11 @@ export const fix = defineFix({
     return { volume_type: 'gp3', size_gib: size, iops, throughput_mibps: throughputMiBps };
   },
   async apply(ctx, entry) {
-    const { DescribeVolumesCommand, ModifyVolumeCommand } = await ec2();
+    const { ModifyVolumeCommand } = await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await unlessNotFound(
-      client.send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] })),
-    );
-    const volume = found?.Volumes?.[0];
-    if (!volume) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
-    const tags = tagMap(volume.Tags);
+    const now = await volumeNow(ctx, entry);
+    if (!now) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
+    const { volume, tags } = now;
     const before = { volume_type: volume.VolumeType, size_gib: volume.Size, iops: volume.Iops, tags };
     if (volume.VolumeType !== 'gp2')
       return { status: 'skipped_drift', before, note: `the volume is ${volume.VolumeType} now` };

@@ -1,15 +1,14 @@
 import { ec2 } from '../_lib/sdk.ts';
-import { tagMap } from '../_lib/drafts.ts';
 import {
   afterBackup,
   defineFix,
   dryRunAll,
   registerFix,
   tagsDrifted,
-  unlessNotFound,
   type FixContext,
 } from '../_lib/fixes.ts';
-import { waitFor } from '../_lib/wait.ts';
+import { waitForState } from '../_lib/wait.ts';
+import { volumeNow } from '../_lib/ec2_fixes.ts';
 
 /** Tags AWS reserves (aws:…) cannot be set by a caller: they are not copied to the snapshot. */
 const copyable = (tags: Record<string, string>) =>
@@ -32,15 +31,11 @@ export const fix = defineFix({
   },
   parameters: () => ({ snapshot: 'yes' }),
   async apply(ctx: FixContext, entry) {
-    const { DescribeVolumesCommand, CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteVolumeCommand } =
-      await ec2();
+    const { CreateSnapshotCommand, DescribeSnapshotsCommand, DeleteVolumeCommand } = await ec2();
     const client = ctx.services.ec2(entry.region);
-    const found = await unlessNotFound(
-      client.send(new DescribeVolumesCommand({ VolumeIds: [entry.resource_id] })),
-    );
-    const volume = found?.Volumes?.[0];
-    if (!volume) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
-    const tags = tagMap(volume.Tags);
+    const now = await volumeNow(ctx, entry);
+    if (!now) return { status: 'skipped_drift', before: {}, note: 'the volume no longer exists' };
+    const { volume, tags } = now;
     const before = { state: volume.State, size_gib: volume.Size, volume_type: volume.VolumeType, tags };
     if (volume.State !== 'available' || (volume.Attachments ?? []).length > 0)
       return { status: 'skipped_drift', before, note: `the volume is ${volume.State} (attached again)` };
@@ -70,12 +65,14 @@ export const fix = defineFix({
       }),
     );
     const snapshotId = snapshot.SnapshotId!;
-    await waitFor(ctx, `snapshot ${snapshotId}`, async () => {
-      const { Snapshots } = await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
-      const state = Snapshots?.[0]?.State;
-      if (state === 'error') throw new Error(`snapshot ${snapshotId} failed; the volume was kept`);
-      return state === 'completed';
-    });
+    await waitForState(
+      ctx,
+      `snapshot ${snapshotId}`,
+      async () =>
+        (await client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }))).Snapshots?.[0]
+          ?.State,
+      { ready: 'completed', failed: 'error', kept: 'the volume' },
+    );
     await afterBackup(`snapshot ${snapshotId}`, 'deleting the volume', () =>
       client.send(new DeleteVolumeCommand({ VolumeId: entry.resource_id })),
     );

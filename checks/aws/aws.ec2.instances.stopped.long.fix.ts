@@ -8,7 +8,7 @@ import {
   unlessNotFound,
 } from '../_lib/fixes.ts';
 import { ec2 } from '../_lib/sdk.ts';
-import { waitFor } from '../_lib/wait.ts';
+import { waitForState } from '../_lib/wait.ts';
 
 export const fix = defineFix({
   meta: {
@@ -68,12 +68,12 @@ export const fix = defineFix({
       }),
     );
     const imageId = ImageId!;
-    await waitFor(ctx, `image ${imageId}`, async () => {
-      const { Images } = await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }));
-      const imageState = Images?.[0]?.State;
-      if (imageState === 'failed') throw new Error(`image ${imageId} failed; the instance was kept`);
-      return imageState === 'available';
-    });
+    await waitForState(
+      ctx,
+      `image ${imageId}`,
+      async () => (await client.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0]?.State,
+      { ready: 'available', failed: 'failed', kept: 'the instance' },
+    );
     await afterBackup(`image ${imageId}`, 'terminating the instance', () =>
       client.send(new TerminateInstancesCommand({ InstanceIds: [entry.resource_id] })),
     );
