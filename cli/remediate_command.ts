@@ -3,9 +3,7 @@
  * unsuppressed failing finding whose check has a fix; apply acts on a plan that is neither edited (its digest)
  * nor stale, a dry run unless --execute, and appends every attempt to the finops_actions audit dataset.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { DuckDBInstance, LIST, listValue, VARCHAR } from '@duckdb/node-api';
 import { fixRegistry, PlanOptionError, type FixDefinition, type FixEntry } from '../checks/_lib/fixes.ts';
 import { formatDecimal, parseDecimal } from '../contracts/decimal.ts';
@@ -17,7 +15,7 @@ import {
   type Plan,
   type PlanEntry,
 } from '../contracts/remediation_plan.ts';
-import { ACTIONS_DIR, actionsRoot, writeActions, type ActionRecord } from '../pipeline/actions.ts';
+import type { ActionRecord } from '../pipeline/actions.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
 import { prepareLatest, SUPPRESSION_FILES } from '../pipeline/export.ts';
 import { interruptible } from '../pipeline/interruptible.ts';
@@ -27,7 +25,8 @@ import { discoverFixes } from './discover.ts';
 import { CliError, defaultRegion, EXIT } from './errors.ts';
 import type { Logger } from './log.ts';
 import { table as formatTable } from './report.ts';
-import { besideDataset, locate, tenantCopy } from './remote_state.ts';
+import { ActionAudit } from './action_audit.ts';
+import { tenantCopy } from './remote_state.ts';
 import { S3Store } from './s3_store.ts';
 import { listenForStop } from './stop.ts';
 
@@ -320,7 +319,7 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
       if (effects.signals === process) process.kill(process.pid, signal);
     },
   );
-  const data = args.data ?? plan.data;
+  const audit = await ActionAudit.open(args.data ?? plan.data, plan.tenant, () => root, home);
   let auditFile: string | undefined;
   try {
     for (const [index, entry] of plan.entries.entries()) {
@@ -332,7 +331,10 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
         signal: stop.signal,
         now: effects.now,
       });
-      records.push({ ...record, plan_digest: plan.digest, mode, caller_arn: callerArn });
+      const recorded = { ...record, plan_digest: plan.digest, mode, caller_arn: callerArn } as const;
+      records.push(recorded);
+      // Written before the next action: a process killed later still leaves the record of this one.
+      await audit.add(recorded);
       effects.logger.info(
         { action: entry.action, resource: entry.resource_id, status: record.status },
         `[${index + 1}/${plan.entries.length}] ${entry.action} ${entry.resource_id}: ${record.status}`,
@@ -340,8 +342,8 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
     }
   } finally {
     stop.off();
-    // Every attempt is recorded, also when one failed or the apply was stopped.
-    auditFile = await recordActions(data, plan.tenant, records, root, home);
+    // The attempts gathered into one part, also when one failed or the apply was stopped.
+    auditFile = await audit.close();
   }
   effects.print(applyTable(records, args.execute));
   if (auditFile) effects.print(`Recorded ${records.length} action(s) in ${auditFile}`);
@@ -357,41 +359,6 @@ export async function remediateApplyCommand(args: ApplyArgs, effects: RemediateE
   if (stop.signal.aborted) return EXIT.failure;
   if (failed === 0) return EXIT.ok;
   return failed === records.length ? EXIT.failure : EXIT.partial;
-}
-
-/**
- * Appends the records to the audit beside the dataset: a part written in place beside a local dataset, or
- * written in a temporary folder and uploaded beside an S3 one. Returns where it went.
- */
-async function recordActions(
-  data: string,
-  tenant: string,
-  records: readonly ActionRecord[],
-  access: AwsAccess,
-  home: string,
-): Promise<string | undefined> {
-  const location = locate(data, '--data');
-  if (location.kind === 'local') return writeActions(actionsRoot(location.path), tenant, records);
-  const beside = besideDataset(data, ACTIONS_DIR);
-  if (!beside)
-    throw new CliError(
-      `${data} is a bucket root: there is no place beside it for finops_actions`,
-      EXIT.usage,
-    );
-  const target = locate(beside, '--data');
-  if (target.kind !== 's3') throw new Error(`${beside} is not in S3`);
-  const temp = await mkdtemp(join(tmpdir(), 'finops-actions-'));
-  try {
-    const file = await writeActions(temp, tenant, records);
-    if (!file) return undefined;
-    const key = relative(temp, file).split(sep).join('/');
-    await S3Store.at(access, home, target).putFile(key, file, {
-      contentType: 'application/vnd.apache.parquet',
-    });
-    return `${beside}/${key}`;
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
 }
 
 async function readPlan(file: string): Promise<Plan> {

@@ -79,7 +79,7 @@ export interface ActionRecord {
   readonly finished: Date;
 }
 
-/** Writes the records of one apply as one part under the day it started; returns its path. */
+/** Writes records as one part under the day the first started; returns its path. */
 export async function writeActions(
   root: string,
   tenant: string,
@@ -148,6 +148,8 @@ export async function recentActions(
             caller_arn, strftime(started_ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS started_ts,
             strftime(finished_ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS finished_ts
      FROM read_parquet($glob, hive_partitioning = false)
+     -- An apply writes each attempt alone, then all in one part: for a moment both exist.
+     QUALIFY row_number() OVER (PARTITION BY action_id, mode, started_ts) = 1
      ORDER BY started_ts DESC, action_id LIMIT ${RECENT_ACTIONS}`,
     { glob: join(dir, 'run_date=*', 'part-*.parquet') },
   );
