@@ -87,6 +87,10 @@ async function main(): Promise<number> {
       const code = await runChild(args, moto.env, !last);
       if (code !== 0) return code;
     }
+    // The execute step, as a dry run: a plan of fixes for today's open findings, what applying it would do
+    // (recorded in finops_actions), and the export again so the dashboard shows them.
+    const planned = await remediationDryRun(moto.env);
+    if (planned !== 0) return planned;
     console.log(
       `\nDemo done.\n  Parquet dataset: ${resolve(ROOT, OUT)} (${RUNS_DAYS_AGO.length} runs over ${RUNS_DAYS_AGO[0]} days)\n  Dashboard:       ${resolve(ROOT, EXPORT_DIR)} (JSON + page)\n  See it:          npm run dashboard   (serves it on http://127.0.0.1:8787/)`,
     );
@@ -97,6 +101,24 @@ async function main(): Promise<number> {
   } finally {
     await moto.stop();
   }
+}
+
+const PLAN = 'data/remediation-plan.json';
+
+async function remediationDryRun(env: Record<string, string>): Promise<number> {
+  const runner = join(ROOT, 'runner.ts');
+  const steps = [
+    ['remediate', 'plan', '--tenant', TENANT, '--data', OUT, '--out', PLAN],
+    ['remediate', 'apply', '--plan', PLAN],
+  ];
+  for (const step of steps) {
+    console.log(`\nRemediation, a dry run: runner.ts ${step.join(' ')}\n`);
+    const code = await runChild([runner, ...step], env);
+    if (code !== 0) return code;
+  }
+  const exported = ['export', '--tenant', TENANT, '--data', OUT, '--out-dir', EXPORT_DIR];
+  console.log(`\nExporting again, with the actions: runner.ts ${exported.join(' ')}`);
+  return runChild([runner, ...exported, '--log-level', 'warn'], env, true);
 }
 
 type Fix = (env: Record<string, string>, estate: DemoIds) => Promise<void>;
