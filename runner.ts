@@ -1240,7 +1240,7 @@ function buildCli(argv: string[], effects: RunnerEffects, exitCode: { value: num
       async (args) => {
         const { checkers } = await policyOf(args);
         const { checksMarkdown } = await import('./cli/docs.ts');
-        const markdown = checksMarkdown(checkers);
+        const markdown = checksMarkdown(checkers, (await discoverFixes()).list());
         if (args['out-file']) {
           const { writeFileAtomic } = await import('./pipeline/atomic.ts');
           await writeFileAtomic(args['out-file'], markdown);

@@ -1,10 +1,15 @@
 /** docs/checks.md, generated from the checkers' metadata so it cannot drift from the code. */
+import type { FixDefinition } from '../checks/_lib/fixes.ts';
 import type { RegisteredChecker } from '../checks/_lib/registry.ts';
 import { PRICE_TABLE_VERSION } from '../checks/_lib/pricing.ts';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function checksMarkdown(checkers: readonly RegisteredChecker[]): string {
+export function checksMarkdown(
+  checkers: readonly RegisteredChecker[],
+  fixes: readonly FixDefinition[] = [],
+): string {
+  const fixOf = new Map(fixes.map((fix) => [fix.meta.check_id, fix.meta]));
   const lines = [
     '# Checks',
     '',
@@ -33,6 +38,7 @@ export function checksMarkdown(checkers: readonly RegisteredChecker[]): string {
       `- APIs (IAM actions): ${meta.iam_actions.map((a) => `\`${a}\``).join(', ')}`,
       `- Pricing basis: ${meta.pricing}`,
       `- Remediation: ${meta.remediation} ([AWS documentation](${meta.docs_url}))`,
+      ...fixLine(fixOf.get(meta.id)),
       ...(meta.example
         ? [
             `- Worked example: ${meta.example.given} → ${meta.example.dollars}. (\`npm run demo\` builds this resource; a test runs the check on it and gets ${meta.example.monthly_savings === null ? 'no saving' : `$${meta.example.monthly_savings}`}.)`,
@@ -41,4 +47,12 @@ export function checksMarkdown(checkers: readonly RegisteredChecker[]): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** What `remediate` does for a check's findings, when the check has a fix. */
+function fixLine(fix: FixDefinition['meta'] | undefined): string[] {
+  if (!fix) return [];
+  return [
+    `- Fix (\`remediate\`): \`${fix.action}\`: ${fix.summary}${fix.destructive ? '; destructive: `--execute` needs `--allow-destructive`' : ''} (IAM: ${fix.iam_actions.map((a) => `\`${a}\``).join(', ')})`,
+  ];
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { discoverCheckers } from '../../cli/discover.ts';
+import { discoverCheckers, discoverFixes } from '../../cli/discover.ts';
 import { checksMarkdown } from '../../cli/docs.ts';
 import { iamPolicy } from '../../cli/iam_policy.ts';
 import { main } from '../../runner.ts';
@@ -10,7 +10,16 @@ describe('docs/checks.md', () => {
   it('is up to date with the checkers (run `npm run docs` when this fails)', async () => {
     const registry = await discoverCheckers();
     const committed = await readFile(new URL('../../docs/checks.md', import.meta.url), 'utf8');
-    expect(committed).toBe(checksMarkdown(registry.list().filter((c) => !c.meta.id.startsWith('test.'))));
+    const fixes = (await discoverFixes()).list();
+    expect(committed).toBe(
+      checksMarkdown(
+        registry.list().filter((c) => !c.meta.id.startsWith('test.')),
+        fixes,
+      ),
+    );
+    // Each fix is documented under its check.
+    expect(fixes.length).toBeGreaterThan(0);
+    for (const fix of fixes) expect(committed).toContain(`- Fix (\`remediate\`): \`${fix.meta.action}\``);
   });
 
   it('documents every check with its rule, defaults, APIs and pricing basis', async () => {
