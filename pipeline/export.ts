@@ -18,7 +18,7 @@ import { ATTRIBUTION_DIR, attributeCosts, unmatchedCost, writeAttribution } from
 import { COST_FACTS_DIR } from './cost_facts.ts';
 import { isDirectory, listTenants } from './history.ts';
 import { interruptible } from './interruptible.ts';
-import { goldParts, goldRoot, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
+import { AWS_BESIDE_NATIVE, goldParts, goldRoot, hasGold, refreshStateAndGold, stateKpis } from './kpi.ts';
 import { caseHint, normaliseTenant, tenantDir } from './layout.ts';
 import type { SkippedFile } from './parts.ts';
 import { manifestDir } from './manifest.ts';
@@ -33,6 +33,11 @@ export const RESOLVED_WINDOW_DAYS = 30;
 export const TREND_DAYS = 90;
 /** Names a suppression file may have, in the tenant's folder or at the dataset root. */
 export const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
+/** Where a tenant's suppression files may be, relative to the dataset root: its own folder's, then the root's. */
+export const suppressionKeys = (tenant: string): string[] => [
+  ...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`),
+  ...SUPPRESSION_FILES,
+];
 
 export class ExportError extends Error {
   override name = 'ExportError';
@@ -437,15 +442,10 @@ async function buildLatest(connection: DuckDBConnection, now: Date): Promise<num
 async function besideNativeFindings(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE beside AS
-     WITH aws AS (
-       SELECT fingerprint, scope.account_id AS account_id, scope.resource_id AS resource_id,
-              estimated.monthly_savings AS savings, dimensions['action_type'] AS action_type
-       FROM latest_rows WHERE status = 'fail' AND dimensions['savings_source'] = $source AND coalesce(scope.resource_id, '') <> '')
-     SELECT n.fingerprint, sum(a.savings) AS aws_monthly_savings,
-            string_agg(DISTINCT a.action_type, ', ' ORDER BY a.action_type) AS aws_action_type,
+     SELECT n.fingerprint, sum(a.estimated.monthly_savings) AS aws_monthly_savings,
+            string_agg(DISTINCT a.dimensions['action_type'], ', ' ORDER BY a.dimensions['action_type']) AS aws_action_type,
             list(a.fingerprint) AS shown
-     FROM latest_rows n JOIN aws a ON n.scope.account_id = a.account_id AND n.scope.resource_id = a.resource_id
-     WHERE n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source
+     FROM latest_rows n JOIN latest_rows a ON ${AWS_BESIDE_NATIVE}
      GROUP BY n.fingerprint`,
     { source: AWS_RECOMMENDATION_SOURCE },
   );

@@ -38,6 +38,15 @@ export const goldTenantDir = (root: string, tenant: string): string =>
 const money = (column: string) => `CAST(${column} AS DECIMAL(18,6))`;
 
 /**
+ * A join condition: `a` is AWS's recommendation (bound as `$source`) for the resource of `n`, a native check's
+ * failing finding. The export shows `a` beside `n` and counts its saving once; the gold's days leave it out too.
+ */
+export const AWS_BESIDE_NATIVE = `a.status = 'fail' AND a.dimensions['savings_source'] = $source
+  AND coalesce(a.scope.resource_id, '') <> ''
+  AND n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source
+  AND n.scope.account_id = a.scope.account_id AND n.scope.resource_id = a.scope.resource_id`;
+
+/**
  * The temp table `state`'s own day (the day of its latest covering run) as the temp table `kpi`: what a run
  * adds to the gold tables, and what an export shows as trends when there are none.
  */
@@ -52,11 +61,7 @@ export async function stateKpis(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     `CREATE OR REPLACE TEMP TABLE day_state AS
      WITH current AS (FROM state WHERE covered_status IS NOT NULL),
-     beside AS (
-       SELECT a.fingerprint FROM current a JOIN current n
-         ON n.scope.account_id = a.scope.account_id AND n.scope.resource_id = a.scope.resource_id
-       WHERE a.status = 'fail' AND a.dimensions['savings_source'] = $source AND coalesce(a.scope.resource_id, '') <> ''
-         AND n.status = 'fail' AND coalesce(n.dimensions['savings_source'], '') <> $source)
+     beside AS (SELECT a.fingerprint FROM current a JOIN current n ON ${AWS_BESIDE_NATIVE})
      SELECT d.period, s.status, s.severity.level AS severity, s.category, s.check_id, s.scope.service AS service,
             s.scope.account_id AS account_id, s.scope.region AS region, s.estimated.monthly_savings AS savings
      FROM days d CROSS JOIN current s WHERE s.fingerprint NOT IN (SELECT fingerprint FROM beside)`,
