@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
-import { exportTenant, ExportError, SUPPRESSION_FILES } from '../pipeline/export.ts';
+import { exportTenant, ExportError, suppressionKeys } from '../pipeline/export.ts';
 import { PAGES_DIR } from '../pipeline/findings_files.ts';
 import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
@@ -81,7 +81,7 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     costData: args['cost-data'],
     actions: true,
     storeFor: (location) => s3(location.bucket, location.prefix),
-    extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
+    extraKeys: suppressionKeys(tenant),
   });
   try {
     const outDir = target.kind === 'local' ? target.path : await temp('export');

@@ -17,7 +17,7 @@ import {
 } from '../contracts/remediation_plan.ts';
 import type { ActionRecord } from '../pipeline/actions.ts';
 import { writeFileAtomic } from '../pipeline/atomic.ts';
-import { prepareLatest, SUPPRESSION_FILES } from '../pipeline/export.ts';
+import { prepareLatest, suppressionKeys } from '../pipeline/export.ts';
 import { interruptible } from '../pipeline/interruptible.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
 import type { AwsAccess } from './aws.ts';
@@ -67,8 +67,12 @@ export async function remediatePlanCommand(args: PlanArgs, effects: RemediateEff
     );
   const now = effects.now();
   const options = { retentionDays: args['retention-days'] };
-  const rows = await openFindings(args, tenant, args.checker.length ? args.checker : fixable, now, () =>
-    effects.awsServices(defaultRegion()),
+  const rows = await openFindings(
+    args,
+    tenant,
+    args.checker.length ? args.checker : fixable,
+    now,
+    effects.awsServices,
   );
   const entries: PlanEntry[] = [];
   const unplanned: string[] = [];
@@ -102,8 +106,9 @@ export async function remediatePlanCommand(args: PlanArgs, effects: RemediateEff
       destructive: fix.meta.destructive ?? false,
     });
   }
+  // Those among the open findings are in the plan, or said above why not.
   const missing = args.finding.filter(
-    (id) => !entries.some((entry) => entry.finding_id === id || entry.fingerprint === id),
+    (id) => !rows.some((row) => row.finding_id === id || row.fingerprint === id),
   );
   const content = {
     format: PLAN_FORMAT,
@@ -145,7 +150,7 @@ async function openFindings(
   tenant: string,
   checks: readonly string[],
   now: Date,
-  aws: () => AwsAccess,
+  awsServices: (region: string) => AwsAccess,
 ): Promise<OpenFinding[]> {
   // An S3 dataset is read through a local working copy, as export reads it.
   const home = defaultRegion();
@@ -154,8 +159,8 @@ async function openFindings(
     tenant,
     stateData: args['state-data'],
     goldData: args['gold-data'],
-    storeFor: (location) => S3Store.at(aws(), home, location),
-    extraKeys: [...SUPPRESSION_FILES.map((name) => `tenant_id=${tenant}/${name}`), ...SUPPRESSION_FILES],
+    storeFor: (location) => S3Store.at(awsServices(home), home, location),
+    extraKeys: suppressionKeys(tenant),
   });
   const instance = await DuckDBInstance.create(':memory:');
   const { connection, dispose } = interruptible(await instance.connect(), undefined);
