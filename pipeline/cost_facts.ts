@@ -5,9 +5,9 @@
  *
  * What a resource cost is what its usage lines say: `Usage`, and usage covered by a reservation or a Savings
  * Plan at its effective (amortized) cost. Commitment fees and negations, tax, credits, refunds, discounts, lines
- * without a resource id and split-cost rows (an instance's cost re-attributed to pods and tasks) are left out, and
- * counted by `leftOut` so that what was not attributed stays visible. Costs are doubles in the files: each is
- * read as a decimal of 10 places, summed exactly, and rounded once to 6.
+ * without a resource id or a type and split-cost rows (an instance's cost re-attributed to pods and tasks) are
+ * left out, and counted by `leftOut` so that what was not attributed stays visible. Costs are doubles in the
+ * files: each is read as a decimal of 10 places, summed exactly, and rounded once to 6.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -227,11 +227,19 @@ export const exactMoney = (column: string) => {
 };
 const text = (column: string) => `NULLIF(CAST(${column} AS VARCHAR), '')`;
 
-/** Usage lines that are a resource's own cost (the rest is left out: see `leftOut`). */
-const CUR_KEPT = `line_item_line_item_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-  AND NULLIF(line_item_resource_id, '') IS NOT NULL
-  AND coalesce(line_item_operation, '') NOT IN ('EKSPod-EC2', 'ECSTask-EC2')`;
-const FOCUS_KEPT = `ChargeCategory = 'Usage' AND NULLIF(ResourceId, '') IS NOT NULL`;
+const KEPT_TYPES = `('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')`;
+const SPLIT_COST = `('EKSPod-EC2', 'ECSTask-EC2')`;
+/**
+ * Usage lines that are a resource's own cost, and the lines left out (see `leftOut`): each condition the other's
+ * exact complement, a line without a type or a resource id in the second, so that no line is in neither. Written
+ * as plain comparisons, which DuckDB evaluates on the files' dictionaries, not as functions of every value.
+ */
+const CUR_KEPT = `line_item_line_item_type IN ${KEPT_TYPES} AND line_item_resource_id <> ''
+  AND line_item_operation IS DISTINCT FROM 'EKSPod-EC2' AND line_item_operation IS DISTINCT FROM 'ECSTask-EC2'`;
+const CUR_LEFT_OUT = `line_item_line_item_type IS NULL OR line_item_line_item_type NOT IN ${KEPT_TYPES}
+  OR line_item_resource_id IS NULL OR line_item_resource_id = '' OR line_item_operation IN ${SPLIT_COST}`;
+const FOCUS_KEPT = `ChargeCategory = 'Usage' AND ResourceId <> ''`;
+const FOCUS_LEFT_OUT = `ChargeCategory IS NULL OR ChargeCategory <> 'Usage' OR ResourceId IS NULL OR ResourceId = ''`;
 
 /** The daily per-resource facts of `files`, as a query (its parameter `$files`). */
 export function factsQuery(
@@ -280,17 +288,18 @@ export function factsQuery(
 export function leftOutQuery(format: CostFormat): string {
   const from = `read_parquet($files, union_by_name = true)`;
   if (format === 'focus') {
-    return `SELECT CASE WHEN ChargeCategory <> 'Usage' THEN ChargeCategory ELSE 'no resource id' END AS reason,
+    return `SELECT CASE WHEN coalesce(ChargeCategory, '') = '' THEN 'no charge category'
+             WHEN ChargeCategory <> 'Usage' THEN ChargeCategory ELSE 'no resource id' END AS reason,
         count(*)::BIGINT AS lines, ${exactMoney('BilledCost')}::VARCHAR AS cost
-      FROM ${from} WHERE NOT (${FOCUS_KEPT}) GROUP BY ALL ORDER BY reason`;
+      FROM ${from} WHERE ${FOCUS_LEFT_OUT} GROUP BY ALL ORDER BY reason`;
   }
   return `SELECT CASE
-        WHEN line_item_line_item_type NOT IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
-          THEN line_item_line_item_type
-        WHEN NULLIF(line_item_resource_id, '') IS NULL THEN 'no resource id'
+        WHEN coalesce(line_item_line_item_type, '') = '' THEN 'no line item type'
+        WHEN line_item_line_item_type NOT IN ${KEPT_TYPES} THEN line_item_line_item_type
+        WHEN coalesce(line_item_resource_id, '') = '' THEN 'no resource id'
         ELSE 'split cost (' || line_item_operation || ')' END AS reason,
       count(*)::BIGINT AS lines, ${exactMoney('line_item_unblended_cost')}::VARCHAR AS cost
-    FROM ${from} WHERE NOT (${CUR_KEPT}) GROUP BY ALL ORDER BY reason`;
+    FROM ${from} WHERE ${CUR_LEFT_OUT} GROUP BY ALL ORDER BY reason`;
 }
 
 /** The columns of a period's files (all of them: exports of a month share one schema, legacy ones may not). */

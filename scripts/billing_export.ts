@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 export interface CurLine {
-  readonly type: string;
+  /** `line_item_line_item_type`; null for a damaged line that has none. */
+  readonly type: string | null;
   readonly account?: string;
   readonly resource?: string | null;
   /** Start of the usage hour (ISO, UTC). */
@@ -174,7 +175,7 @@ export async function writeCurExport(
 }
 
 export interface FocusRow {
-  readonly category: string;
+  readonly category: string | null;
   readonly resource?: string | null;
   readonly account?: string;
   readonly region?: string;

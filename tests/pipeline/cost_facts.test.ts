@@ -132,6 +132,8 @@ const PITFALLS: CurLine[] = [
     unblended: 0.07,
     operation: 'ECSTask-EC2',
   },
+  // A damaged line without a line item type: neither a resource's cost nor silently gone.
+  { type: null, resource: 'vol-0aaa', start: `${DAY1}07:00:00Z`, unblended: 0.5 },
   // A bucket in another region, by its name; an account of its own.
   {
     type: 'Usage',
@@ -188,6 +190,7 @@ describe('cost import of a CUR 2.0 export', () => {
       'left out: 1 SavingsPlanNegation line(s), -0.096000 unblended',
       'left out: 1 Tax line(s), 7.770000 unblended',
       'left out: 1 no resource id line(s), 3.210000 unblended',
+      'left out: 1 no line item type line(s), 0.500000 unblended',
       'left out: 1 split cost (EKSPod-EC2) line(s), 0.120000 unblended',
       'left out: 1 split cost (ECSTask-EC2) line(s), 0.070000 unblended',
     ])
@@ -462,6 +465,7 @@ describe('cost import of other exports', () => {
       },
       { category: 'Tax', resource: null, start: `${DAY1}00:00:00Z`, billed: 7, effective: 7, list: 0 },
       { category: 'Credit', resource: 'i-0f', start: `${DAY1}00:00:00Z`, billed: -2, effective: -2, list: 0 },
+      { category: null, resource: 'i-0f', start: `${DAY1}00:00:00Z`, billed: 0.25, effective: 0.25, list: 0 },
     ]);
     const { code, facts, printed } = await costImport(source, 'focus');
     expect(code, printed).toBe(0);
@@ -481,7 +485,62 @@ describe('cost import of other exports', () => {
     expect(printed).toContain('amortized 0.050000 EUR, 0.122000 USD');
     expect(printed).toContain('left out: 1 Purchase line(s), 700.000000 unblended');
     expect(printed).toContain('left out: 1 no resource id line(s), 1.000000 unblended');
+    expect(printed).toContain('left out: 1 no charge category line(s), 0.250000 unblended');
   });
+});
+
+describe('every line kept or left out (seeded)', () => {
+  it.each([5, 17])(
+    'puts each line in the facts or in what was left out, never both or neither (seed %i)',
+    async (seed) => {
+      const rand = random(seed);
+      const pick = <T>(values: readonly T[]): T => values[Math.floor(rand() * values.length)]!;
+      const lines: CurLine[] = [];
+      const leftOut = new Map<string, { lines: number; cents: number }>();
+      let keptCents = 0;
+      for (let i = 0; i < 300; i += 1) {
+        const type = pick(['Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'Tax', 'Credit', '', null]);
+        const resource = pick(['vol-1', 'i-2', '']);
+        const operation = pick(['RunInstances', 'EKSPod-EC2', 'ECSTask-EC2']);
+        const cents = Math.floor(rand() * 20_000) - 2_000;
+        lines.push({
+          type,
+          resource,
+          operation,
+          start: `2026-10-0${1 + Math.floor(rand() * 3)}T0${Math.floor(rand() * 10)}:00:00Z`,
+          unblended: cents / 100,
+        });
+        const reason = !type
+          ? 'no line item type'
+          : !['Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage'].includes(type)
+            ? type
+            : resource === ''
+              ? 'no resource id'
+              : operation === 'RunInstances'
+                ? undefined
+                : `split cost (${operation})`;
+        if (reason === undefined) {
+          keptCents += cents;
+          continue;
+        }
+        const entry = leftOut.get(reason) ?? { lines: 0, cents: 0 };
+        entry.lines += 1;
+        entry.cents += cents;
+        leftOut.set(reason, entry);
+      }
+      const source = await writeCurExport(join(dir, `exports-kept-${seed}`), 'kept', '2026-10', lines);
+      const { code, facts, printed } = await costImport(source, `kept-${seed}`);
+      expect(code, printed).toBe(0);
+      expect(leftOut.size).toBeGreaterThan(5);
+      const said = [...printed.matchAll(/left out: (\d+) (.+?) line\(s\), (-?[\d.]+) unblended/g)].map(
+        ([, n, reason, cost]) =>
+          [reason, { lines: Number(n), cents: Math.round(Number(cost) * 100) }] as const,
+      );
+      expect(Object.fromEntries(said)).toEqual(Object.fromEntries(leftOut));
+      expect(facts.length).toBeGreaterThan(0);
+      expect(facts.reduce((sum, f) => sum + Math.round(Number(f['unblended']) * 100), 0)).toBe(keptCents);
+    },
+  );
 });
 
 describe('sums of many lines (seeded)', () => {
