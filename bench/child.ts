@@ -1,21 +1,24 @@
 /**
- * One export, one full rebuild of the state and gold tables (`kpi rebuild`), or one `cost import`, for tenant
- * `bench`, in a process of its own, so its peak RSS is its own: prints {"seconds": s, "max_rss_mb": m, ...what it did}.
+ * One export, one full rebuild of the state and gold tables (`kpi rebuild`), one `cost import`, or the floor of an
+ * export (DuckDB writing the stored state's rows as one JSON array, nothing else), for tenant `bench`, in a process
+ * of its own, so its peak RSS is its own: prints {"seconds": s, "max_rss_mb": m, ...what it did}.
  */
 import { exportTenant } from '../pipeline/export.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { attributeCosts } from '../pipeline/attribution.ts';
 import { costTenantDir, findCostPeriods, importCostPeriods } from '../pipeline/cost_facts.ts';
 import { rebuildKpis } from '../pipeline/kpi.ts';
+import { stateRoot } from '../pipeline/state.ts';
 
 const [mode, dataRoot, outDir] = process.argv.slice(2);
 const usage =
-  'usage: child.ts export <dataset root> <out dir> | child.ts rebuild <dataset root> | child.ts cost-import <export folder> <facts root>';
+  'usage: child.ts export|json-floor <dataset root> <out dir> | child.ts rebuild <dataset root> | child.ts cost-import <export folder> <facts root>';
 if (
   !dataRoot ||
   (mode !== 'rebuild' && !outDir) ||
-  !['export', 'rebuild', 'cost-import'].includes(mode ?? '')
+  !['export', 'json-floor', 'rebuild', 'cost-import'].includes(mode ?? '')
 )
   throw new Error(usage);
 
@@ -32,6 +35,21 @@ if (mode === 'export') {
     },
   });
   done = { findings: result.findings, state };
+} else if (mode === 'json-floor') {
+  // The least an export writing findings.json from the stored state costs: the state's rows, as one JSON array.
+  const meta = JSON.parse(
+    await readFile(join(stateRoot(dataRoot), 'tenant_id=bench', 'state.json'), 'utf8'),
+  ) as { file: string };
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await mkdir(outDir!, { recursive: true });
+  await connection.run(
+    `COPY (SELECT * FROM read_parquet($file)) TO '${join(outDir!, 'floor.json')}' (FORMAT json, ARRAY true)`,
+    { file: join(stateRoot(dataRoot), 'tenant_id=bench', meta.file) },
+  );
+  connection.closeSync();
+  instance.closeSync();
+  done = {};
 } else if (mode === 'rebuild') {
   const result = await rebuildKpis({ dataRoot, tenantId: 'bench' });
   done = { periods: result.periods.length };
