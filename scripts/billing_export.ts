@@ -15,6 +15,8 @@ export interface CurLine {
   readonly resource?: string | null;
   /** Start of the usage hour (ISO, UTC). */
   readonly start: string;
+  /** A damaged line whose usage start date is empty (null in the file). */
+  readonly noStartDate?: boolean;
   readonly product?: string;
   readonly region?: string;
   readonly operation?: string;
@@ -52,7 +54,7 @@ function curRow(line: CurLine, i: number, period: string, options: ExportOptions
     bill_billing_period_start_date: `${period}-01 00:00:00`,
     line_item_usage_account_id: line.account ?? '111111111111',
     line_item_line_item_type: line.type,
-    line_item_usage_start_date: line.start.replace('T', ' ').replace('Z', ''),
+    line_item_usage_start_date: line.noStartDate ? null : line.start.replace('T', ' ').replace('Z', ''),
     line_item_usage_end_date: hourAfter(line.start).replace('T', ' ').replace('Z', ''),
     line_item_product_code: line.product ?? 'AmazonEC2',
     line_item_usage_type: 'USE1-BoxUsage:m5.large',
@@ -181,6 +183,8 @@ export interface FocusRow {
   readonly region?: string;
   readonly service?: string;
   readonly start: string;
+  /** A damaged row whose charge period start is empty (null in the file). */
+  readonly noStartDate?: boolean;
   readonly billed: number;
   readonly effective: number;
   readonly list: number;
@@ -205,7 +209,7 @@ export async function writeFocusExport(
       BillingPeriodStart: `${period}-01 00:00:00`,
       ChargeCategory: row.category,
       ChargeClass: null,
-      ChargePeriodStart: row.start.replace('T', ' ').replace('Z', ''),
+      ChargePeriodStart: row.noStartDate ? null : row.start.replace('T', ' ').replace('Z', ''),
       ChargePeriodEnd: hourAfter(row.start).replace('T', ' ').replace('Z', ''),
       BilledCost: row.billed,
       EffectiveCost: row.effective,

@@ -466,6 +466,15 @@ describe('cost import of other exports', () => {
       { category: 'Tax', resource: null, start: `${DAY1}00:00:00Z`, billed: 7, effective: 7, list: 0 },
       { category: 'Credit', resource: 'i-0f', start: `${DAY1}00:00:00Z`, billed: -2, effective: -2, list: 0 },
       { category: null, resource: 'i-0f', start: `${DAY1}00:00:00Z`, billed: 0.25, effective: 0.25, list: 0 },
+      {
+        category: 'Usage',
+        resource: 'i-0f',
+        start: `${DAY1}00:00:00Z`,
+        noStartDate: true,
+        billed: 0.5,
+        effective: 0.5,
+        list: 0.5,
+      },
     ]);
     const { code, facts, printed } = await costImport(source, 'focus');
     expect(code, printed).toBe(0);
@@ -486,6 +495,7 @@ describe('cost import of other exports', () => {
     expect(printed).toContain('left out: 1 Purchase line(s), 700.000000 unblended');
     expect(printed).toContain('left out: 1 no resource id line(s), 1.000000 unblended');
     expect(printed).toContain('left out: 1 no charge category line(s), 0.250000 unblended');
+    expect(printed).toContain('left out: 1 no charge period line(s), 0.500000 unblended');
   });
 });
 
@@ -502,11 +512,13 @@ describe('every line kept or left out (seeded)', () => {
         const type = pick(['Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'Tax', 'Credit', '', null]);
         const resource = pick(['vol-1', 'i-2', '']);
         const operation = pick(['RunInstances', 'EKSPod-EC2', 'ECSTask-EC2']);
+        const noStartDate = rand() < 0.1;
         const cents = Math.floor(rand() * 20_000) - 2_000;
         lines.push({
           type,
           resource,
           operation,
+          noStartDate,
           start: `2026-10-0${1 + Math.floor(rand() * 3)}T0${Math.floor(rand() * 10)}:00:00Z`,
           unblended: cents / 100,
         });
@@ -516,9 +528,11 @@ describe('every line kept or left out (seeded)', () => {
             ? type
             : resource === ''
               ? 'no resource id'
-              : operation === 'RunInstances'
-                ? undefined
-                : `split cost (${operation})`;
+              : noStartDate
+                ? 'no usage date'
+                : operation === 'RunInstances'
+                  ? undefined
+                  : `split cost (${operation})`;
         if (reason === undefined) {
           keptCents += cents;
           continue;
