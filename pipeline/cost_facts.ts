@@ -5,9 +5,9 @@
  *
  * What a resource cost is what its usage lines say: `Usage`, and usage covered by a reservation or a Savings
  * Plan at its effective (amortized) cost. Commitment fees and negations, tax, credits, refunds, discounts, lines
- * without a resource id, a type or a date and split-cost rows (an instance's cost re-attributed to pods and
- * tasks) are left out, and counted by `leftOut` so that what was not attributed stays visible. Costs are doubles
- * in the files: each is read as a decimal of 10 places, summed exactly, and rounded once to 6.
+ * without a resource id, a type, a date or a currency and split-cost rows (an instance's cost re-attributed to
+ * pods and tasks) are left out, and counted by `leftOut` so that what was not attributed stays visible. Costs are
+ * doubles in the files: each is read as a decimal of 10 places, summed exactly, and rounded once to 6.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -235,14 +235,15 @@ const SPLIT_COST = `('EKSPod-EC2', 'ECSTask-EC2')`;
  * as plain comparisons, which DuckDB evaluates on the files' dictionaries, not as functions of every value.
  */
 const CUR_KEPT = `line_item_line_item_type IN ${KEPT_TYPES} AND line_item_resource_id <> ''
-  AND line_item_usage_start_date IS NOT NULL
+  AND line_item_usage_start_date IS NOT NULL AND line_item_currency_code <> ''
   AND line_item_operation IS DISTINCT FROM 'EKSPod-EC2' AND line_item_operation IS DISTINCT FROM 'ECSTask-EC2'`;
 const CUR_LEFT_OUT = `line_item_line_item_type IS NULL OR line_item_line_item_type NOT IN ${KEPT_TYPES}
   OR line_item_resource_id IS NULL OR line_item_resource_id = '' OR line_item_usage_start_date IS NULL
-  OR line_item_operation IN ${SPLIT_COST}`;
-const FOCUS_KEPT = `ChargeCategory = 'Usage' AND ResourceId <> '' AND ChargePeriodStart IS NOT NULL`;
+  OR line_item_currency_code IS NULL OR line_item_currency_code = '' OR line_item_operation IN ${SPLIT_COST}`;
+const FOCUS_KEPT = `ChargeCategory = 'Usage' AND ResourceId <> '' AND ChargePeriodStart IS NOT NULL
+  AND BillingCurrency <> ''`;
 const FOCUS_LEFT_OUT = `ChargeCategory IS NULL OR ChargeCategory <> 'Usage' OR ResourceId IS NULL OR ResourceId = ''
-  OR ChargePeriodStart IS NULL`;
+  OR ChargePeriodStart IS NULL OR BillingCurrency IS NULL OR BillingCurrency = ''`;
 
 /** The daily per-resource facts of `files`, as a query (its parameter `$files`). */
 export function factsQuery(
@@ -293,7 +294,8 @@ export function leftOutQuery(format: CostFormat): string {
   if (format === 'focus') {
     return `SELECT CASE WHEN coalesce(ChargeCategory, '') = '' THEN 'no charge category'
              WHEN ChargeCategory <> 'Usage' THEN ChargeCategory
-             WHEN coalesce(ResourceId, '') = '' THEN 'no resource id' ELSE 'no charge period' END AS reason,
+             WHEN coalesce(ResourceId, '') = '' THEN 'no resource id'
+             WHEN ChargePeriodStart IS NULL THEN 'no charge period' ELSE 'no currency' END AS reason,
         count(*)::BIGINT AS lines, ${exactMoney('BilledCost')}::VARCHAR AS cost
       FROM ${from} WHERE ${FOCUS_LEFT_OUT} GROUP BY ALL ORDER BY reason`;
   }
@@ -302,6 +304,7 @@ export function leftOutQuery(format: CostFormat): string {
         WHEN line_item_line_item_type NOT IN ${KEPT_TYPES} THEN line_item_line_item_type
         WHEN coalesce(line_item_resource_id, '') = '' THEN 'no resource id'
         WHEN line_item_usage_start_date IS NULL THEN 'no usage date'
+        WHEN coalesce(line_item_currency_code, '') = '' THEN 'no currency'
         ELSE 'split cost (' || line_item_operation || ')' END AS reason,
       count(*)::BIGINT AS lines, ${exactMoney('line_item_unblended_cost')}::VARCHAR AS cost
     FROM ${from} WHERE ${CUR_LEFT_OUT} GROUP BY ALL ORDER BY reason`;

@@ -513,12 +513,14 @@ describe('every line kept or left out (seeded)', () => {
         const resource = pick(['vol-1', 'i-2', '']);
         const operation = pick(['RunInstances', 'EKSPod-EC2', 'ECSTask-EC2']);
         const noStartDate = rand() < 0.1;
+        const currency = rand() < 0.1 ? '' : 'USD';
         const cents = Math.floor(rand() * 20_000) - 2_000;
         lines.push({
           type,
           resource,
           operation,
           noStartDate,
+          currency,
           start: `2026-10-0${1 + Math.floor(rand() * 3)}T0${Math.floor(rand() * 10)}:00:00Z`,
           unblended: cents / 100,
         });
@@ -530,9 +532,11 @@ describe('every line kept or left out (seeded)', () => {
               ? 'no resource id'
               : noStartDate
                 ? 'no usage date'
-                : operation === 'RunInstances'
-                  ? undefined
-                  : `split cost (${operation})`;
+                : currency === ''
+                  ? 'no currency'
+                  : operation === 'RunInstances'
+                    ? undefined
+                    : `split cost (${operation})`;
         if (reason === undefined) {
           keptCents += cents;
           continue;
