@@ -380,14 +380,7 @@ export async function importCostPeriods(
       await connection
         .run(`COPY (${query}) TO '${part.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, files)
         .catch((error: Error) => {
-          // A value that does not fit, or a file that cannot be read: said in one line, without the query.
-          if (/out of range for the destination type INT64/.test(error.message))
-            throw new CostImportError(
-              `billing period ${period.period}: a line costs more than ±$900,000,000, beyond what the facts' exact sums hold`,
-            );
-          if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
-            throw new CostImportError(`billing period ${period.period}: ${error.message.split('\n')[0]}`);
-          throw error;
+          throw importError(period.period, error);
         });
     });
     const written = await connection.runAndReadAll(
@@ -398,7 +391,11 @@ export async function importCostPeriods(
       `SELECT coalesce(currency, '') AS currency, sum(amortized)::VARCHAR AS amortized FROM read_parquet($glob) GROUP BY ALL ORDER BY ALL`,
       { glob: join(periodDir, '*.parquet') },
     );
-    const leftOut = (await connection.runAndReadAll(leftOutQuery(format), files)).getRowObjectsJson() as {
+    const leftOut = (
+      await connection.runAndReadAll(leftOutQuery(format), files).catch((error: Error) => {
+        throw importError(period.period, error);
+      })
+    ).getRowObjectsJson() as {
       reason: string;
       lines: string | number;
       cost: string | null;
@@ -423,6 +420,24 @@ export async function importCostPeriods(
     imported.push(result);
   }
   return imported;
+}
+
+/**
+ * What a failed query of a period's files means, in one line without the query: a cost that is not a number, a
+ * value that does not fit the exact sums, a file that cannot be read. Anything else is passed on as it is.
+ */
+function importError(period: string, error: Error): Error {
+  if (/with value -?(nan|inf)\b/i.test(error.message))
+    return new CostImportError(
+      `billing period ${period}: a cost is not a number (NaN or infinite): the export is damaged; deliver it again`,
+    );
+  if (/out of range for the destination type INT64/.test(error.message))
+    return new CostImportError(
+      `billing period ${period}: a line costs more than ±$900,000,000, beyond what the facts' exact sums hold`,
+    );
+  if (/^(Conversion|Invalid Input|IO) Error/.test(error.message))
+    return new CostImportError(`billing period ${period}: ${error.message.split('\n')[0]}`);
+  return error;
 }
 
 /** A tenant's folder under a cost facts root. */

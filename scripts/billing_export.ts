@@ -119,7 +119,10 @@ async function writeParquet(
 ): Promise<void> {
   const names = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const json = `${file}.json`;
-  await writeFile(json, rows.map((row) => JSON.stringify(row)).join('\n'));
+  // A damaged export's NaN and infinite costs: as text, which DuckDB reads into a DOUBLE as they are.
+  const keepNonFinite = (_key: string, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+  await writeFile(json, rows.map((row) => JSON.stringify(row, keepNonFinite)).join('\n'));
   const columns = `{${names.map((n) => `'${n}': '${types[n] ?? 'VARCHAR'}'`).join(', ')}}`;
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();

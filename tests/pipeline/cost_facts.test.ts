@@ -371,6 +371,32 @@ describe('cost import of a CUR 2.0 export', () => {
   });
 });
 
+describe('a damaged cost', () => {
+  it.each([
+    ['a NaN', Number.NaN, 'Usage'],
+    ['an infinite', Number.POSITIVE_INFINITY, 'Usage'],
+    ['a left-out NaN', Number.NaN, 'Tax'],
+  ])('refuses %s cost by what it is, not as a cost too large', async (name, unblended, type) => {
+    const source = await writeCurExport(join(dir, `exports-${name}`), 'damaged', '2026-10', [
+      { type, resource: 'vol-0bad', start: `${DAY1}00:00:00Z`, unblended },
+    ]);
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
+    let result: Awaited<ReturnType<typeof costImport>>;
+    try {
+      result = await costImport(source, `damaged-${name}`);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(result.code).toBe(1);
+    expect(stderr.join('')).toContain(
+      'billing period 2026-10: a cost is not a number (NaN or infinite): the export is damaged; deliver it again',
+    );
+    expect(stderr.join('')).not.toMatch(/900,000,000|INT64|Conversion Error/);
+  });
+});
+
 describe('the exact sum', () => {
   it('equals the sum of the costs cast to DECIMAL(18,10), rounded to DECIMAL(18,6): halves and random doubles alike', async () => {
     const [row] = await query(
