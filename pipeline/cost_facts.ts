@@ -374,6 +374,16 @@ export async function importCostPeriods(
     if (missing) throw new CostImportError(`billing period ${period.period}: ${missing}`);
     const files = { files: listValue([...period.files]) };
     const query = factsQuery(format, columns, period.period);
+    // What is left out first: a period that fails either query keeps the facts it had.
+    const leftOut = (
+      await connection.runAndReadAll(leftOutQuery(format), files).catch((error: Error) => {
+        throw importError(period.period, error);
+      })
+    ).getRowObjectsJson() as {
+      reason: string;
+      lines: string | number;
+      cost: string | null;
+    }[];
     const periodDir = join(root(options.root, tenant), `billing_period=${period.period}`);
     await replaceDirectory(periodDir, async (staging) => {
       const part = join(staging, `part-${randomUUID()}.parquet`);
@@ -391,15 +401,6 @@ export async function importCostPeriods(
       `SELECT coalesce(currency, '') AS currency, sum(amortized)::VARCHAR AS amortized FROM read_parquet($glob) GROUP BY ALL ORDER BY ALL`,
       { glob: join(periodDir, '*.parquet') },
     );
-    const leftOut = (
-      await connection.runAndReadAll(leftOutQuery(format), files).catch((error: Error) => {
-        throw importError(period.period, error);
-      })
-    ).getRowObjectsJson() as {
-      reason: string;
-      lines: string | number;
-      cost: string | null;
-    }[];
     const counts = written.getRowObjectsJson()[0] as { facts: string | number; resources: string | number };
     const result: ImportedPeriod = {
       period: period.period,

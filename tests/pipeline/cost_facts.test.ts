@@ -377,6 +377,8 @@ describe('a damaged cost', () => {
     ['an infinite', Number.POSITIVE_INFINITY, 'Usage'],
     ['a left-out NaN', Number.NaN, 'Tax'],
   ])('refuses %s cost by what it is, not as a cost too large', async (name, unblended, type) => {
+    const good = await writeCurExport(join(dir, `exports-${name}`), 'fine', '2026-10', PITFALLS.slice(0, 2));
+    expect((await costImport(good, `damaged-${name}`)).code).toBe(0);
     const source = await writeCurExport(join(dir, `exports-${name}`), 'damaged', '2026-10', [
       { type, resource: 'vol-0bad', start: `${DAY1}00:00:00Z`, unblended },
     ]);
@@ -394,6 +396,9 @@ describe('a damaged cost', () => {
       'billing period 2026-10: a cost is not a number (NaN or infinite): the export is damaged; deliver it again',
     );
     expect(stderr.join('')).not.toMatch(/900,000,000|INT64|Conversion Error/);
+    // The period imported before is as it was.
+    const kept = await query(`SELECT DISTINCT resource_id FROM read_parquet($glob)`, { glob: result.glob });
+    expect(kept).toEqual([{ resource_id: 'vol-0aaa' }]);
   });
 });
 
