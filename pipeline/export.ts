@@ -30,6 +30,8 @@ import { INDEX_FILE, PAGES_DIR, writeFindingFiles, type FindingFiles } from './f
 export { listTenants };
 export const TOP_SAVINGS_LIMIT = 50;
 export const RESOLVED_WINDOW_DAYS = 30;
+/** Resolved within the window (its start the parameter `$since`): what summary.json and resolved.json count. */
+const RESOLVED_IN_WINDOW = "lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ";
 export const TREND_DAYS = 90;
 /** Names a suppression file may have, in the tenant's folder or at the dataset root. */
 export const SUPPRESSION_FILES = ['suppressions.yaml', 'suppressions.yml', 'suppressions.json'];
@@ -502,8 +504,8 @@ async function summarize(
        (count(*) FILTER (WHERE ${OPEN_FAILING} AND estimated.monthly_savings IS NOT NULL))::INTEGER,
        (count(*) FILTER (WHERE lifecycle_status IN ('ignored', 'snoozed')))::INTEGER,
        ${money("coalesce(sum(estimated.monthly_savings) FILTER (WHERE lifecycle_status IN ('ignored', 'snoozed')), 0)")},
-       (count(*) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ))::INTEGER,
-       ${money("coalesce(sum(last_fail_savings) FILTER (WHERE lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ), 0)")},
+       (count(*) FILTER (WHERE ${RESOLVED_IN_WINDOW}))::INTEGER,
+       ${money(`coalesce(sum(last_fail_savings) FILTER (WHERE ${RESOLVED_IN_WINDOW}), 0)`)},
        ${isoTs('max(run_ts)')},
        count(*)::INTEGER,
        (count(DISTINCT (scope.account_id, scope.region, scope.resource_type, scope.resource_id))
@@ -624,10 +626,9 @@ async function writeResolved(
   tenant: string,
   since: Date,
 ): Promise<string> {
-  const window = "lifecycle_status = 'resolved' AND resolved_ts >= $since::TIMESTAMPTZ";
   const params = { since: since.toISOString() };
   const total = await connection.runAndReadAll(
-    `SELECT count(*)::INTEGER AS findings, ${money('coalesce(sum(last_fail_savings), 0)')} AS realised FROM latest WHERE ${window}`,
+    `SELECT count(*)::INTEGER AS findings, ${money('coalesce(sum(last_fail_savings), 0)')} AS realised FROM latest WHERE ${RESOLVED_IN_WINDOW}`,
     params,
   );
   const { findings, realised } = total.getRowObjectsJson()[0] as { findings: number; realised: string };
@@ -641,7 +642,7 @@ async function writeResolved(
   return writeJsonRows(
     connection,
     target,
-    `${LISTED_ROWS} WHERE ${window} ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
+    `${LISTED_ROWS} WHERE ${RESOLVED_IN_WINDOW} ORDER BY resolved_ts DESC, last_fail_savings DESC NULLS LAST, fingerprint`,
     params,
     { header, key: 'findings' },
   );
