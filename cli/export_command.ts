@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, sep } from 'node:path';
 import { DASHBOARD_CONTENT_TYPES, writeDashboard, type DashboardFile } from '../dashboard/build.ts';
-import { exportTenant, ExportError, suppressionKeys } from '../pipeline/export.ts';
+import { exportTenant, ExportError, suppressionKeys, TREND_DAYS } from '../pipeline/export.ts';
 import { PAGES_DIR } from '../pipeline/findings_files.ts';
 import { caseHint, normaliseTenant } from '../pipeline/layout.ts';
 import { parseLocation, type ObjectStore } from '../pipeline/store.ts';
@@ -82,6 +82,8 @@ async function exportTo(args: ExportArgs, effects: ExportEffects, signal: AbortS
     actions: true,
     storeFor: (location) => s3(location.bucket, location.prefix),
     extraKeys: suppressionKeys(tenant),
+    // The trends read the last TREND_DAYS days (to the export's clock, or later runs).
+    goldFrom: new Date(effects.now().getTime() - TREND_DAYS * 86_400_000).toISOString().slice(0, 10),
   });
   try {
     const outDir = target.kind === 'local' ? target.path : await temp('export');

@@ -23,6 +23,8 @@ export async function keepTenantState(options: {
     stateData: options.stateData,
     goldData: options.goldData,
     storeFor: (location) => S3Store.at(options.access, options.homeRegion, location),
+    // A run writes its own days, never one before the newest kept: only that one is fetched.
+    goldFrom: new Date().toISOString().slice(0, 10),
   });
   try {
     if (!copy.save)

@@ -1,9 +1,10 @@
 /**
  * The tenant's state and KPI gold tables where the dataset lives: beside it (`finops_state`, `finops_kpi_gold`),
  * or where `--state-data` / `--gold-data` say, local or s3://. For an S3 dataset, work happens on a local
- * copy that holds the run manifests, the stored state and the gold tables, and only the parts that are read:
- * the runs folded into the state, or everything when it is rebuilt. What changed goes back afterwards (the
- * state's Parquet first, its `state.json` last: the commit point).
+ * copy that holds the run manifests, the stored state, the gold days that are read (an export's trend window
+ * and the newest day), and only the parts that are read: the runs folded into the state, or everything when it
+ * is rebuilt. What changed goes back afterwards (the state's Parquet first, its `state.json` last: the commit
+ * point); what the copy never held stays as it is.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join, relative, sep } from 'node:path';
 import pLimit from 'p-limit';
 import { ACTIONS_DIR } from '../pipeline/actions.ts';
 import { makeDirectory } from '../pipeline/dirs.ts';
+import { isDirectory } from '../pipeline/history.ts';
 import { normaliseTenant } from '../pipeline/layout.ts';
 import { knownManifest, readStateMeta, type RefreshOptions } from '../pipeline/state.ts';
 import { parseLocation, type Location, type ObjectStore } from '../pipeline/store.ts';
@@ -100,7 +102,7 @@ async function localKeys(root: string, dir: string): Promise<string[]> {
 
 /**
  * Makes the store under `prefix` hold what the local folder holds under it: uploads what is new, then removes
- * what is gone. `last` names keys to upload after all others (a commit point).
+ * what is gone from the folders the copy holds. `last` names keys to upload after all others (a commit point).
  */
 async function mirrorUp(
   store: ObjectStore,
@@ -124,7 +126,21 @@ async function mirrorUp(
   );
   for (const key of now.filter((k) => last.includes(k))) await upload(key);
   const kept = new Set(now);
-  await store.delete(before.filter((key) => !kept.has(key)));
+  // Gone from a folder the copy holds: a key of a folder that was never fetched (a gold day outside the window)
+  // is not gone, only not here.
+  const gone = before.filter((key) => !kept.has(key));
+  const held = await Promise.all(gone.map((key) => isDirectory(join(local, ...key.split('/').slice(0, -1)))));
+  await store.delete(gone.filter((_, i) => held[i]));
+}
+
+/** The gold keys to fetch: every day from `from` on, and the newest day (all of them without `from`). */
+export function goldDays(from: string | undefined): (keys: readonly string[]) => readonly string[] {
+  if (from === undefined) return (keys) => keys;
+  return (keys) => {
+    const day = (key: string) => /\/period=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1] ?? '';
+    const newest = keys.map(day).reduce((a, b) => (b > a ? b : a), '');
+    return keys.filter((key) => day(key) >= from || day(key) === newest);
+  };
 }
 
 export interface TenantCopy {
@@ -164,6 +180,12 @@ export async function tenantCopy(options: {
   readonly storeFor: (location: Extract<Location, { kind: 's3' }>) => ObjectStore;
   /** Also fetch these keys (relative to the dataset root) of a remote dataset, if present (suppression files). */
   readonly extraKeys?: readonly string[];
+  /**
+   * Of remote gold tables, fetch only the days from this one on (YYYY-MM-DD), and the newest day whatever its
+   * date (it tells kept gold tables from none): what an export's trends and a run's maintenance read, so that
+   * what they fetch does not grow with the days kept. Default: every day.
+   */
+  readonly goldFrom?: string;
 }): Promise<TenantCopy> {
   const tenant = normaliseTenant(options.tenant);
   const data = locate(options.data, '--data');
@@ -180,13 +202,16 @@ export async function tenantCopy(options: {
       flag: string,
       name: string,
       sendBack = true,
+      /** Of the listed keys, those to fetch (default: all). */
+      pick: (keys: readonly string[]) => readonly string[] = (keys) => keys,
     ): Promise<string> => {
       if (value === undefined) return join(temp, name);
       const location = locate(value, flag);
       if (location.kind === 'local') return location.path;
       const store = options.storeFor(location);
       const local = join(temp, name);
-      const before = await downloadPrefix(store, tenantPrefix, local);
+      const before = await store.list(tenantPrefix);
+      await onDemand(store, local)(pick(before));
       if (sendBack)
         publishers.push(() =>
           mirrorUp(store, local, tenantPrefix, before, name === 'state' ? [`${tenantPrefix}state.json`] : []),
@@ -194,7 +219,7 @@ export async function tenantCopy(options: {
       return local;
     };
     const stateRoot = await folder(stateValue, '--state-data', 'state');
-    const goldRoot = await folder(goldValue, '--gold-data', 'gold');
+    const goldRoot = await folder(goldValue, '--gold-data', 'gold', true, goldDays(options.goldFrom));
     const costRoot = await folder(
       options.costs ? (options.costData ?? besideDataset(options.data, 'finops_cost_facts')) : undefined,
       '--cost-data',

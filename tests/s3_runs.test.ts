@@ -261,6 +261,78 @@ describe('the tenant state of an S3 dataset', () => {
     expect(trends.source).toBe('kpi_gold');
   });
 
+  it('fetches only the gold days an export reads, and the newest; a run keeps the days it did not fetch', async () => {
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const day = (iso: string) => `period=${iso.slice(0, 10)}`;
+    const scanAs = (tenant: string, more: string[]) =>
+      cli([
+        ...['--tenant', tenant, '--regions', 'us-east-1', '--checker', 'aws.s3.governance.lifecycle.missing'],
+        ...['--out', `s3://${BUCKET}/window/findings`, ...more],
+      ]);
+    for (const more of [['--run-ts', ago(200)], ['--run-ts', ago(150)], []]) {
+      const run = await scanAs('acme', more);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const lake = store('window');
+    const goldDays = async (tenant: string) =>
+      (await lake.list(`finops_kpi_gold/tenant_id=${tenant}/`)).map((key) => key.split('/')[2]);
+    expect(new Set(await goldDays('acme'))).toEqual(new Set([day(ago(200)), day(ago(150)), day(ago(0))]));
+    const fetchedGold = async (argv: string[]) => {
+      const downloads = vi.spyOn(S3Store.prototype, 'download');
+      try {
+        const result = await cli(argv);
+        expect(result.code, result.stderr).toBe(0);
+        return downloads.mock.calls.map(([key]) => key).filter((key) => key.includes('/period='));
+      } finally {
+        downloads.mockRestore();
+      }
+    };
+    // The export's trends read the last 90 days: today's gold day, not the two older ones.
+    const site = join(dir, 'window-site');
+    const exportArgs = (tenant: string) => [
+      ...['export', '--tenant', tenant, '--data', `s3://${BUCKET}/window/findings`],
+      ...['--out-dir', site, '--no-dashboard'],
+    ];
+    expect((await fetchedGold(exportArgs('acme'))).map((key) => key.split('/')[1])).toEqual([day(ago(0))]);
+    const { readFile } = await import('node:fs/promises');
+    const trends = JSON.parse(await readFile(join(site, 'trends.json'), 'utf8')) as {
+      source: string;
+      from: string;
+      days: { date: string }[];
+    };
+    expect(trends.source).toBe('kpi_gold');
+    // The window the export draws starts after the days it did not fetch, and holds today's.
+    expect(trends.from > ago(150).slice(0, 10)).toBe(true);
+    expect(trends.days.map((d) => d.date)).toEqual([ago(0).slice(0, 10)]);
+
+    // Another run today rewrites today's day (fetched: the newest) and keeps the others as they were.
+    const older = (await lake.list('finops_kpi_gold/tenant_id=acme/')).filter(
+      (key) => !key.includes(day(ago(0))),
+    );
+    expect(older).toHaveLength(2);
+    const again = await fetchedGold([
+      ...['--tenant', 'acme', '--regions', 'us-east-1', '--checker', 'aws.s3.governance.lifecycle.missing'],
+      ...['--out', `s3://${BUCKET}/window/findings`, '--log-level', 'error'],
+    ]);
+    expect(again.map((key) => key.split('/')[1])).toEqual([day(ago(0))]);
+    const after = await lake.list('finops_kpi_gold/tenant_id=acme/');
+    expect(after.filter((key) => !key.includes(day(ago(0))))).toEqual(older);
+    expect(after.filter((key) => key.includes(day(ago(0))))).toHaveLength(1);
+
+    // A tenant idle for months: its newest day, outside the window, is fetched (the gold is kept, not rebuilt).
+    for (const more of [
+      ['--run-ts', ago(200)],
+      ['--run-ts', ago(150)],
+    ]) {
+      const run = await scanAs('idle', more);
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const stateBefore = await lake.getText('finops_state/tenant_id=idle/state.json');
+    expect((await fetchedGold(exportArgs('idle'))).map((key) => key.split('/')[1])).toEqual([day(ago(150))]);
+    expect(await lake.getText('finops_state/tenant_id=idle/state.json')).toBe(stateBefore);
+    expect(new Set(await goldDays('idle'))).toEqual(new Set([day(ago(200)), day(ago(150))]));
+  });
+
   it('goes where --state-data and --gold-data say', async () => {
     const gold = join(dir, 'gold-here');
     const run = await cli([
